@@ -1,0 +1,35 @@
+/* cz-util.h: small helpers shared by the whole library. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Lower-case hex of @len bytes; free with g_free. */
+char *cz_hex_encode (const guint8 *data, gsize len);
+/* Hex with ':' between bytes, upper case (certificate fingerprints). */
+char *cz_hex_encode_colons (const guint8 *data, gsize len);
+/* Parses hex (case-insensitive, ':' and whitespace ignored).  Returns NULL
+ * and sets @error on odd length or a non-hex character. */
+GBytes *cz_hex_decode (const char *hex, GError **error);
+
+/* Zeroes memory in a way the compiler will not elide. */
+void cz_memwipe (void *p, gsize len);
+/* Wipes then frees a NUL-terminated string (passwords). */
+void cz_str_wipe_free (char *s);
+
+/* Writes @len bytes to @path atomically (temporary file + fsync + rename)
+ * with file mode @mode (0600 for keys, 0644 for certificates). */
+gboolean cz_write_file_atomic (const char *path, const void *data, gsize len,
+                               int mode, GError **error);
+
+/* Unix time in milliseconds (wall clock). */
+gint64 cz_now_ms (void);
+
+/* $XDG_DATA_HOME/causerie, created 0700 if missing. */
+char *cz_data_dir (void);
+
+/* True for user names matching ^[a-z0-9_.-]{1,32}$. */
+gboolean cz_user_name_valid (const char *name);
+
+G_END_DECLS
