@@ -1,2 +1,12 @@
+/* cz-cli-runner.h: causerie-client --cli (DESIGN §4). */
 #pragma once
+
 #include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Runs the terminal client; returns the exit status (0 after a clean
+ * quit, 1 when the connection failed or broke, 2 for usage errors). */
+int cz_cli_runner_run (int argc, char **argv);
+
+G_END_DECLS

@@ -1,2 +1,9 @@
+/* causerie-client: see cz-client-main.c. */
 #include "config.h"
-int main (int argc, char **argv) { return 0; }
+#include "cz-client-main.h"
+
+int
+main (int argc, char **argv)
+{
+  return cz_client_main (argc, argv);
+}

@@ -1,2 +1,828 @@
+/* cz-channel.c: one connection's state machine (TLS → hellos → sealed). */
 #include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
 #include "cz-channel.h"
+#include "cz-crypto.h"
+#include "cz-error.h"
+#include "cz-message.h"
+#include "cz-util.h"
+
+/* GnuTLS hands out at most one record (16 KiB) per recv. */
+#define RECV_CHUNK 16384
+/* Output above this stays allocated between bursts; below, it is freed so
+ * idle connections hold no buffer. */
+#define OUT_KEEP 0
+
+struct _CzChannel {
+  gboolean is_server;
+  CzChannelState state;
+  gnutls_session_t session;
+  CzTlsVerifyState verify;          /* client side */
+  CzChannelCallbacks cb;
+  gpointer user_data;
+
+  CzDhGroup group;
+  CzDhKey *dh;
+  GBytes *server_public;
+  GBytes *client_public;
+  char *name;
+
+  CzAead tx;
+  CzAead rx;
+  CzFrameReader reader;
+
+  GByteArray *out;                  /* TLS plaintext waiting for gnutls_record_send */
+  gsize out_off;
+  gsize inflight;                   /* size of a send that returned EAGAIN */
+
+  CzSessionInfo *info;
+  char *peer_address;
+  gint64 since;
+
+  GError *close_error;              /* why we are closing (NULL = clean) */
+  gboolean closed_notified;
+  gboolean peer_bye;
+};
+
+static __thread guint8 recv_buf[RECV_CHUNK];
+static __thread guint8 plain_buf[CZ_FRAME_MAX];
+
+/* ---- Session info ------------------------------------------------------------ */
+
+static void
+session_info_clear (gpointer data)
+{
+  CzSessionInfo *info = data;
+
+  g_free (info->protocol);
+  g_free (info->cipher);
+  g_free (info->mac);
+  g_free (info->group);
+  g_free (info->signature);
+  g_free (info->alpn);
+  g_clear_pointer (&info->server_cert, cz_cert_info_free);
+  g_clear_pointer (&info->client_cert, cz_cert_info_free);
+  g_free (info->verification);
+  g_free (info->trust);
+  g_free (info->dh_group);
+  if (info->dh_private)
+    cz_str_wipe_free (info->dh_private);
+  g_free (info->dh_server_public);
+  g_free (info->dh_client_public);
+  g_free (info->code);
+  g_free (info->peer_address);
+}
+
+CzSessionInfo *
+cz_session_info_ref (CzSessionInfo *info)
+{
+  return g_atomic_rc_box_acquire (info);
+}
+
+void
+cz_session_info_unref (CzSessionInfo *info)
+{
+  g_atomic_rc_box_release_full (info, session_info_clear);
+}
+
+static char *
+bytes_hex (GBytes *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  return cz_hex_encode (data, len);
+}
+
+static CzCertInfo *
+first_cert (const gnutls_datum_t *list, unsigned int n)
+{
+  return (list && n > 0) ? cz_cert_info_new_from_datum (&list[0]) : NULL;
+}
+
+static char *
+verification_sentence (CzChannel *self)
+{
+  if (self->is_server)
+    {
+      if (self->info->client_cert)
+        return g_strdup (_("client certificate verified against the client CA"));
+      return g_strdup (_("no client certificate"));
+    }
+  switch (self->verify.config ? cz_tls_client_config_get_trust (self->verify.config) : CZ_TRUST_CA)
+    {
+    case CZ_TRUST_CA:
+      return g_strdup_printf (_("signed by the trusted CA and valid for %s"), self->verify.host);
+    case CZ_TRUST_PIN:
+      return g_strdup (_("the server's key matches the pinned key"));
+    case CZ_TRUST_TOFU:
+      if (self->verify.result == CZ_VERIFY_FIRST_USE)
+        return g_strdup (_("first use: the key was accepted and pinned"));
+      return g_strdup (_("the server's key matches the key pinned on first use"));
+    }
+  return g_strdup ("");
+}
+
+static void
+build_info (CzChannel *self, const guint8 *code8)
+{
+  gnutls_session_t s = self->session;
+  CzSessionInfo *info = g_atomic_rc_box_new0 (CzSessionInfo);
+  const gnutls_datum_t *ours, *peers;
+  unsigned int n_peers = 0;
+  gnutls_datum_t alpn = { NULL, 0 };
+  g_autoptr(GBytes) priv = cz_dh_key_get_private (self->dh);
+
+  self->info = info;
+  info->protocol = g_strdup (gnutls_protocol_get_name (gnutls_protocol_get_version (s)));
+  info->cipher = g_strdup (gnutls_cipher_get_name (gnutls_cipher_get (s)));
+  info->mac = g_strdup (gnutls_mac_get_name (gnutls_mac_get (s)));
+  info->group = g_strdup (gnutls_group_get_name (gnutls_group_get (s)));
+  info->signature = g_strdup (gnutls_sign_get_name (gnutls_sign_algorithm_get (s)));
+  if (gnutls_alpn_get_selected_protocol (s, &alpn) == 0)
+    info->alpn = g_strndup ((const char *) alpn.data, alpn.size);
+
+  ours = gnutls_certificate_get_ours (s);
+  peers = gnutls_certificate_get_peers (s, &n_peers);
+  if (self->is_server)
+    {
+      info->server_cert = first_cert (ours, ours ? 1 : 0);
+      info->client_cert = first_cert (peers, n_peers);
+      info->trust = g_strdup (info->client_cert ? "client-certificate" : "none");
+    }
+  else
+    {
+      info->server_cert = first_cert (peers, n_peers);
+      info->client_cert = first_cert (ours, ours ? 1 : 0);
+      info->trust = g_strdup (cz_trust_mode_name (cz_tls_client_config_get_trust (self->verify.config)));
+    }
+  info->verification = verification_sentence (self);
+
+  info->dh_group = g_strdup (cz_dh_group_name (self->group));
+  info->dh_prime_formula = cz_dh_group_prime_formula (self->group);
+  info->dh_prime_hex = cz_dh_group_prime_hex (self->group);
+  info->dh_generator = cz_dh_group_generator (self->group);
+  info->dh_private = bytes_hex (priv);
+  cz_memwipe ((void *) g_bytes_get_data (priv, NULL), g_bytes_get_size (priv));
+  info->dh_server_public = bytes_hex (self->server_public);
+  info->dh_client_public = bytes_hex (self->client_public);
+  info->code = g_strdup_printf ("%02x%02x-%02x%02x-%02x%02x-%02x%02x",
+                                code8[0], code8[1], code8[2], code8[3],
+                                code8[4], code8[5], code8[6], code8[7]);
+  info->peer_address = g_strdup (self->peer_address);
+  info->since = self->since;
+}
+
+/* ---- Creation ------------------------------------------------------------------ */
+
+static CzChannel *
+channel_new (gboolean is_server, const CzChannelOptions *options,
+             const CzChannelCallbacks *callbacks, gpointer user_data)
+{
+  CzChannel *self = g_new0 (CzChannel, 1);
+
+  self->is_server = is_server;
+  self->state = CZ_CHANNEL_HANDSHAKE;
+  self->cb = *callbacks;
+  self->user_data = user_data;
+  self->group = options ? options->dh_group : CZ_DH_X25519;
+  self->name = g_strdup (options && options->name ? options->name : PACKAGE_STRING);
+  self->since = cz_now_ms ();
+  cz_frame_reader_init (&self->reader);
+  return self;
+}
+
+CzChannel *
+cz_channel_new_server (CzTlsServerConfig *config, int fd, const CzChannelOptions *options,
+                       const CzChannelCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  CzChannel *self = channel_new (TRUE, options, callbacks, user_data);
+
+  self->session = cz_tls_server_session_new (config, error);
+  if (self->session == NULL)
+    {
+      cz_channel_free (self);
+      return NULL;
+    }
+  gnutls_transport_set_int (self->session, fd);
+  return self;
+}
+
+CzChannel *
+cz_channel_new_client (CzTlsClientConfig *config, int fd, const char *host, guint16 port,
+                       const CzChannelOptions *options, const CzChannelCallbacks *callbacks,
+                       gpointer user_data, GError **error)
+{
+  CzChannel *self = channel_new (FALSE, options, callbacks, user_data);
+
+  self->session = cz_tls_client_session_new (config, host, port, &self->verify, error);
+  if (self->session == NULL)
+    {
+      cz_channel_free (self);
+      return NULL;
+    }
+  gnutls_transport_set_int (self->session, fd);
+  return self;
+}
+
+void
+cz_channel_set_transport (CzChannel *self, gnutls_push_func push, gnutls_pull_func pull,
+                          gpointer transport_ptr)
+{
+  gnutls_transport_set_ptr (self->session, transport_ptr);
+  gnutls_transport_set_push_function (self->session, push);
+  gnutls_transport_set_pull_function (self->session, pull);
+}
+
+void
+cz_channel_free (CzChannel *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->session, gnutls_deinit);
+  cz_tls_verify_state_clear (&self->verify);
+  g_clear_pointer (&self->dh, cz_dh_key_free);
+  g_clear_pointer (&self->server_public, g_bytes_unref);
+  g_clear_pointer (&self->client_public, g_bytes_unref);
+  g_free (self->name);
+  cz_aead_clear (&self->tx);
+  cz_aead_clear (&self->rx);
+  cz_frame_reader_clear (&self->reader);
+  if (self->out)
+    {
+      cz_memwipe (self->out->data, self->out->len);
+      g_byte_array_unref (self->out);
+    }
+  g_clear_pointer (&self->info, cz_session_info_unref);
+  g_free (self->peer_address);
+  g_clear_error (&self->close_error);
+  g_free (self);
+}
+
+/* ---- Output -------------------------------------------------------------------------- */
+
+static GByteArray *
+out_buffer (CzChannel *self)
+{
+  if (self->out == NULL)
+    self->out = g_byte_array_new ();
+  return self->out;
+}
+
+static void fail (CzChannel *self, GError *error, gboolean tell_peer);
+
+/* Writes as much queued output as the socket takes.  FALSE on a fatal error
+ * (the channel is then failed, not yet notified). */
+static gboolean
+flush_out (CzChannel *self)
+{
+  while (self->out && self->out_off < self->out->len)
+    {
+      gsize chunk = self->inflight ? self->inflight : MIN (self->out->len - self->out_off, RECV_CHUNK);
+      ssize_t ret = gnutls_record_send (self->session, self->out->data + self->out_off, chunk);
+
+      if (ret > 0)
+        {
+          self->out_off += ret;
+          self->inflight = 0;
+          continue;
+        }
+      if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+        {
+          self->inflight = chunk;
+          return TRUE;
+        }
+      {
+        GError *error = NULL;
+        cz_tls_set_error (&error, (int) ret, self->session, NULL);
+        self->out_off = self->out->len;   /* nothing more can be sent */
+        fail (self, error, FALSE);
+        return FALSE;
+      }
+    }
+  if (self->out)
+    {
+      /* Drained: give the memory back (idle connections hold nothing). */
+      g_byte_array_unref (self->out);
+      self->out = NULL;
+      self->out_off = 0;
+    }
+  return TRUE;
+}
+
+static gboolean
+queue_plain (CzChannel *self, GVariant *message)
+{
+  g_autoptr(GBytes) body = cz_message_encode (message);
+  return cz_frame_append (out_buffer (self), g_bytes_get_data (body, NULL),
+                          g_bytes_get_size (body), NULL);
+}
+
+static gboolean
+queue_sealed (CzChannel *self, GVariant *message, GError **error)
+{
+  g_autoptr(GByteArray) plain = g_byte_array_new ();
+  gboolean ok;
+
+  cz_message_encode_append (message, plain);
+  ok = cz_aead_seal_frame (&self->tx, plain->data, plain->len, out_buffer (self), error);
+  cz_memwipe (plain->data, plain->len);
+  return ok;
+}
+
+gboolean
+cz_channel_send (CzChannel *self, GVariant *message, GError **error)
+{
+  if (self->state != CZ_CHANNEL_OPEN)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_CLOSED,
+                           _("the connection is not open"));
+      return FALSE;
+    }
+  return queue_sealed (self, message, error);
+}
+
+gsize
+cz_channel_pending_output (CzChannel *self)
+{
+  return self->out ? self->out->len - self->out_off : 0;
+}
+
+gboolean
+cz_channel_wants_write (CzChannel *self)
+{
+  if (self->state == CZ_CHANNEL_HANDSHAKE)
+    return gnutls_record_get_direction (self->session) == 1;
+  return cz_channel_pending_output (self) > 0;
+}
+
+gboolean
+cz_channel_has_buffered_input (CzChannel *self)
+{
+  return (self->state == CZ_CHANNEL_HELLO || self->state == CZ_CHANNEL_OPEN)
+         && gnutls_record_check_pending (self->session) > 0;
+}
+
+CzChannelState
+cz_channel_get_state (CzChannel *self)
+{
+  return self->state;
+}
+
+/* ---- Closing ---------------------------------------------------------------------------- */
+
+/* Moves to CLOSING: queue the error (sealed once keys exist, plain before;
+ * nothing if TLS itself failed) and bye; the rest happens in finish(). */
+static void
+fail (CzChannel *self, GError *error, gboolean tell_peer)
+{
+  if (self->state == CZ_CHANNEL_CLOSED || self->state == CZ_CHANNEL_CLOSING)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  g_clear_error (&self->close_error);
+  self->close_error = error;
+  if (tell_peer && error && self->state != CZ_CHANNEL_HANDSHAKE)
+    {
+      g_autoptr(GVariant) msg = cz_message_new_error (0, cz_error_wire_code (error), error->message);
+      if (self->state == CZ_CHANNEL_OPEN)
+        queue_sealed (self, msg, NULL);
+      else
+        queue_plain (self, msg);
+    }
+  self->state = tell_peer ? CZ_CHANNEL_CLOSING : CZ_CHANNEL_CLOSED;
+}
+
+void
+cz_channel_close (CzChannel *self, guint32 ref, const GError *error, const char *reason)
+{
+  if (self->state == CZ_CHANNEL_CLOSED || self->state == CZ_CHANNEL_CLOSING)
+    return;
+  if (self->state == CZ_CHANNEL_OPEN || self->state == CZ_CHANNEL_HELLO)
+    {
+      gboolean sealed = self->state == CZ_CHANNEL_OPEN;
+      if (error)
+        {
+          g_autoptr(GVariant) msg = cz_message_new_error (ref, cz_error_wire_code (error),
+                                                          error->message);
+          sealed ? queue_sealed (self, msg, NULL) : queue_plain (self, msg);
+        }
+      if (sealed)
+        {
+          g_autoptr(GVariant) bye = cz_message_new ("bye", "reason",
+                                                    g_variant_new_string (reason ? reason : ""),
+                                                    NULL);
+          queue_sealed (self, bye, NULL);
+        }
+    }
+  g_clear_error (&self->close_error);
+  self->close_error = error ? g_error_copy (error) : NULL;
+  self->state = CZ_CHANNEL_CLOSING;
+}
+
+void
+cz_channel_abort (CzChannel *self, const GError *error)
+{
+  if (self->state == CZ_CHANNEL_CLOSED)
+    return;
+  g_clear_error (&self->close_error);
+  self->close_error = error ? g_error_copy (error) : NULL;
+  self->state = CZ_CHANNEL_CLOSED;
+}
+
+/* Completes a close once the output is out, then tells the owner (once).
+ * Nothing touches @self after the closed callback. */
+static CzChannelState
+finish (CzChannel *self)
+{
+  if (self->state == CZ_CHANNEL_CLOSING && cz_channel_pending_output (self) == 0)
+    {
+      gnutls_bye (self->session, GNUTLS_SHUT_WR);
+      self->state = CZ_CHANNEL_CLOSED;
+    }
+  if (self->state == CZ_CHANNEL_CLOSED && !self->closed_notified)
+    {
+      self->closed_notified = TRUE;
+      if (self->cb.closed)
+        self->cb.closed (self, self->close_error, self->user_data);
+      return CZ_CHANNEL_CLOSED;
+    }
+  return self->state;
+}
+
+/* ---- Hellos and keys ----------------------------------------------------------------------- */
+
+static void
+send_hello (CzChannel *self)
+{
+  g_autoptr(GBytes) pub = cz_dh_key_get_public (self->dh);
+  g_autoptr(GVariant) hello = NULL;
+
+  if (self->is_server)
+    hello = cz_message_new ("hello",
+                            "version", g_variant_new_uint32 (CZ_PROTOCOL_VERSION),
+                            "group", g_variant_new_string (cz_dh_group_name (self->group)),
+                            "public", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, pub, TRUE),
+                            "server", g_variant_new_string (self->name),
+                            NULL);
+  else
+    hello = cz_message_new ("hello",
+                            "version", g_variant_new_uint32 (CZ_PROTOCOL_VERSION),
+                            "public", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, pub, TRUE),
+                            "client", g_variant_new_string (self->name),
+                            NULL);
+  queue_plain (self, hello);
+}
+
+/* Z → E-salted HKDF → the two direction keys and the verification code. */
+static gboolean
+derive_keys (CzChannel *self, GBytes *peer_public, GError **error)
+{
+  guint8 exporter[32], prk[CZ_SHA256_SIZE], k_c2s[32], k_s2c[32], code[CZ_SHA256_SIZE];
+  g_autoptr(GBytes) z = NULL;
+  g_autoptr(GChecksum) sum = NULL;
+  gsize code_len = sizeof code;
+
+  z = cz_dh_key_derive (self->dh, g_bytes_get_data (peer_public, NULL),
+                        g_bytes_get_size (peer_public), error);
+  if (z == NULL)
+    return FALSE;
+  if (!cz_tls_export (self->session, CZ_EXPORTER_LABEL, exporter, sizeof exporter, error))
+    {
+      cz_memwipe ((void *) g_bytes_get_data (z, NULL), g_bytes_get_size (z));
+      return FALSE;
+    }
+
+  cz_hkdf_sha256_extract (exporter, sizeof exporter, g_bytes_get_data (z, NULL),
+                          g_bytes_get_size (z), prk);
+  cz_memwipe ((void *) g_bytes_get_data (z, NULL), g_bytes_get_size (z));
+  cz_hkdf_sha256_expand (prk, "causerie v1 c2s", 15, k_c2s, sizeof k_c2s);
+  cz_hkdf_sha256_expand (prk, "causerie v1 s2c", 15, k_s2c, sizeof k_s2c);
+  cz_aead_init (&self->tx, self->is_server ? k_s2c : k_c2s);
+  cz_aead_init (&self->rx, self->is_server ? k_c2s : k_s2c);
+
+  sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (sum, exporter, sizeof exporter);
+  g_checksum_update (sum, g_bytes_get_data (self->server_public, NULL),
+                     g_bytes_get_size (self->server_public));
+  g_checksum_update (sum, g_bytes_get_data (self->client_public, NULL),
+                     g_bytes_get_size (self->client_public));
+  g_checksum_get_digest (sum, code, &code_len);
+  build_info (self, code);
+
+  cz_memwipe (exporter, sizeof exporter);
+  cz_memwipe (prk, sizeof prk);
+  cz_memwipe (k_c2s, sizeof k_c2s);
+  cz_memwipe (k_s2c, sizeof k_s2c);
+  /* The private value has done its work. */
+  g_clear_pointer (&self->dh, cz_dh_key_free);
+  return TRUE;
+}
+
+static gboolean
+handle_hello (CzChannel *self, GVariant *msg, GError **error)
+{
+  guint32 version;
+  GBytes *pub = NULL;
+
+  if (g_str_equal (cz_message_kind (msg), "error"))
+    {
+      const char *code = cz_message_opt_string (msg, "code", "internal");
+      const char *text = cz_message_opt_string (msg, "message", "");
+      g_set_error (error, CZ_ERROR, cz_error_code_from_string (code),
+                   _("the peer refused the connection: %s"), text);
+      return FALSE;
+    }
+  if (!g_str_equal (cz_message_kind (msg), "hello"))
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_PROTOCOL,
+                   _("expected a hello, got “%s”"), cz_message_kind (msg));
+      return FALSE;
+    }
+  if (!cz_message_get_uint32 (msg, "version", &version, error))
+    return FALSE;
+  if (version != CZ_PROTOCOL_VERSION)
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_VERSION,
+                   _("protocol version %u is not supported (this side speaks %u)"),
+                   version, CZ_PROTOCOL_VERSION);
+      return FALSE;
+    }
+  if (!cz_message_get_bytes (msg, "public", &pub, error))
+    return FALSE;
+
+  if (self->is_server)
+    {
+      self->client_public = pub;
+    }
+  else
+    {
+      const char *group_name;
+      if (!cz_message_get_string (msg, "group", &group_name, error)
+          || !cz_dh_group_from_name (group_name, &self->group, error))
+        {
+          g_bytes_unref (pub);
+          return FALSE;
+        }
+      self->server_public = pub;
+      self->dh = cz_dh_key_new (self->group);
+      self->client_public = cz_dh_key_get_public (self->dh);
+    }
+
+  if (!cz_dh_check_public (self->group, g_bytes_get_data (pub, NULL), g_bytes_get_size (pub),
+                           error))
+    return FALSE;
+  if (!self->is_server)
+    send_hello (self);
+  if (!derive_keys (self, pub, error))
+    return FALSE;
+  self->state = CZ_CHANNEL_OPEN;
+  if (self->cb.ready)
+    self->cb.ready (self, self->user_data);
+  return TRUE;
+}
+
+/* ---- Input ------------------------------------------------------------------------------------ */
+
+/* Handles the complete frames held by the reader. */
+static void
+process_frames (CzChannel *self)
+{
+  while (self->state == CZ_CHANNEL_HELLO || self->state == CZ_CHANNEL_OPEN)
+    {
+      const guint8 *body;
+      gsize len;
+      guint8 header[CZ_FRAME_HEADER_SIZE];
+      GError *error = NULL;
+      g_autoptr(GVariant) msg = NULL;
+      CzFrameResult r = cz_frame_reader_next (&self->reader, &body, &len, header, &error);
+
+      if (r == CZ_FRAME_NEED_MORE)
+        return;
+      if (r == CZ_FRAME_ERROR)
+        {
+          fail (self, error, TRUE);
+          return;
+        }
+
+      if (self->state == CZ_CHANNEL_HELLO)
+        {
+          msg = cz_message_decode (body, len, &error);
+          if (msg == NULL || !handle_hello (self, msg, &error))
+            fail (self, error, TRUE);
+          continue;
+        }
+
+      if (!cz_aead_open_frame (&self->rx, header, body, len, plain_buf, &error))
+        {
+          fail (self, error, TRUE);
+          return;
+        }
+      msg = cz_message_decode (plain_buf, len - CZ_AEAD_TAG_SIZE, &error);
+      cz_memwipe (plain_buf, len - CZ_AEAD_TAG_SIZE);
+      if (msg == NULL)
+        {
+          /* A well-sealed but malformed message: the peer's bug, not an
+           * attack on the channel.  Report and go on. */
+          g_autoptr(GVariant) err = cz_message_new_error (0, cz_error_wire_code (error),
+                                                          error->message);
+          queue_sealed (self, err, NULL);
+          g_clear_error (&error);
+          continue;
+        }
+      if (g_str_equal (cz_message_kind (msg), "bye"))
+        self->peer_bye = TRUE;
+      if (self->cb.message)
+        self->cb.message (self, msg, self->user_data);
+      if (self->peer_bye && self->state == CZ_CHANNEL_OPEN)
+        {
+          self->state = CZ_CHANNEL_CLOSING;
+          return;
+        }
+    }
+}
+
+static void
+after_handshake (CzChannel *self)
+{
+  gnutls_datum_t alpn = { NULL, 0 };
+
+  if (gnutls_alpn_get_selected_protocol (self->session, &alpn) != 0
+      || alpn.size != strlen (CZ_ALPN) || memcmp (alpn.data, CZ_ALPN, alpn.size) != 0)
+    {
+      GError *error = g_error_new (CZ_ERROR, CZ_ERROR_TLS,
+                                   _("the peer does not speak the %s protocol"), CZ_ALPN);
+      fail (self, error, FALSE);
+      gnutls_alert_send (self->session, GNUTLS_AL_FATAL, GNUTLS_A_NO_APPLICATION_PROTOCOL);
+      return;
+    }
+
+  if (self->is_server)
+    {
+      self->dh = cz_dh_key_new (self->group);
+      self->server_public = cz_dh_key_get_public (self->dh);
+      send_hello (self);
+      self->state = CZ_CHANNEL_HELLO;
+      return;
+    }
+
+  if (self->verify.result == CZ_VERIFY_FIRST_USE)
+    {
+      if (self->cb.trust_prompt == NULL)
+        {
+          fail (self, g_error_new (CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED,
+                                   _("the server's key %s is not known and nobody was asked to accept it"),
+                                   self->verify.fingerprint), FALSE);
+          return;
+        }
+      self->state = CZ_CHANNEL_TRUST;
+      self->cb.trust_prompt (self, self->verify.fingerprint, self->user_data);
+      return;
+    }
+  self->state = CZ_CHANNEL_HELLO;
+}
+
+void
+cz_channel_trust_decided (CzChannel *self, gboolean accept)
+{
+  if (self->state != CZ_CHANNEL_TRUST)
+    return;
+  if (!accept)
+    {
+      fail (self, g_error_new (CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED,
+                               _("the server's key %s was refused"), self->verify.fingerprint),
+            FALSE);
+      gnutls_bye (self->session, GNUTLS_SHUT_WR);
+      return;
+    }
+  self->state = CZ_CHANNEL_HELLO;
+  /* A hello may already be waiting in the reader. */
+  process_frames (self);
+}
+
+static void
+do_handshake (CzChannel *self)
+{
+  for (;;)
+    {
+      int ret = gnutls_handshake (self->session);
+
+      if (ret == GNUTLS_E_SUCCESS)
+        {
+          after_handshake (self);
+          return;
+        }
+      if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+        return;
+      if (!gnutls_error_is_fatal (ret))
+        continue;
+      {
+        GError *error = NULL;
+        cz_tls_set_error (&error, ret, self->session, self->is_server ? NULL : &self->verify);
+        /* Tell the peer why (bad_certificate, protocol_version...). */
+        if (ret != GNUTLS_E_FATAL_ALERT_RECEIVED && ret != GNUTLS_E_PREMATURE_TERMINATION
+            && ret != GNUTLS_E_PUSH_ERROR && ret != GNUTLS_E_PULL_ERROR)
+          gnutls_alert_send_appropriate (self->session, ret);
+        fail (self, error, FALSE);
+        return;
+      }
+    }
+}
+
+static void
+do_read (CzChannel *self)
+{
+  /* Bounded so one busy peer cannot starve the others on the same loop. */
+  for (int rounds = 0; rounds < 64; rounds++)
+    {
+      ssize_t n;
+
+      if (self->state != CZ_CHANNEL_HELLO && self->state != CZ_CHANNEL_OPEN
+          && self->state != CZ_CHANNEL_TRUST)
+        return;
+      n = gnutls_record_recv (self->session, recv_buf, sizeof recv_buf);
+      if (n > 0)
+        {
+          cz_frame_reader_push (&self->reader, recv_buf, n);
+          if (self->state != CZ_CHANNEL_TRUST)
+            process_frames (self);
+          continue;
+        }
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        return;
+      if (n == 0)
+        {
+          if (self->peer_bye)
+            self->state = CZ_CHANNEL_CLOSED;
+          else
+            fail (self, g_error_new_literal (CZ_ERROR, CZ_ERROR_CLOSED,
+                                             _("the peer closed the connection")), FALSE);
+          return;
+        }
+      if (!gnutls_error_is_fatal ((int) n))
+        continue;   /* warning alerts, ignored post-handshake messages */
+      {
+        GError *error = NULL;
+        cz_tls_set_error (&error, (int) n, self->session, NULL);
+        if (self->peer_bye)
+          g_clear_error (&error);
+        fail (self, error, FALSE);
+        return;
+      }
+    }
+}
+
+CzChannelState
+cz_channel_io (CzChannel *self)
+{
+  if (self->state == CZ_CHANNEL_HANDSHAKE)
+    do_handshake (self);
+  if (self->state == CZ_CHANNEL_HELLO || self->state == CZ_CHANNEL_OPEN
+      || self->state == CZ_CHANNEL_TRUST)
+    do_read (self);
+  if (self->state != CZ_CHANNEL_HANDSHAKE && self->state != CZ_CHANNEL_CLOSED)
+    flush_out (self);
+  return finish (self);
+}
+
+CzChannelState
+cz_channel_start (CzChannel *self)
+{
+  return cz_channel_io (self);
+}
+
+gboolean
+cz_channel_flush (CzChannel *self)
+{
+  if (self->state != CZ_CHANNEL_HANDSHAKE && self->state != CZ_CHANNEL_CLOSED)
+    flush_out (self);
+  return finish (self) != CZ_CHANNEL_CLOSED;
+}
+
+CzSessionInfo *
+cz_channel_get_info (CzChannel *self)
+{
+  return self->info;
+}
+
+gnutls_session_t
+cz_channel_get_session (CzChannel *self)
+{
+  return self->session;
+}
+
+const CzTlsVerifyState *
+cz_channel_get_verify_state (CzChannel *self)
+{
+  return &self->verify;
+}
+
+void
+cz_channel_set_peer_address (CzChannel *self, const char *address)
+{
+  g_free (self->peer_address);
+  self->peer_address = g_strdup (address);
+}

@@ -1,2 +1,1000 @@
+/* cz-client.c: the client engine on a GMainContext. */
 #include "config.h"
+
+#include <string.h>
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+
 #include "cz-client.h"
+#include "cz-cli.h"
+#include "cz-crypto.h"
+#include "cz-error.h"
+#include "cz-message.h"
+#include "cz-scram.h"
+#include "cz-util.h"
+
+struct _CzClient {
+  GObject parent_instance;
+
+  char *host;
+  guint16 port;
+  char *name;
+  guint timeout_ms;
+  CzTlsClientConfig *tls;
+  GCancellable *cancellable;
+  GSocketConnection *connection;
+  CzChannel *channel;
+  GSource *source;
+  GIOCondition source_cond;
+  guint timeout_id;
+  guint received_id;          /* idle that sends `received` */
+  GArray *received;           /* ids to acknowledge as delivered */
+
+  guint32 next_ref;
+  GHashTable *pending;        /* ref → kind (static string) */
+  gboolean connected;
+  gboolean closing;
+  gboolean disconnected;
+  char *user;
+
+  /* registration */
+  guint32 reg_ref;
+  char *reg_user;
+  char *reg_password;
+  /* login */
+  guint32 auth_ref;
+  char *auth_user;
+  CzScramClient *scram;
+  char *bye_reason;           /* from the server's bye */
+};
+
+G_DEFINE_FINAL_TYPE (CzClient, cz_client, G_TYPE_OBJECT)
+
+enum { SIGNAL_EVENT, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---- The salted-password cache ---------------------------------------------- */
+
+typedef struct {
+  GBytes *salt;
+  guint iterations;
+  guint8 salted[32];
+} CachedKey;
+
+static GMutex cache_lock;
+static GHashTable *cache;   /* "host:port\nuser" → CachedKey */
+
+static void
+cached_key_free (gpointer data)
+{
+  CachedKey *k = data;
+  g_bytes_unref (k->salt);
+  cz_memwipe (k->salted, sizeof k->salted);
+  g_free (k);
+}
+
+void
+cz_client_forget_cached_keys (void)
+{
+  g_mutex_lock (&cache_lock);
+  g_clear_pointer (&cache, g_hash_table_unref);
+  g_mutex_unlock (&cache_lock);
+}
+
+static char *
+cache_key (CzClient *self, const char *user)
+{
+  return g_strdup_printf ("%s:%u\n%s", self->host, self->port, user);
+}
+
+/* ---- Events ---------------------------------------------------------------------- */
+
+const char *
+cz_client_event_name (CzClientEventKind kind)
+{
+  static const char *const names[] = {
+    "connected", "trust-prompt", "registered", "logged-in", "message", "ack",
+    "presence", "who", "receipt", "history", "error", "disconnected",
+  };
+  return kind < G_N_ELEMENTS (names) ? names[kind] : "unknown";
+}
+
+static GVariant *
+empty_fields (void)
+{
+  return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+}
+
+static void
+emit (CzClient *self, CzClientEventKind kind, GVariant *fields, const GError *error)
+{
+  CzClientEvent event = { .kind = kind, .error = error };
+  /* Takes @fields (floating or a full reference). */
+  g_autoptr(GVariant) owned = fields ? g_variant_take_ref (fields) : empty_fields ();
+
+  event.fields = owned;
+  if (kind == CZ_CLIENT_EVENT_CONNECTED)
+    event.info = self->channel ? cz_channel_get_info (self->channel) : NULL;
+  if (self->channel)
+    event.fingerprint = cz_channel_get_verify_state (self->channel)->fingerprint;
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, &event);
+}
+
+static void
+emit_error (CzClient *self, guint32 ref, const GError *error)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "ref", g_variant_new_uint32 (ref));
+  g_variant_builder_add (&b, "{sv}", "code", g_variant_new_string (cz_error_wire_code (error)));
+  g_variant_builder_add (&b, "{sv}", "message", g_variant_new_string (error->message));
+  emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_builder_end (&b), error);
+}
+
+static void
+emit_error_literal (CzClient *self, guint32 ref, CzErrorCode code, const char *text)
+{
+  g_autoptr(GError) error = g_error_new_literal (CZ_ERROR, code, text);
+  emit_error (self, ref, error);
+}
+
+/* ---- Object ------------------------------------------------------------------------ */
+
+static void
+wipe_secrets (CzClient *self)
+{
+  g_clear_pointer (&self->reg_password, cz_str_wipe_free);
+  g_clear_pointer (&self->scram, cz_scram_client_free);
+}
+
+static void
+teardown (CzClient *self)
+{
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->received_id, g_source_remove);
+  if (self->source)
+    {
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+  g_clear_pointer (&self->channel, cz_channel_free);
+  if (self->connection)
+    {
+      g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+      g_clear_object (&self->connection);
+    }
+  wipe_secrets (self);
+}
+
+static void
+cz_client_finalize (GObject *object)
+{
+  CzClient *self = CZ_CLIENT (object);
+
+  g_cancellable_cancel (self->cancellable);
+  teardown (self);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->tls, cz_tls_client_config_unref);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->received, g_array_unref);
+  g_free (self->host);
+  g_free (self->name);
+  g_free (self->user);
+  g_free (self->reg_user);
+  g_free (self->auth_user);
+  g_free (self->bye_reason);
+  G_OBJECT_CLASS (cz_client_parent_class)->finalize (object);
+}
+
+static void
+cz_client_class_init (CzClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cz_client_finalize;
+
+  /**
+   * CzClient::event:
+   * @event: (type gpointer): a CzClientEvent, valid during the emission
+   */
+  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+}
+
+static void
+cz_client_init (CzClient *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->pending = g_hash_table_new (NULL, NULL);
+  self->received = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->next_ref = 1;
+}
+
+CzClient *
+cz_client_new (const CzClientConfig *config, GError **error)
+{
+  g_autoptr(CzClient) self = g_object_new (CZ_TYPE_CLIENT, NULL);
+
+  self->tls = cz_tls_client_config_new (&config->tls, error);
+  if (self->tls == NULL)
+    return NULL;
+  self->host = g_strdup (config->host);
+  self->port = config->port;
+  self->name = g_strdup (config->name ? config->name : "causerie-client " PACKAGE_VERSION);
+  self->timeout_ms = config->timeout_ms ? config->timeout_ms : 10000;
+  return g_steal_pointer (&self);
+}
+
+/* ---- Closing ---------------------------------------------------------------------------- */
+
+static void
+finish_disconnect (CzClient *self, const GError *error, GVariant *fields)
+{
+  g_autoptr(GVariant) owned = fields ? g_variant_take_ref (fields) : NULL;
+
+  if (self->disconnected)
+    return;
+  self->disconnected = TRUE;
+  self->connected = FALSE;
+  g_hash_table_remove_all (self->pending);
+  g_object_ref (self);
+  emit (self, CZ_CLIENT_EVENT_DISCONNECTED, owned ? g_variant_ref (owned) : NULL, error);
+  g_object_unref (self);
+}
+
+static gboolean
+free_channel_idle (gpointer data)
+{
+  CzClient *self = data;
+  teardown (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+channel_closed_cb (CzChannel *channel, const GError *error, gpointer user_data)
+{
+  CzClient *self = user_data;
+  GVariant *fields = NULL;
+
+  if (self->bye_reason)
+    {
+      GVariantBuilder b;
+      g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&b, "{sv}", "reason", g_variant_new_string (self->bye_reason));
+      fields = g_variant_builder_end (&b);
+      g_clear_pointer (&self->bye_reason, g_free);
+    }
+  /* The channel is freed outside its own callback. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, free_channel_idle, g_object_ref (self), g_object_unref);
+  finish_disconnect (self, error, fields);
+}
+
+/* ---- I/O ---------------------------------------------------------------------------------- */
+
+static gboolean socket_ready_cb (gint fd, GIOCondition condition, gpointer user_data);
+
+/* (Re)creates the fd source for @cond: unix fd sources cannot change
+ * their condition, and it changes only when output backs up. */
+static void
+attach_source (CzClient *self, GIOCondition cond)
+{
+  GSocket *socket = g_socket_connection_get_socket (self->connection);
+
+  if (self->source)
+    {
+      g_source_destroy (self->source);
+      g_source_unref (self->source);
+    }
+  self->source = g_unix_fd_source_new (g_socket_get_fd (socket), cond);
+  self->source_cond = cond;
+  g_source_set_callback (self->source, (GSourceFunc) (void (*) (void)) socket_ready_cb, self, NULL);
+  g_source_attach (self->source, g_main_context_get_thread_default ());
+}
+
+static void
+update_source (CzClient *self)
+{
+  GIOCondition cond;
+
+  if (self->source == NULL || self->channel == NULL
+      || cz_channel_get_state (self->channel) == CZ_CHANNEL_CLOSED)
+    return;
+  cond = G_IO_IN | (cz_channel_wants_write (self->channel) ? G_IO_OUT : 0);
+  if (cond != self->source_cond)
+    attach_source (self, cond);
+}
+
+static void
+run_io (CzClient *self)
+{
+  g_object_ref (self);
+  for (int i = 0; self->channel && i < 64; i++)
+    {
+      if (cz_channel_io (self->channel) == CZ_CHANNEL_CLOSED)
+        break;
+      if (!cz_channel_has_buffered_input (self->channel))
+        break;
+    }
+  update_source (self);
+  g_object_unref (self);
+}
+
+static gboolean
+socket_ready_cb (gint fd, GIOCondition condition, gpointer user_data)
+{
+  run_io (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+send_msg (CzClient *self, GVariant *msg)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (msg);
+  g_autoptr(GError) error = NULL;
+
+  if (self->channel == NULL || !cz_channel_send (self->channel, owned, &error))
+    {
+      if (error)
+        emit_error (self, cz_message_ref (owned), error);
+      return;
+    }
+  cz_channel_flush (self->channel);
+  update_source (self);
+}
+
+static guint32
+start_request (CzClient *self, const char *kind)
+{
+  guint32 ref;
+
+  if (!self->connected)
+    {
+      emit_error_literal (self, 0, CZ_ERROR_CLOSED, _("not connected"));
+      return 0;
+    }
+  ref = self->next_ref++;
+  g_hash_table_insert (self->pending, GUINT_TO_POINTER (ref), (gpointer) kind);
+  return ref;
+}
+
+static void
+end_request (CzClient *self, guint32 ref)
+{
+  g_hash_table_remove (self->pending, GUINT_TO_POINTER (ref));
+}
+
+/* ---- Accounts ------------------------------------------------------------------------------ */
+
+typedef struct {
+  char *password;
+  GBytes *salt;
+  guint iterations;
+  CzScramCredentials creds;
+} RegisterWork;
+
+static void
+register_work_free (gpointer data)
+{
+  RegisterWork *w = data;
+  cz_str_wipe_free (w->password);
+  g_bytes_unref (w->salt);
+  cz_scram_credentials_clear (&w->creds);
+  g_free (w);
+}
+
+static void
+register_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  RegisterWork *w = data;
+  cz_scram_credentials_from_password (&w->creds, w->password, w->salt, w->iterations);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+register_keys_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CzClient *self = CZ_CLIENT (source);
+  RegisterWork *w = g_task_get_task_data (G_TASK (result));
+  guint32 ref = GPOINTER_TO_UINT (user_data);
+
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->connected)
+    return;
+  send_msg (self, cz_message_new ("register-keys",
+                                  "ref", g_variant_new_uint32 (ref),
+                                  "stored_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+                                                                           w->creds.stored_key, 32, 1),
+                                  "server_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+                                                                           w->creds.server_key, 32, 1),
+                                  NULL));
+}
+
+static void
+on_register_params (CzClient *self, GVariant *msg, guint32 ref)
+{
+  g_autoptr(GBytes) salt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  guint32 iterations;
+  RegisterWork *w;
+
+  if (ref != self->reg_ref || self->reg_password == NULL)
+    return;
+  if (!cz_message_get_bytes (msg, "salt", &salt, &error)
+      || !cz_message_get_uint32 (msg, "iterations", &iterations, &error))
+    {
+      end_request (self, ref);
+      emit_error (self, ref, error);
+      return;
+    }
+  if (iterations < CZ_SCRAM_MIN_ITERATIONS || iterations > CZ_SCRAM_MAX_ITERATIONS)
+    {
+      end_request (self, ref);
+      emit_error_literal (self, ref, CZ_ERROR_PROTOCOL,
+                          _("the server asked for an unreasonable iteration count"));
+      return;
+    }
+  w = g_new0 (RegisterWork, 1);
+  w->password = g_steal_pointer (&self->reg_password);
+  w->salt = g_bytes_ref (salt);
+  w->iterations = iterations;
+  task = g_task_new (self, self->cancellable, register_keys_ready_cb, GUINT_TO_POINTER (ref));
+  g_task_set_task_data (task, w, register_work_free);
+  g_task_run_in_thread (task, register_thread);
+}
+
+guint32
+cz_client_register (CzClient *self, const char *user, const char *password)
+{
+  guint32 ref;
+
+  if (!cz_user_name_valid (user))
+    {
+      emit_error_literal (self, 0, CZ_ERROR_BAD_NAME,
+                          _("user names are 1 to 32 of a-z, 0-9, “_”, “.” and “-”"));
+      return 0;
+    }
+  ref = start_request (self, "register");
+  if (ref == 0)
+    return 0;
+  self->reg_ref = ref;
+  g_free (self->reg_user);
+  self->reg_user = g_strdup (user);
+  g_clear_pointer (&self->reg_password, cz_str_wipe_free);
+  self->reg_password = g_strdup (password);
+  send_msg (self, cz_message_new ("register",
+                                  "ref", g_variant_new_uint32 (ref),
+                                  "user", g_variant_new_string (user),
+                                  NULL));
+  return ref;
+}
+
+typedef struct {
+  CzScramClient *scram;       /* owned by the task while PBKDF2 runs */
+  char *server_first;
+} LoginWork;
+
+static void
+login_work_free (gpointer data)
+{
+  LoginWork *w = data;
+  g_clear_pointer (&w->scram, cz_scram_client_free);
+  g_free (w->server_first);
+  g_free (w);
+}
+
+static void
+login_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LoginWork *w = data;
+  GError *error = NULL;
+  char *final = cz_scram_client_final (w->scram, w->server_first, &error);
+
+  if (final)
+    g_task_return_pointer (task, final, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+login_final_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CzClient *self = CZ_CLIENT (source);
+  LoginWork *w = g_task_get_task_data (G_TASK (result));
+  guint32 ref = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *final = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->connected)
+    return;
+  end_request (self, ref);
+  if (final == NULL)
+    {
+      emit_error (self, ref, error);
+      return;
+    }
+  /* The exchange goes on here: take the SCRAM state back. */
+  g_clear_pointer (&self->scram, cz_scram_client_free);
+  self->scram = g_steal_pointer (&w->scram);
+  g_hash_table_insert (self->pending, GUINT_TO_POINTER (ref), (gpointer) "login");
+  send_msg (self, cz_message_new ("auth-finish",
+                                  "ref", g_variant_new_uint32 (ref),
+                                  "message", g_variant_new_string (final),
+                                  NULL));
+}
+
+static void
+on_auth_challenge (CzClient *self, GVariant *msg, guint32 ref)
+{
+  const char *server_first;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  LoginWork *w;
+
+  if (ref != self->auth_ref || self->scram == NULL)
+    return;
+  if (!cz_message_get_string (msg, "message", &server_first, &error))
+    {
+      end_request (self, ref);
+      g_clear_pointer (&self->scram, cz_scram_client_free);
+      emit_error (self, ref, error);
+      return;
+    }
+  w = g_new0 (LoginWork, 1);
+  w->scram = g_steal_pointer (&self->scram);
+  w->server_first = g_strdup (server_first);
+  task = g_task_new (self, self->cancellable, login_final_ready_cb, GUINT_TO_POINTER (ref));
+  g_task_set_task_data (task, w, login_work_free);
+  g_task_run_in_thread (task, login_thread);
+}
+
+static void
+on_auth_ok (CzClient *self, GVariant *msg, guint32 ref)
+{
+  const char *server_final, *user;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) salt = NULL;
+  guint iterations;
+  guint8 salted[32];
+
+  if (ref != self->auth_ref || self->scram == NULL)
+    return;
+  if (!cz_message_get_string (msg, "message", &server_final, &error)
+      || !cz_message_get_string (msg, "user", &user, &error)
+      || !cz_scram_client_verify_server (self->scram, server_final, &error))
+    {
+      /* A server that cannot prove it knows our keys is not our server. */
+      g_clear_pointer (&self->scram, cz_scram_client_free);
+      emit_error (self, ref, error);
+      cz_client_disconnect (self);
+      return;
+    }
+  if (cz_scram_client_get_salted (self->scram, &salt, &iterations, salted))
+    {
+      CachedKey *k = g_new0 (CachedKey, 1);
+      k->salt = g_steal_pointer (&salt);
+      k->iterations = iterations;
+      memcpy (k->salted, salted, 32);
+      cz_memwipe (salted, sizeof salted);
+      g_mutex_lock (&cache_lock);
+      if (cache == NULL)
+        cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_key_free);
+      g_hash_table_insert (cache, cache_key (self, self->auth_user), k);
+      g_mutex_unlock (&cache_lock);
+    }
+  g_clear_pointer (&self->scram, cz_scram_client_free);
+  g_free (self->user);
+  self->user = g_strdup (user);
+  emit (self, CZ_CLIENT_EVENT_LOGGED_IN, g_variant_get_child_value (msg, 1), NULL);
+}
+
+guint32
+cz_client_login (CzClient *self, const char *user, const char *password)
+{
+  g_autoptr(GBytes) cbind = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *key = NULL;
+  guint32 ref;
+
+  if (self->scram || self->user
+      || (self->auth_ref && g_hash_table_contains (self->pending, GUINT_TO_POINTER (self->auth_ref))))
+    {
+      emit_error_literal (self, 0, CZ_ERROR_PROTOCOL, _("already logged in or logging in"));
+      return 0;
+    }
+  ref = start_request (self, "login");
+  if (ref == 0)
+    return 0;
+  cbind = cz_tls_channel_binding (cz_channel_get_session (self->channel), &error);
+  if (cbind == NULL)
+    {
+      end_request (self, ref);
+      emit_error (self, ref, error);
+      return 0;
+    }
+  self->scram = cz_scram_client_new (user, password, cbind, NULL);
+  key = cache_key (self, user);
+  g_mutex_lock (&cache_lock);
+  {
+    CachedKey *k = cache ? g_hash_table_lookup (cache, key) : NULL;
+    if (k)
+      cz_scram_client_set_salted_password (self->scram, g_bytes_get_data (k->salt, NULL),
+                                           g_bytes_get_size (k->salt), k->iterations, k->salted);
+  }
+  g_mutex_unlock (&cache_lock);
+  self->auth_ref = ref;
+  g_free (self->auth_user);
+  self->auth_user = g_strdup (user);
+  first = cz_scram_client_first (self->scram);
+  send_msg (self, cz_message_new ("auth-start",
+                                  "ref", g_variant_new_uint32 (ref),
+                                  "mechanism", g_variant_new_string (CZ_SCRAM_MECHANISM),
+                                  "message", g_variant_new_string (first),
+                                  NULL));
+  return ref;
+}
+
+/* ---- Chat ----------------------------------------------------------------------------------- */
+
+static gboolean
+send_received_idle (gpointer data)
+{
+  CzClient *self = data;
+
+  self->received_id = 0;
+  if (self->received->len > 0 && self->connected)
+    send_msg (self, cz_message_new ("received",
+                                    "ids", g_variant_new_fixed_array (G_VARIANT_TYPE_INT64,
+                                                                      self->received->data,
+                                                                      self->received->len,
+                                                                      sizeof (gint64)),
+                                    NULL));
+  g_array_set_size (self->received, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_message (CzClient *self, GVariant *msg)
+{
+  g_autoptr(GVariant) to = cz_message_lookup (msg, "to", G_VARIANT_TYPE_STRING);
+  g_autoptr(GVariant) id = cz_message_lookup (msg, "id", G_VARIANT_TYPE_INT64);
+
+  /* Direct messages are acknowledged as delivered, in one batch per turn
+   * of the main loop. */
+  if (to && id)
+    {
+      gint64 value = g_variant_get_int64 (id);
+      g_array_append_val (self->received, value);
+      if (self->received->len >= 500)
+        send_received_idle (self);
+      else if (self->received_id == 0)
+        self->received_id = g_idle_add (send_received_idle, self);
+    }
+}
+
+guint32
+cz_client_say (CzClient *self, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 ref;
+
+  if (!cz_text_valid (text, -1, &error))
+    {
+      emit_error (self, 0, error);
+      return 0;
+    }
+  if ((ref = start_request (self, "say")) == 0)
+    return 0;
+  send_msg (self, cz_message_new ("say",
+                                  "ref", g_variant_new_uint32 (ref),
+                                  "text", g_variant_new_string (text),
+                                  NULL));
+  return ref;
+}
+
+guint32
+cz_client_msg (CzClient *self, const char *to, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 ref;
+
+  if (!cz_text_valid (text, -1, &error))
+    {
+      emit_error (self, 0, error);
+      return 0;
+    }
+  if ((ref = start_request (self, "msg")) == 0)
+    return 0;
+  send_msg (self, cz_message_new ("msg",
+                                  "ref", g_variant_new_uint32 (ref),
+                                  "to", g_variant_new_string (to),
+                                  "text", g_variant_new_string (text),
+                                  NULL));
+  return ref;
+}
+
+guint32
+cz_client_who (CzClient *self)
+{
+  guint32 ref = start_request (self, "who");
+
+  if (ref)
+    send_msg (self, cz_message_new ("who", "ref", g_variant_new_uint32 (ref), NULL));
+  return ref;
+}
+
+guint32
+cz_client_history (CzClient *self, const char *with, gint64 before, guint limit)
+{
+  guint32 ref = start_request (self, "history");
+
+  if (ref)
+    send_msg (self, cz_message_new ("history",
+                                    "ref", g_variant_new_uint32 (ref),
+                                    "with", g_variant_new_string (with),
+                                    "before", g_variant_new_int64 (before),
+                                    "limit", g_variant_new_uint32 (limit),
+                                    NULL));
+  return ref;
+}
+
+void
+cz_client_mark_read (CzClient *self, const gint64 *ids, guint n_ids)
+{
+  if (!self->connected || n_ids == 0)
+    return;
+  send_msg (self, cz_message_new ("read",
+                                  "ids", g_variant_new_fixed_array (G_VARIANT_TYPE_INT64, ids,
+                                                                    n_ids, sizeof (gint64)),
+                                  NULL));
+}
+
+/* ---- Incoming messages ----------------------------------------------------------------------- */
+
+static void
+channel_message_cb (CzChannel *channel, GVariant *msg, gpointer user_data)
+{
+  CzClient *self = user_data;
+  const char *kind = cz_message_kind (msg);
+  guint32 ref = cz_message_ref (msg);
+  g_autoptr(GVariant) fields = g_variant_get_child_value (msg, 1);
+
+  if (g_str_equal (kind, "register-params"))
+    on_register_params (self, msg, ref);
+  else if (g_str_equal (kind, "registered"))
+    {
+      end_request (self, ref);
+      emit (self, CZ_CLIENT_EVENT_REGISTERED, g_variant_ref (fields), NULL);
+    }
+  else if (g_str_equal (kind, "auth-challenge"))
+    on_auth_challenge (self, msg, ref);
+  else if (g_str_equal (kind, "auth-ok"))
+    {
+      end_request (self, ref);
+      on_auth_ok (self, msg, ref);
+    }
+  else if (g_str_equal (kind, "message"))
+    {
+      on_message (self, msg);
+      emit (self, CZ_CLIENT_EVENT_MESSAGE, g_variant_ref (fields), NULL);
+    }
+  else if (g_str_equal (kind, "ack"))
+    {
+      end_request (self, ref);
+      emit (self, CZ_CLIENT_EVENT_ACK, g_variant_ref (fields), NULL);
+    }
+  else if (g_str_equal (kind, "presence"))
+    emit (self, CZ_CLIENT_EVENT_PRESENCE, g_variant_ref (fields), NULL);
+  else if (g_str_equal (kind, "who"))
+    {
+      end_request (self, ref);
+      emit (self, CZ_CLIENT_EVENT_WHO, g_variant_ref (fields), NULL);
+    }
+  else if (g_str_equal (kind, "receipt"))
+    emit (self, CZ_CLIENT_EVENT_RECEIPT, g_variant_ref (fields), NULL);
+  else if (g_str_equal (kind, "history"))
+    {
+      end_request (self, ref);
+      emit (self, CZ_CLIENT_EVENT_HISTORY, g_variant_ref (fields), NULL);
+    }
+  else if (g_str_equal (kind, "error"))
+    {
+      end_request (self, ref);
+      if (ref == self->auth_ref)
+        g_clear_pointer (&self->scram, cz_scram_client_free);
+      if (ref == self->reg_ref)
+        g_clear_pointer (&self->reg_password, cz_str_wipe_free);
+      emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_ref (fields), NULL);
+    }
+  else if (g_str_equal (kind, "bye"))
+    {
+      g_free (self->bye_reason);
+      self->bye_reason = g_strdup (cz_message_opt_string (msg, "reason", ""));
+    }
+  /* Unknown kinds from a newer server are ignored (DESIGN §2.1). */
+}
+
+static void
+channel_ready_cb (CzChannel *channel, gpointer user_data)
+{
+  CzClient *self = user_data;
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  self->connected = TRUE;
+  emit (self, CZ_CLIENT_EVENT_CONNECTED, NULL, NULL);
+}
+
+static void
+channel_trust_prompt_cb (CzChannel *channel, const char *fingerprint, gpointer user_data)
+{
+  CzClient *self = user_data;
+  emit (self, CZ_CLIENT_EVENT_TRUST_PROMPT, NULL, NULL);
+}
+
+static const CzChannelCallbacks client_callbacks = {
+  .trust_prompt = channel_trust_prompt_cb,
+  .ready = channel_ready_cb,
+  .message = channel_message_cb,
+  .closed = channel_closed_cb,
+};
+
+void
+cz_client_trust (CzClient *self, gboolean accept)
+{
+  const CzTlsVerifyState *state;
+  g_autoptr(GError) error = NULL;
+
+  if (self->channel == NULL || cz_channel_get_state (self->channel) != CZ_CHANNEL_TRUST)
+    return;
+  state = cz_channel_get_verify_state (self->channel);
+  if (accept && !cz_known_servers_store (cz_tls_client_config_get_known_servers (self->tls),
+                                         self->host, self->port, state->fingerprint, &error))
+    {
+      emit_error (self, 0, error);
+      accept = FALSE;
+    }
+  cz_channel_trust_decided (self->channel, accept);
+  run_io (self);
+}
+
+/* ---- Connecting ---------------------------------------------------------------------------------- */
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  CzClient *self = data;
+  g_autoptr(GError) error = g_error_new (CZ_ERROR, CZ_ERROR_TIMEOUT,
+                                         _("no answer from %s:%u within %u seconds"),
+                                         self->host, self->port, self->timeout_ms / 1000);
+
+  self->timeout_id = 0;
+  g_cancellable_cancel (self->cancellable);
+  if (self->channel && cz_channel_get_state (self->channel) == CZ_CHANNEL_TRUST)
+    return G_SOURCE_REMOVE;   /* a person is deciding; do not rush them */
+  if (self->channel)
+    {
+      cz_channel_abort (self->channel, error);
+      run_io (self);
+    }
+  else
+    finish_disconnect (self, error, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(CzClient) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+  GSocket *socket;
+  CzChannelOptions options = { .name = self->name };
+
+  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection == NULL)
+    {
+      g_autoptr(GError) mapped = NULL;
+      if (self->disconnected)
+        return;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        mapped = g_error_new (CZ_ERROR, CZ_ERROR_IO,
+                              _("%s:%u refused the connection: is the server running?"),
+                              self->host, self->port);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+               || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        mapped = g_error_new (CZ_ERROR, CZ_ERROR_TIMEOUT,
+                              _("no answer from %s:%u"), self->host, self->port);
+      else
+        mapped = g_error_new (CZ_ERROR, CZ_ERROR_IO, _("cannot connect to %s:%u: %s"),
+                              self->host, self->port, error->message);
+      g_clear_handle_id (&self->timeout_id, g_source_remove);
+      finish_disconnect (self, mapped, NULL);
+      return;
+    }
+  self->connection = connection;
+  socket = g_socket_connection_get_socket (connection);
+  g_socket_set_blocking (socket, FALSE);
+  self->channel = cz_channel_new_client (self->tls, g_socket_get_fd (socket), self->host,
+                                         self->port, &options, &client_callbacks, self, &error);
+  if (self->channel == NULL)
+    {
+      finish_disconnect (self, error, NULL);
+      return;
+    }
+  {
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+    if (G_IS_INET_SOCKET_ADDRESS (remote))
+      {
+        g_autofree char *ip = g_inet_address_to_string (
+            g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+        g_autofree char *addr = strchr (ip, ':') ? g_strdup_printf ("[%s]:%u", ip, self->port)
+                                                 : g_strdup_printf ("%s:%u", ip, self->port);
+        cz_channel_set_peer_address (self->channel, addr);
+      }
+  }
+  attach_source (self, G_IO_IN);
+  run_io (self);
+}
+
+void
+cz_client_connect (CzClient *self)
+{
+  g_autoptr(GSocketClient) sc = g_socket_client_new ();
+
+  g_socket_client_set_timeout (sc, (self->timeout_ms + 999) / 1000);
+  self->timeout_id = g_timeout_add (self->timeout_ms, timeout_cb, self);
+  g_socket_client_connect_to_host_async (sc, self->host, self->port, self->cancellable,
+                                         connected_cb, g_object_ref (self));
+}
+
+void
+cz_client_disconnect (CzClient *self)
+{
+  if (self->channel == NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      return;
+    }
+  self->closing = TRUE;
+  cz_channel_close (self->channel, 0, NULL, "bye");
+  run_io (self);
+}
+
+/* ---- Accessors --------------------------------------------------------------------------------------- */
+
+guint
+cz_client_get_pending (CzClient *self)
+{
+  return g_hash_table_size (self->pending) + (self->received->len > 0 ? 1 : 0);
+}
+
+gboolean
+cz_client_is_connected (CzClient *self)
+{
+  return self->connected;
+}
+
+gboolean
+cz_client_is_logged_in (CzClient *self)
+{
+  return self->connected && self->user != NULL;
+}
+
+const char *
+cz_client_get_user (CzClient *self)
+{
+  return self->user;
+}
+
+CzSessionInfo *
+cz_client_get_info (CzClient *self)
+{
+  return self->channel ? cz_channel_get_info (self->channel) : NULL;
+}
+
+const char *
+cz_client_get_fingerprint (CzClient *self)
+{
+  return self->channel ? cz_channel_get_verify_state (self->channel)->fingerprint : NULL;
+}

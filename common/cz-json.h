@@ -10,7 +10,8 @@ G_BEGIN_DECLS
  * "event" member set. */
 JsonBuilder *cz_json_event_begin (const char *event);
 /* Closes the object and returns it as one line of compact JSON (no
- * trailing newline; json-glib does the escaping). */
+ * trailing newline; json-glib does the escaping).  Does not take @builder:
+ * the caller still unrefs it (g_autoptr (JsonBuilder)). */
 char *cz_json_event_end (JsonBuilder *builder);
 
 /* One line of compact JSON for any node. */
@@ -22,7 +23,8 @@ char *cz_json_to_line (JsonNode *node);
  * v → its content. */
 JsonNode *cz_json_from_variant (GVariant *value);
 
-/* Adds every field of @fields (a{sv}) as members of the open object. */
+/* Adds every field of @fields (a{sv}) as members of the open object.  A
+ * field named "event" is skipped: it cannot replace the event name. */
 void cz_json_add_fields (JsonBuilder *builder, GVariant *fields);
 
 G_END_DECLS

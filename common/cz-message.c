@@ -1,2 +1,635 @@
+/* cz-message.c: the (sa{sv}) message codec.
+ *
+ * Encoding: normal form, little-endian on every host.  Decoding trusts
+ * nothing: GLib checks the framing (g_variant_is_normal_form, which also
+ * refuses strings that are not NUL-terminated UTF-8), then we walk the value
+ * once more for our own rules: every string valid UTF-8, a non-empty kind,
+ * no duplicate keys in any dictionary, and at most CZ_MESSAGE_MAX_DEPTH
+ * levels of containers inside a field. */
+
 #include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
 #include "cz-message.h"
+#include "cz-error.h"
+#include "cz-util.h"
+
+/* Deepest container nesting allowed inside a field value: a field's value
+ * is level 1, each array, dictionary entry, tuple, maybe or variant inside
+ * it adds one.  `history {messages: aa{sv}}` needs 4. */
+#define CZ_MESSAGE_MAX_DEPTH 8
+
+/* Dictionaries up to this size are checked for duplicates pairwise. */
+#define SMALL_DICT 16
+
+/* Renderings in cz_message_to_string are cut beyond these sizes. */
+#define SHOW_MAX_CHARS 64
+#define SHOW_MAX_BYTES 32
+#define SHOW_MAX_ITEMS 16
+
+GVariant *
+cz_message_new (const char *kind, ...)
+{
+  GVariantBuilder fields;
+  const char *key;
+  va_list ap;
+
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
+  va_start (ap, kind);
+  while ((key = va_arg (ap, const char *)) != NULL)
+    {
+      GVariant *value = va_arg (ap, GVariant *);
+
+      g_variant_builder_add (&fields, "{sv}", key, value);
+    }
+  va_end (ap);
+
+  return g_variant_ref_sink (g_variant_new ("(sa{sv})", kind, &fields));
+}
+
+GVariant *
+cz_message_new_from_fields (const char *kind, GVariant *fields)
+{
+  g_autoptr(GVariant) owned = NULL;
+
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (fields != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (fields, G_VARIANT_TYPE_VARDICT), NULL);
+
+  owned = g_variant_ref_sink (fields);
+  return g_variant_ref_sink (g_variant_new ("(s@a{sv})", kind, owned));
+}
+
+/* The wire form of @message: normal form, little-endian. */
+static GVariant *
+wire_form (GVariant *message)
+{
+  GVariant *normal = g_variant_get_normal_form (message);
+
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  {
+    GVariant *swapped = g_variant_byteswap (normal);
+
+    g_variant_unref (normal);
+    normal = swapped;
+  }
+#endif
+  return normal;
+}
+
+GBytes *
+cz_message_encode (GVariant *message)
+{
+  g_autoptr(GVariant) wire = NULL;
+
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
+
+  wire = wire_form (message);
+  return g_variant_get_data_as_bytes (wire);
+}
+
+void
+cz_message_encode_append (GVariant *message, GByteArray *out)
+{
+  g_autoptr(GVariant) wire = NULL;
+  gsize size;
+  guint start;
+
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE));
+  g_return_if_fail (out != NULL);
+
+  wire = wire_form (message);
+  size = g_variant_get_size (wire);
+  start = out->len;
+  g_byte_array_set_size (out, start + size);
+  /* Serializes a tree-form value straight into @out. */
+  g_variant_store (wire, out->data + start);
+}
+
+/* Names the field being validated, for error messages. */
+static const char *
+where (const char *field)
+{
+  return field != NULL ? field : "?";
+}
+
+static gboolean
+too_deep (const char *field, GError **error)
+{
+  g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+               _("Field “%s” is nested too deeply (more than %d levels)"),
+               where (field), CZ_MESSAGE_MAX_DEPTH);
+  return FALSE;
+}
+
+/* Container levels within the type itself (a variant's content, unknown
+ * here, counts as 0: it is checked when visited). */
+static guint
+type_depth (const GVariantType *type)
+{
+  const GVariantType *item;
+  guint deepest = 0;
+
+  if (g_variant_type_is_basic (type) || g_variant_type_is_variant (type))
+    return 0;
+  if (g_variant_type_is_array (type) || g_variant_type_is_maybe (type))
+    return 1 + type_depth (g_variant_type_element (type));
+  for (item = g_variant_type_first (type); item != NULL; item = g_variant_type_next (item))
+    deepest = MAX (deepest, type_depth (item));
+  return 1 + deepest;
+}
+
+/* Whether values of @type must be visited: they may hold strings,
+ * dictionaries (duplicate keys) or variants (unknown content). */
+static gboolean
+type_needs_walk (const GVariantType *type)
+{
+  const char *sig = g_variant_type_peek_string (type);
+  gsize i, len = g_variant_type_get_string_length (type);
+
+  for (i = 0; i < len; i++)
+    if (strchr ("vsog{", sig[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+check_string (GVariant *value, const char *field, GError **error)
+{
+  gsize len;
+  const char *str = g_variant_get_string (value, &len);
+
+  if (!g_utf8_validate (str, len, NULL))
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                   _("Invalid UTF-8 in the value of field “%s”"), where (field));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* No two of the @n dictionary keys are equal.  @field is NULL for the
+ * message's own fields. */
+static gboolean
+check_duplicates (GVariant *const *keys, gsize n, const char *field, GError **error)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  gsize i, j;
+
+  if (n > SMALL_DICT)
+    seen = g_hash_table_new (g_variant_hash, g_variant_equal);
+
+  for (i = 0; i < n; i++)
+    {
+      gboolean dup = FALSE;
+
+      if (seen != NULL)
+        dup = !g_hash_table_add (seen, keys[i]);
+      else
+        for (j = 0; j < i && !dup; j++)
+          dup = g_variant_equal (keys[i], keys[j]);
+      if (!dup)
+        continue;
+
+      if (!g_variant_is_of_type (keys[i], G_VARIANT_TYPE_STRING))
+        g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                     _("Duplicate key in field “%s”"), where (field));
+      else if (field == NULL)
+        g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                     _("Duplicate field “%s”"), g_variant_get_string (keys[i], NULL));
+      else
+        g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                     _("Duplicate key “%s” in field “%s”"),
+                     g_variant_get_string (keys[i], NULL), field);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean validate_value (GVariant *value, const char *field, guint depth, GError **error);
+
+/* Visits a dictionary (at @depth; its entries are one level deeper and
+ * their keys and values two) and checks its keys are distinct.  With
+ * @field NULL, @dict is the message's a{sv} and each key names a field. */
+static gboolean
+validate_dict (GVariant *dict, const char *field, guint depth, GError **error)
+{
+  gsize n = g_variant_n_children (dict), i;
+  GVariant *small[SMALL_DICT];
+  GVariant **keys = n <= SMALL_DICT ? small : g_new (GVariant *, n);
+  gsize n_keys = 0;
+  gboolean ok = FALSE;
+
+  for (i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (dict, i);
+      g_autoptr(GVariant) value = g_variant_get_child_value (entry, 1);
+      GVariant *key = g_variant_get_child_value (entry, 0);
+      const char *name = field;
+
+      keys[n_keys++] = key;
+      if (field == NULL)
+        {
+          gsize len;
+
+          name = g_variant_get_string (key, &len);
+          if (!g_utf8_validate (name, len, NULL))
+            {
+              g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                                   _("Invalid UTF-8 in a field name"));
+              goto out;
+            }
+          /* The field's own v is level 0: its content is level 1. */
+          if (!validate_value (value, name, 0, error))
+            goto out;
+        }
+      else if (!validate_value (key, field, depth + 2, error)
+               || !validate_value (value, field, depth + 2, error))
+        goto out;
+    }
+  ok = check_duplicates (keys, n_keys, field, error);
+
+out:
+  for (i = 0; i < n_keys; i++)
+    g_variant_unref (keys[i]);
+  if (keys != small)
+    g_free (keys);
+  return ok;
+}
+
+static gboolean
+validate_value (GVariant *value, const char *field, guint depth, GError **error)
+{
+  const GVariantType *type = g_variant_get_type (value);
+  gsize i, n;
+
+  if (depth + type_depth (type) > CZ_MESSAGE_MAX_DEPTH)
+    return too_deep (field, error);
+
+  if (g_variant_type_is_basic (type))
+    {
+      if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING)
+          || g_variant_type_equal (type, G_VARIANT_TYPE_OBJECT_PATH)
+          || g_variant_type_equal (type, G_VARIANT_TYPE_SIGNATURE))
+        return check_string (value, field, error);
+      return TRUE;
+    }
+
+  /* Numbers, byte strings, arrays of integers...: nothing more to check. */
+  if (!type_needs_walk (type))
+    return TRUE;
+
+  if (g_variant_type_is_array (type)
+      && g_variant_type_is_dict_entry (g_variant_type_element (type)))
+    return validate_dict (value, field, depth, error);
+
+  n = g_variant_n_children (value);
+  for (i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+      if (!validate_value (child, field, depth + 1, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_message (GVariant *message, GError **error)
+{
+  g_autoptr(GVariant) kind = g_variant_get_child_value (message, 0);
+  g_autoptr(GVariant) fields = g_variant_get_child_value (message, 1);
+  const char *kind_str;
+  gsize kind_len;
+
+  kind_str = g_variant_get_string (kind, &kind_len);
+  if (!g_utf8_validate (kind_str, kind_len, NULL))
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                           _("Invalid UTF-8 in the message kind"));
+      return FALSE;
+    }
+  if (kind_len == 0)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                           _("The message kind is empty"));
+      return FALSE;
+    }
+
+  return validate_dict (fields, NULL, 0, error);
+}
+
+GVariant *
+cz_message_decode (const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GVariant) message = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  bytes = g_bytes_new (data, len);
+  message = g_variant_ref_sink (g_variant_new_from_bytes (CZ_MESSAGE_TYPE, bytes, FALSE));
+  if (!g_variant_is_normal_form (message))
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                           _("Malformed message: not a normal-form (sa{sv}) value "
+                             "with valid UTF-8 strings"));
+      return NULL;
+    }
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  {
+    GVariant *swapped = g_variant_byteswap (message);
+
+    g_variant_unref (message);
+    message = swapped;
+  }
+#endif
+
+  if (!validate_message (message, error))
+    return NULL;
+
+  return g_steal_pointer (&message);
+}
+
+const char *
+cz_message_kind (GVariant *message)
+{
+  const char *kind;
+
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
+
+  g_variant_get_child (message, 0, "&s", &kind);
+  return kind;
+}
+
+GVariant *
+cz_message_lookup (GVariant *message, const char *key, const GVariantType *type)
+{
+  g_autoptr(GVariant) fields = NULL;
+
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  fields = g_variant_get_child_value (message, 1);
+  return g_variant_lookup_value (fields, key, type);
+}
+
+/* The value of a required field, or NULL with @what in the error. */
+static GVariant *
+require (GVariant *message, const char *key, const GVariantType *type,
+         const char *what, GError **error)
+{
+  GVariant *value = cz_message_lookup (message, key, type);
+
+  if (value == NULL)
+    g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                 /* TRANSLATORS: the second %s is a type: "a string"... */
+                 _("Field “%s” is missing or not %s"), key, what);
+  return value;
+}
+
+gboolean
+cz_message_get_string (GVariant *message, const char *key, const char **out, GError **error)
+{
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_STRING,
+                                       _("a string"), error);
+
+  if (value == NULL)
+    return FALSE;
+  /* Points into @message's data (serialized) or into the child it holds
+   * (tree form): valid as long as @message. */
+  *out = g_variant_get_string (value, NULL);
+  return TRUE;
+}
+
+gboolean
+cz_message_get_uint32 (GVariant *message, const char *key, guint32 *out, GError **error)
+{
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_UINT32,
+                                       _("an unsigned 32-bit integer (u)"), error);
+
+  if (value == NULL)
+    return FALSE;
+  *out = g_variant_get_uint32 (value);
+  return TRUE;
+}
+
+gboolean
+cz_message_get_int64 (GVariant *message, const char *key, gint64 *out, GError **error)
+{
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_INT64,
+                                       _("a 64-bit integer (x)"), error);
+
+  if (value == NULL)
+    return FALSE;
+  *out = g_variant_get_int64 (value);
+  return TRUE;
+}
+
+gboolean
+cz_message_get_boolean (GVariant *message, const char *key, gboolean *out, GError **error)
+{
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_BOOLEAN,
+                                       _("a boolean"), error);
+
+  if (value == NULL)
+    return FALSE;
+  *out = g_variant_get_boolean (value);
+  return TRUE;
+}
+
+gboolean
+cz_message_get_bytes (GVariant *message, const char *key, GBytes **out, GError **error)
+{
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_BYTESTRING,
+                                       _("a byte array (ay)"), error);
+
+  if (value == NULL)
+    return FALSE;
+  *out = g_variant_get_data_as_bytes (value);
+  return TRUE;
+}
+
+guint32
+cz_message_opt_uint32 (GVariant *message, const char *key, guint32 def)
+{
+  g_autoptr(GVariant) value = cz_message_lookup (message, key, G_VARIANT_TYPE_UINT32);
+
+  return value != NULL ? g_variant_get_uint32 (value) : def;
+}
+
+const char *
+cz_message_opt_string (GVariant *message, const char *key, const char *def)
+{
+  g_autoptr(GVariant) value = cz_message_lookup (message, key, G_VARIANT_TYPE_STRING);
+
+  return value != NULL ? g_variant_get_string (value, NULL) : def;
+}
+
+guint32
+cz_message_ref (GVariant *message)
+{
+  return cz_message_opt_uint32 (message, "ref", 0);
+}
+
+GVariant *
+cz_message_new_error (guint32 ref, const char *code, const char *text)
+{
+  g_return_val_if_fail (code != NULL, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  return cz_message_new ("error",
+                         "ref", g_variant_new_uint32 (ref),
+                         "code", g_variant_new_string (code),
+                         "message", g_variant_new_string (text),
+                         NULL);
+}
+
+/* ---- One-line rendering ------------------------------------------------ */
+
+static void
+show_string (GString *out, const char *str)
+{
+  const char *p;
+  glong count = 0;
+
+  g_string_append_c (out, '"');
+  for (p = str; *p != '\0'; p = g_utf8_next_char (p), count++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (count == SHOW_MAX_CHARS)
+        {
+          g_string_append_printf (out, "…\" (%ld characters)",
+                                  g_utf8_strlen (str, -1));
+          return;
+        }
+      switch (c)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f)
+            g_string_append_printf (out, "\\x%02x", c);
+          else
+            g_string_append_len (out, p, g_utf8_next_char (p) - p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+show_bytes (GString *out, GVariant *value)
+{
+  gsize len, i;
+  const guint8 *data = g_variant_get_fixed_array (value, &len, 1);
+
+  for (i = 0; i < len && i < SHOW_MAX_BYTES; i++)
+    g_string_append_printf (out, "%02x", data[i]);
+  if (len > SHOW_MAX_BYTES)
+    g_string_append_printf (out, "… (%" G_GSIZE_FORMAT " bytes)", len);
+  else if (len == 0)
+    g_string_append (out, "(0 bytes)");
+}
+
+static void
+show_value (GString *out, GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+
+  if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING))
+    show_string (out, g_variant_get_string (value, NULL));
+  else if (g_variant_type_equal (type, G_VARIANT_TYPE_BYTESTRING))
+    show_bytes (out, value);
+  else if (g_variant_type_equal (type, G_VARIANT_TYPE_BOOLEAN))
+    g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
+  else if (g_variant_type_equal (type, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (value);
+
+      show_value (out, inner);
+    }
+  else if (g_variant_type_is_array (type))
+    {
+      gboolean dict = g_variant_type_is_dict_entry (g_variant_type_element (type));
+      gsize n = g_variant_n_children (value), i;
+
+      g_string_append_c (out, dict ? '{' : '[');
+      for (i = 0; i < n && i < SHOW_MAX_ITEMS; i++)
+        {
+          g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+          if (i > 0)
+            g_string_append (out, ", ");
+          if (dict)
+            {
+              g_autoptr(GVariant) k = g_variant_get_child_value (child, 0);
+              g_autoptr(GVariant) v = g_variant_get_child_value (child, 1);
+
+              if (g_variant_is_of_type (k, G_VARIANT_TYPE_STRING))
+                g_string_append (out, g_variant_get_string (k, NULL));
+              else
+                show_value (out, k);
+              g_string_append (out, ": ");
+              show_value (out, v);
+            }
+          else
+            show_value (out, child);
+        }
+      if (n > SHOW_MAX_ITEMS)
+        g_string_append_printf (out, ", … (%" G_GSIZE_FORMAT " items)", n);
+      g_string_append_c (out, dict ? '}' : ']');
+    }
+  else if (g_variant_type_is_basic (type))
+    /* Numbers and the like: GVariant text format without type annotations. */
+    g_variant_print_string (value, out, FALSE);
+  else
+    {
+      g_autofree char *text = g_variant_print (value, FALSE);
+
+      if (g_utf8_strlen (text, -1) > SHOW_MAX_CHARS * 2)
+        {
+          char *cut = g_utf8_offset_to_pointer (text, SHOW_MAX_CHARS * 2);
+
+          g_string_append_len (out, text, cut - text);
+          g_string_append (out, "…");
+        }
+      else
+        g_string_append (out, text);
+    }
+}
+
+char *
+cz_message_to_string (GVariant *message)
+{
+  g_autoptr(GVariant) fields = NULL;
+  GString *out;
+
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
+
+  out = g_string_new (cz_message_kind (message));
+  g_string_append_c (out, ' ');
+  fields = g_variant_get_child_value (message, 1);
+  show_value (out, fields);
+  return g_string_free (out, FALSE);
+}

@@ -1,2 +1,19 @@
+/* cz-headless.h: causerie-server --headless, and the window's entry. */
 #pragma once
-#include <glib.h>
+
+#include "cz-server-main.h"
+
+G_BEGIN_DECLS
+
+/* Runs the engine until SIGTERM or SIGINT.  Prints exactly
+ * "listening on ADDR:PORT" as the first line of standard output; the log
+ * goes to standard error.  Returns the exit status. */
+int cz_headless_run (const CzServerOptions *options);
+
+/* Formats an engine event as one log line (no newline). */
+char *cz_server_event_to_line (const CzServerEvent *event);
+
+/* The window (server-gui/cz-server-app.c). */
+int cz_server_window_main (const CzServerOptions *options, int argc, char **argv);
+
+G_END_DECLS

@@ -1,2 +1,9 @@
+/* causerie-server: see cz-server-main.c. */
 #include "config.h"
-int main (int argc, char **argv) { return 0; }
+#include "cz-server-main.h"
+
+int
+main (int argc, char **argv)
+{
+  return cz_server_main (argc, argv);
+}

@@ -1,3 +1,363 @@
+/* test-integration.c: the real causerie-server --headless and
+ * causerie-client --cli over loopback with real TLS: the secure session,
+ * trust failures, groups, and interoperability with stock GnuTLS tools. */
 #include "config.h"
-#include <stdio.h>
-int main (void) { printf ("1..0 # SKIP not written yet\n"); return 0; }
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "testutil.h"
+#include "cz-cert.h"
+
+typedef struct {
+  char *dir;
+  CzTestServer *server;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *const *extra = data;
+
+  if (cz_test_server_bin () == NULL || cz_test_client_bin () == NULL)
+    return;
+  f->dir = cz_test_make_pki ();
+  f->server = cz_test_server_start (f->dir, extra, &error);
+  g_assert_no_error (error);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  if (f->server)
+    g_assert_cmpint (cz_test_server_stop (f->server), ==, 0);
+  g_clear_pointer (&f->server, cz_test_server_free);
+  cz_test_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static gboolean
+need_programs (Fixture *f)
+{
+  if (f->server == NULL)
+    {
+      g_test_skip ("CZ_SERVER_BIN / CZ_CLIENT_BIN not set");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_hex (const char *s, gsize len)
+{
+  if (s == NULL || strlen (s) != len)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (s[i]) || g_ascii_isupper (s[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The connected event carries the TLS and DH facts of DESIGN §4. */
+static void
+test_connected (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  JsonObject *ev, *tls, *dh;
+  const char *code;
+
+  if (!need_programs (f))
+    return;
+  c = cz_test_client_start (f->dir, f->server->port, NULL, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "connected", 10000);
+  g_assert_nonnull (ev);
+  tls = json_object_get_object_member (ev, "tls");
+  dh = json_object_get_object_member (ev, "dh");
+  g_assert_nonnull (tls);
+  g_assert_nonnull (dh);
+  g_assert_cmpstr (json_object_get_string_member (tls, "protocol"), ==, "TLS1.3");
+  g_assert_cmpstr (json_object_get_string_member (tls, "alpn"), ==, "causerie/1");
+  g_assert_cmpstr (json_object_get_string_member (tls, "trust"), ==, "ca");
+  g_assert_true (is_hex (json_object_get_string_member (tls, "fingerprint"), 64));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (tls, "server_cert"),
+                                                  "subject"), ==, "CN=localhost");
+  g_assert_cmpstr (json_object_get_string_member (dh, "group"), ==, "x25519");
+  g_assert_cmpstr (json_object_get_string_member (dh, "prime"), ==,
+                   "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
+  g_assert_true (is_hex (json_object_get_string_member (dh, "public"), 64));
+  g_assert_true (is_hex (json_object_get_string_member (dh, "server_public"), 64));
+  g_assert_cmpstr (json_object_get_string_member (dh, "public"), !=,
+                   json_object_get_string_member (dh, "server_public"));
+  code = json_object_get_string_member (dh, "code");
+  g_assert_true (g_regex_match_simple ("^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$",
+                                       code, 0, 0));
+  g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+
+  /* The server logged the same verification code: both sides agree. */
+  {
+    g_autofree char *log = NULL;
+    g_autofree char *path = g_build_filename (f->dir, "server.log", NULL);
+    g_assert_true (g_file_get_contents (path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, code));
+  }
+}
+
+static void
+test_ffdhe (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  JsonObject *ev, *dh;
+  if (!need_programs (f))
+    return;
+  c = cz_test_client_start (f->dir, f->server->port, NULL, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "connected", 10000);
+  g_assert_nonnull (ev);
+  dh = json_object_get_object_member (ev, "dh");
+  g_assert_cmpstr (json_object_get_string_member (dh, "group"), ==, "ffdhe2048");
+  g_assert_cmpuint (strlen (json_object_get_string_member (dh, "prime")), ==, 512);
+  g_assert_true (is_hex (json_object_get_string_member (dh, "public"), 512));
+  g_assert_true (is_hex (json_object_get_string_member (dh, "server_public"), 512));
+  g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+}
+
+/* A client trusting another CA refuses the server, says why, exits non-zero. */
+static void
+test_wrong_ca (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *other_ca = NULL;
+  const char *args[3];
+  JsonObject *ev;
+
+  if (!need_programs (f))
+    return;
+  other = cz_test_make_pki ();
+  other_ca = g_build_filename (other, "ca.pem", NULL);
+  args[0] = "--ca-file";
+  args[1] = other_ca;
+  args[2] = NULL;
+  c = cz_test_client_start (f->dir, f->server->port, args, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "error", 10000);
+  g_assert_nonnull (ev);
+  g_assert_cmpstr (json_object_get_string_member (ev, "code"), ==, "cert-untrusted");
+  g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"),
+                            "not signed by the CA in ca.pem"));
+  g_assert_cmpuint (cz_test_client_count (c, "connected"), ==, 0);
+  g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+  cz_test_rmdir (other);
+}
+
+/* Certificates are checked against the address used: a certificate for
+ * DNS:localhost only does not pass for 127.0.0.1, one with IP:127.0.0.1
+ * does (the default fixture). */
+static void
+test_ip_san (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  g_autoptr(CzTestServer) server = NULL;
+  g_autofree char *ca = NULL, *ca_key = NULL, *cert = NULL, *key = NULL;
+  const char *sans[] = { "DNS:localhost", NULL };
+  CzCertRequest req = { .common_name = "localhost", .sans = sans };
+  const char *args[5];
+  JsonObject *ev;
+
+  if (!need_programs (f))
+    return;
+  ca = g_build_filename (f->dir, "ca.pem", NULL);
+  ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
+  cert = g_build_filename (f->dir, "dns-only.pem", NULL);
+  key = g_build_filename (f->dir, "dns-only-key.pem", NULL);
+  cz_cert_info_free (cz_cert_generate_signed (&req, ca, ca_key, cert, key, &error));
+  g_assert_no_error (error);
+  args[0] = "--cert";
+  args[1] = cert;
+  args[2] = "--key";
+  args[3] = key;
+  args[4] = NULL;
+  server = cz_test_server_start (f->dir, args, &error);
+  g_assert_no_error (error);
+
+  c = cz_test_client_start (f->dir, server->port, NULL, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "error", 10000);
+  g_assert_nonnull (ev);
+  g_assert_cmpstr (json_object_get_string_member (ev, "code"), ==, "cert-untrusted");
+  g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), "127.0.0.1"));
+  g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+  g_assert_cmpint (cz_test_server_stop (server), ==, 0);
+}
+
+/* Nothing listening: a clear refusal, exit 1. */
+static void
+test_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  JsonObject *ev;
+  guint16 port;
+
+  if (!need_programs (f))
+    return;
+  port = f->server->port;
+  g_assert_cmpint (cz_test_server_stop (f->server), ==, 0);
+  g_clear_pointer (&f->server, cz_test_server_free);
+  c = cz_test_client_start (f->dir, port, NULL, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "error", 15000);
+  g_assert_nonnull (ev);
+  g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), "refused"));
+  g_assert_cmpint (cz_test_client_finish (c), ==, 1);
+}
+
+/* A stock gnutls-cli with ALPN causerie/1 completes TLS 1.3 and receives
+ * the server's unsealed hello. */
+static void
+test_gnutls_cli (Fixture *f, gconstpointer data)
+{
+  g_autofree char *gnutls_cli = g_find_program_in_path ("gnutls-cli");
+  g_autofree char *ca = NULL, *port = NULL, *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!need_programs (f))
+    return;
+  if (gnutls_cli == NULL)
+    {
+      g_test_skip ("gnutls-cli not installed");
+      return;
+    }
+  ca = g_build_filename (f->dir, "ca.pem", NULL);
+  port = g_strdup_printf ("%u", f->server->port);
+  {
+    const char *argv[] = { "timeout", "10", gnutls_cli, "--alpn", "causerie/1", "--x509cafile", ca,
+                           "-p", port, "127.0.0.1", NULL };
+    g_autoptr(GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                     | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                     | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+    g_assert_no_error (error);
+    /* Empty stdin: gnutls-cli reads the hello, then ends at EOF. */
+    g_subprocess_communicate_utf8 (proc, "", NULL, &out, &err, &error);
+    g_assert_no_error (error);
+    status = g_subprocess_get_exit_status (proc);
+  }
+  if (g_test_verbose ())
+    g_printerr ("%s\n%s\n", out, err);
+  g_assert_nonnull (strstr (out, "TLS1.3"));
+  g_assert_nonnull (strstr (out, "causerie/1"));
+  g_assert_nonnull (strstr (out, "Handshake was completed"));
+  (void) status;
+}
+
+/* A certificate made by certtool serves as the server certificate. */
+static void
+test_certtool_cert (Fixture *f, gconstpointer data)
+{
+  const char *certtool = g_getenv ("CERTTOOL");
+  g_autofree char *found = g_find_program_in_path ("certtool");
+  g_autofree char *tmpl = NULL, *key = NULL, *cert = NULL, *ca = NULL, *ca_key = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestServer) server = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  const char *args[5];
+
+  if (!need_programs (f))
+    return;
+  if (certtool == NULL || *certtool == '\0')
+    certtool = found;
+  if (certtool == NULL)
+    {
+      g_test_skip ("certtool not installed");
+      return;
+    }
+  tmpl = g_build_filename (f->dir, "template.cfg", NULL);
+  key = g_build_filename (f->dir, "ct-key.pem", NULL);
+  cert = g_build_filename (f->dir, "ct.pem", NULL);
+  ca = g_build_filename (f->dir, "ca.pem", NULL);
+  ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
+  g_assert_true (g_file_set_contents (tmpl,
+                                      "cn = \"localhost\"\n"
+                                      "dns_name = \"localhost\"\n"
+                                      "ip_address = \"127.0.0.1\"\n"
+                                      "tls_www_server\nsigning_key\nexpiration_days = 30\n",
+                                      -1, NULL));
+  {
+    const char *gen_key[] = { certtool, "--generate-privkey", "--key-type", "ecdsa",
+                              "--outfile", key, NULL };
+    const char *gen_cert[] = { certtool, "--generate-certificate", "--load-privkey", key,
+                               "--load-ca-certificate", ca, "--load-ca-privkey", ca_key,
+                               "--template", tmpl, "--outfile", cert, NULL };
+    g_autoptr(GSubprocess) p1 = g_subprocess_newv (gen_key, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                   | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait_check (p1, NULL, &error));
+    g_assert_no_error (error);
+    {
+      g_autoptr(GSubprocess) p2 = g_subprocess_newv (gen_cert, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                     | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_wait_check (p2, NULL, &error));
+      g_assert_no_error (error);
+    }
+  }
+  args[0] = "--cert";
+  args[1] = cert;
+  args[2] = "--key";
+  args[3] = key;
+  args[4] = NULL;
+  server = cz_test_server_start (f->dir, args, &error);
+  g_assert_no_error (error);
+  c = cz_test_client_start (f->dir, server->port, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cz_test_client_expect (c, "connected", 10000));
+  g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+  g_assert_cmpint (cz_test_server_stop (server), ==, 0);
+}
+
+/* A server given a key that is not its certificate's refuses to start. */
+static void
+test_mismatched_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other = NULL, *other_key = NULL;
+  const char *args[3];
+  CzTestServer *server;
+
+  if (!need_programs (f))
+    return;
+  other = cz_test_make_pki ();
+  other_key = g_build_filename (other, "server-key.pem", NULL);
+  args[0] = "--key";
+  args[1] = other_key;
+  args[2] = NULL;
+  server = cz_test_server_start (f->dir, args, &error);
+  g_assert_null (server);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "does not belong"));
+  cz_test_rmdir (other);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const char *const ffdhe[] = { "--dh-group", "ffdhe2048", NULL };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/integration/connected", Fixture, NULL, setup, test_connected, teardown);
+  g_test_add ("/integration/ffdhe2048", Fixture, ffdhe, setup, test_ffdhe, teardown);
+  g_test_add ("/integration/wrong-ca", Fixture, NULL, setup, test_wrong_ca, teardown);
+  g_test_add ("/integration/ip-san", Fixture, NULL, setup, test_ip_san, teardown);
+  g_test_add ("/integration/refused", Fixture, NULL, setup, test_refused, teardown);
+  g_test_add ("/integration/gnutls-cli", Fixture, NULL, setup, test_gnutls_cli, teardown);
+  g_test_add ("/integration/certtool-cert", Fixture, NULL, setup, test_certtool_cert, teardown);
+  g_test_add ("/integration/mismatched-key", Fixture, NULL, setup, test_mismatched_key, teardown);
+  return g_test_run ();
+}

@@ -1,0 +1,698 @@
+/* cz-server-chat.c: what the server does with each message (DESIGN §2.5–
+ * §2.8, §2.1 "Accounts" and "Chat"): registration, SCRAM login with
+ * throttling, lobby and direct messages acknowledged after commit, offline
+ * delivery, receipts, presence, who and history. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "cz-server-private.h"
+#include "cz-cli.h"
+#include "cz-error.h"
+#include "cz-message.h"
+#include "cz-util.h"
+
+#define MAX_IDS 1000
+#define LOBBY "lobby"
+
+/* ---- Helpers ------------------------------------------------------------------ */
+
+static CzConn *
+find_conn (CzServer *self, guint64 id)
+{
+  CzConn *conn = id ? g_hash_table_lookup (self->conns, &id) : NULL;
+  return (conn && !conn->dead) ? conn : NULL;
+}
+
+static void
+send_to_user (CzServer *self, const char *user, GVariant *message, CzConn *except)
+{
+  GPtrArray *conns = g_hash_table_lookup (self->online, user);
+
+  for (guint i = 0; conns && i < conns->len; i++)
+    if (conns->pdata[i] != except)
+      cz_conn_send (conns->pdata[i], message);
+}
+
+static void
+send_to_everyone (CzServer *self, GVariant *message, CzConn *except)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->online);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GPtrArray *conns = value;
+      for (guint i = 0; i < conns->len; i++)
+        if (conns->pdata[i] != except)
+          cz_conn_send (conns->pdata[i], message);
+    }
+}
+
+static void
+send_gerror (CzConn *conn, guint32 ref, const GError *error)
+{
+  g_autoptr(GVariant) msg = cz_message_new_error (ref, cz_error_wire_code (error), error->message);
+  cz_conn_send (conn, msg);
+}
+
+/* The fields of a `message` (also the entries of `history`). */
+static GVariant *
+record_fields (const CzMessageRecord *r, gboolean offline, gboolean with_state)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "id", g_variant_new_int64 (r->id));
+  g_variant_builder_add (&b, "{sv}", "from", g_variant_new_string (r->from));
+  g_variant_builder_add (&b, "{sv}", "ts", g_variant_new_int64 (r->ts));
+  g_variant_builder_add (&b, "{sv}", "text", g_variant_new_string (r->text));
+  g_variant_builder_add (&b, "{sv}", "offline", g_variant_new_boolean (offline));
+  if (r->to)
+    g_variant_builder_add (&b, "{sv}", "to", g_variant_new_string (r->to));
+  else
+    g_variant_builder_add (&b, "{sv}", "room", g_variant_new_string (LOBBY));
+  if (with_state && r->to)
+    {
+      g_variant_builder_add (&b, "{sv}", "delivered", g_variant_new_boolean (r->delivered));
+      g_variant_builder_add (&b, "{sv}", "read", g_variant_new_boolean (r->read));
+    }
+  return g_variant_builder_end (&b);
+}
+
+static void
+send_record (CzConn *conn, const CzMessageRecord *r, gboolean offline)
+{
+  g_autoptr(GVariant) msg = cz_message_new_from_fields ("message", record_fields (r, offline, FALSE));
+  cz_conn_send (conn, msg);
+}
+
+static void
+send_presence (CzServer *self, const char *user, gboolean online, CzConn *except)
+{
+  g_autoptr(GVariant) msg = cz_message_new ("presence",
+                                            "user", g_variant_new_string (user),
+                                            "online", g_variant_new_boolean (online),
+                                            NULL);
+  send_to_everyone (self, msg, except);
+}
+
+static GArray *
+get_ids (GVariant *message, GError **error)
+{
+  g_autoptr(GVariant) ids = cz_message_lookup (message, "ids", G_VARIANT_TYPE ("ax"));
+  gsize n = 0;
+  const gint64 *values;
+  GArray *out;
+
+  if (ids == NULL)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                           _("field “ids” is missing or not an array of int64"));
+      return NULL;
+    }
+  values = g_variant_get_fixed_array (ids, &n, sizeof (gint64));
+  if (n == 0 || n > MAX_IDS)
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                   _("“ids” must hold 1 to %u message ids"), MAX_IDS);
+      return NULL;
+    }
+  out = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  g_array_append_vals (out, values, n);
+  return out;
+}
+
+/* ---- Accounts ------------------------------------------------------------------ */
+
+static void
+handle_register (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  CzServer *self = conn->server;
+  const char *user;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (self->config.no_registration)
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_REGISTRATION_CLOSED,
+                          _("this server does not accept new accounts"));
+      return;
+    }
+  if (!cz_message_get_string (msg, "user", &user, &error))
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  if (!cz_user_name_valid (user))
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_BAD_NAME,
+                          _("user names are 1 to 32 of a-z, 0-9, “_”, “.” and “-”"));
+      return;
+    }
+  g_free (conn->reg_user);
+  g_clear_pointer (&conn->reg_salt, g_bytes_unref);
+  conn->reg_user = g_strdup (user);
+  conn->reg_salt = cz_scram_new_salt ();
+  conn->reg_ref = ref;
+  reply = cz_message_new ("register-params",
+                          "ref", g_variant_new_uint32 (ref),
+                          "salt", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                            conn->reg_salt, TRUE),
+                          "iterations", g_variant_new_uint32 (self->config.scram_iterations),
+                          NULL);
+  cz_conn_send (conn, reply);
+}
+
+static void
+handle_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  CzServer *self = conn->server;
+  g_autoptr(GBytes) stored = NULL;
+  g_autoptr(GBytes) server_key = NULL;
+  g_autoptr(GError) error = NULL;
+  CzStoreOp *op;
+
+  if (conn->reg_user == NULL)
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL,
+                          _("register-keys must follow register"));
+      return;
+    }
+  if (!cz_message_get_bytes (msg, "stored_key", &stored, &error)
+      || !cz_message_get_bytes (msg, "server_key", &server_key, &error))
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  if (g_bytes_get_size (stored) != 32 || g_bytes_get_size (server_key) != 32)
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_BAD_FRAME,
+                          _("stored_key and server_key must be 32 bytes each"));
+      return;
+    }
+  op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
+  op->user = g_steal_pointer (&conn->reg_user);
+  op->creds.salt = g_steal_pointer (&conn->reg_salt);
+  op->creds.iterations = self->config.scram_iterations;
+  memcpy (op->creds.stored_key, g_bytes_get_data (stored, NULL), 32);
+  memcpy (op->creds.server_key, g_bytes_get_data (server_key, NULL), 32);
+  cz_server_submit (self, conn, ref, CZ_OP_REGISTER, op);
+}
+
+static void
+handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  CzServer *self = conn->server;
+  const char *mechanism, *first;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) cbind = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *user_key = NULL;
+  g_autofree char *addr_key = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint wait;
+  CzStoreOp *op;
+
+  if (conn->auth_busy || conn->scram)
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL, _("a login is already under way"));
+      return;
+    }
+  if (!cz_message_get_string (msg, "mechanism", &mechanism, &error)
+      || !cz_message_get_string (msg, "message", &first, &error))
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  if (!g_str_equal (mechanism, CZ_SCRAM_MECHANISM))
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_AUTH_FAILED,
+                          _("only SCRAM-SHA-256-PLUS is supported"));
+      return;
+    }
+  cbind = cz_tls_channel_binding (cz_channel_get_session (conn->channel), &error);
+  if (cbind == NULL)
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  conn->scram = cz_scram_server_new (cbind, NULL);
+  if (!cz_scram_server_parse_first (conn->scram, first, &user, &error))
+    {
+      g_clear_pointer (&conn->scram, cz_scram_server_free);
+      send_gerror (conn, ref, error);
+      return;
+    }
+
+  user_key = g_strconcat ("user:", user, NULL);
+  addr_key = g_strconcat ("addr:", conn->host, NULL);
+  wait = MAX (cz_throttle_check (self->throttle, user_key, now),
+              cz_throttle_check (self->throttle, addr_key, now));
+  if (wait > 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("too many failed logins: try again in %u seconds"),
+                                               wait);
+      g_autoptr(GVariant) err = cz_message_new ("error",
+                                                "ref", g_variant_new_uint32 (ref),
+                                                "code", g_variant_new_string ("throttled"),
+                                                "message", g_variant_new_string (text),
+                                                "retry_after", g_variant_new_uint32 (wait),
+                                                NULL);
+      g_clear_pointer (&conn->scram, cz_scram_server_free);
+      cz_conn_send (conn, err);
+      cz_server_log (self, G_LOG_LEVEL_INFO, _("%s: login for “%s” throttled (%u s)"),
+                     conn->address, user, wait);
+      return;
+    }
+
+  conn->auth_ref = ref;
+  g_free (conn->auth_user);
+  conn->auth_user = g_strdup (user);
+  conn->auth_busy = TRUE;
+  op = cz_store_op_new (CZ_STORE_OP_GET_USER);
+  op->user = g_steal_pointer (&user);
+  cz_server_submit (self, conn, ref, CZ_OP_LOGIN_LOOKUP, op);
+}
+
+static void
+login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref)
+{
+  CzServer *self = conn->server;
+  g_autofree char *server_first = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  gboolean known = op->error == NULL;
+
+  conn->auth_busy = FALSE;
+  if (conn->scram == NULL)
+    return;
+  if (op->error && !g_error_matches (op->error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER))
+    {
+      g_clear_pointer (&conn->scram, cz_scram_server_free);
+      send_gerror (conn, ref, op->error);
+      return;
+    }
+  server_first = cz_scram_server_first (conn->scram, known ? &op->creds : NULL,
+                                        self->fake_secret, self->config.scram_iterations);
+  reply = cz_message_new ("auth-challenge",
+                          "ref", g_variant_new_uint32 (ref),
+                          "message", g_variant_new_string (server_first),
+                          NULL);
+  cz_conn_send (conn, reply);
+}
+
+static void
+handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  CzServer *self = conn->server;
+  const char *final;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server_final = NULL;
+  g_autofree char *user_key = NULL;
+  g_autofree char *addr_key = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  GPtrArray *sessions;
+  CzStoreOp *op;
+
+  if (conn->scram == NULL || conn->auth_busy)
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL, _("auth-finish must follow auth-challenge"));
+      return;
+    }
+  if (!cz_message_get_string (msg, "message", &final, &error))
+    {
+      g_clear_pointer (&conn->scram, cz_scram_server_free);
+      send_gerror (conn, ref, error);
+      return;
+    }
+  user_key = g_strconcat ("user:", conn->auth_user, NULL);
+  addr_key = g_strconcat ("addr:", conn->host, NULL);
+  server_final = cz_scram_server_final (conn->scram, final, &error);
+  g_clear_pointer (&conn->scram, cz_scram_server_free);
+  if (server_final == NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+      cz_throttle_failure (self->throttle, user_key, now);
+      cz_throttle_failure (self->throttle, addr_key, now);
+      cz_server_log (self, G_LOG_LEVEL_INFO, _("%s: failed login for “%s”"),
+                     conn->address, conn->auth_user);
+      /* The same answer for a wrong password and an unknown user. */
+      cz_conn_send_error (conn, ref, CZ_ERROR_AUTH_FAILED, _("wrong user name or password"));
+      return;
+    }
+
+  cz_throttle_success (self->throttle, user_key);
+  cz_throttle_success (self->throttle, addr_key);
+  conn->user = g_steal_pointer (&conn->auth_user);
+  conn->deadline_us = 0;
+  reply = cz_message_new ("auth-ok",
+                          "ref", g_variant_new_uint32 (ref),
+                          "message", g_variant_new_string (server_final),
+                          "user", g_variant_new_string (conn->user),
+                          NULL);
+  cz_conn_send (conn, reply);
+
+  sessions = g_hash_table_lookup (self->online, conn->user);
+  if (sessions == NULL)
+    {
+      sessions = g_ptr_array_new ();
+      g_hash_table_insert (self->online, g_strdup (conn->user), sessions);
+      send_presence (self, conn->user, TRUE, conn);
+    }
+  g_ptr_array_add (sessions, conn);
+  {
+    CzServerEvent event = { .kind = CZ_SERVER_EVENT_LOGGED_IN, .client_id = conn->id,
+                            .address = conn->address, .user = conn->user };
+    cz_server_emit (self, &event);
+  }
+
+  op = cz_store_op_new (CZ_STORE_OP_PENDING);
+  op->user = g_strdup (conn->user);
+  cz_server_submit (self, conn, 0, CZ_OP_PENDING, op);
+}
+
+/* ---- Chat ------------------------------------------------------------------------ */
+
+static void
+handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
+{
+  const char *text, *to = NULL;
+  g_autoptr(GError) error = NULL;
+  CzStoreOp *op;
+
+  if ((direct && !cz_message_get_string (msg, "to", &to, &error))
+      || !cz_message_get_string (msg, "text", &text, &error))
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  if (direct && !cz_user_name_valid (to))
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_NO_SUCH_USER, _("there is no such user"));
+      return;
+    }
+  if (!cz_text_valid (text, -1, &error))
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
+  op->user = g_strdup (conn->user);
+  op->peer = g_strdup (to);
+  op->text = g_strdup (text);
+  op->ts = cz_now_ms ();
+  cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
+}
+
+/* After the commit: acknowledge, then deliver. */
+static void
+saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, guint32 ref)
+{
+  CzMessageRecord record = { .id = op->id, .ts = op->ts, .from = op->user, .to = op->peer,
+                             .text = op->text };
+  g_autoptr(GVariant) message = NULL;
+  CzServerEvent event = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = op->id, .ts = op->ts,
+                          .from = op->user, .to = op->peer, .text = op->text };
+
+  if (op->error)
+    {
+      if (sender)
+        send_gerror (sender, ref, op->error);
+      cz_server_log (self, G_LOG_LEVEL_WARNING, _("message from %s not saved: %s"),
+                     op->user, op->error->message);
+      return;
+    }
+  if (sender)
+    {
+      g_autoptr(GVariant) ack = cz_message_new ("ack",
+                                                "ref", g_variant_new_uint32 (ref),
+                                                "id", g_variant_new_int64 (op->id),
+                                                "ts", g_variant_new_int64 (op->ts),
+                                                NULL);
+      cz_conn_send (sender, ack);
+      event.client_id = sender->id;
+    }
+  message = cz_message_new_from_fields ("message", record_fields (&record, FALSE, FALSE));
+  if (op->peer)
+    send_to_user (self, op->peer, message, NULL);
+  else
+    send_to_everyone (self, message, sender);
+  cz_server_emit (self, &event);
+}
+
+static void
+handle_mark (CzConn *conn, GVariant *msg, gboolean read)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *ids = get_ids (msg, &error);
+  CzStoreOp *op;
+
+  if (ids == NULL)
+    {
+      send_gerror (conn, cz_message_ref (msg), error);
+      return;
+    }
+  op = cz_store_op_new (read ? CZ_STORE_OP_MARK_READ : CZ_STORE_OP_MARK_DELIVERED);
+  op->user = g_strdup (conn->user);
+  op->ids = ids;
+  cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, op);
+}
+
+static void
+marked_done (CzServer *self, CzStoreOp *op, const char *state)
+{
+  if (op->error)
+    {
+      cz_server_log (self, G_LOG_LEVEL_WARNING, _("receipts from %s not saved: %s"),
+                     op->user, op->error->message);
+      return;
+    }
+  for (guint i = 0; op->messages && i < op->messages->len; i++)
+    {
+      CzMessageRecord *r = op->messages->pdata[i];
+      g_autoptr(GVariant) receipt = cz_message_new ("receipt",
+                                                    "id", g_variant_new_int64 (r->id),
+                                                    "by", g_variant_new_string (op->user),
+                                                    "state", g_variant_new_string (state),
+                                                    NULL);
+      send_to_user (self, r->from, receipt, NULL);
+    }
+}
+
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+handle_who (CzConn *conn, guint32 ref)
+{
+  g_autofree const char **users = (const char **) g_hash_table_get_keys_as_array (conn->server->online, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  guint n = g_strv_length ((char **) users);
+
+  qsort (users, n, sizeof (char *), compare_names);
+  reply = cz_message_new ("who",
+                          "ref", g_variant_new_uint32 (ref),
+                          "users", g_variant_new_strv (users, n),
+                          NULL);
+  cz_conn_send (conn, reply);
+}
+
+static void
+handle_history (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  const char *with;
+  gint64 before = 0;
+  guint32 limit;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) before_v = cz_message_lookup (msg, "before", G_VARIANT_TYPE_INT64);
+  CzStoreOp *op;
+
+  if (!cz_message_get_string (msg, "with", &with, &error))
+    {
+      send_gerror (conn, ref, error);
+      return;
+    }
+  if (!g_str_equal (with, "#lobby") && !cz_user_name_valid (with))
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_NO_SUCH_USER, _("there is no such user"));
+      return;
+    }
+  if (before_v)
+    before = g_variant_get_int64 (before_v);
+  limit = cz_message_opt_uint32 (msg, "limit", CZ_HISTORY_DEFAULT);
+  if (limit == 0 || limit > CZ_HISTORY_MAX)
+    {
+      cz_conn_send_error (conn, ref, CZ_ERROR_BAD_FRAME,
+                          _("history limit must be between 1 and 500"));
+      return;
+    }
+  op = cz_store_op_new (CZ_STORE_OP_HISTORY);
+  op->user = g_strdup (conn->user);
+  op->peer = g_str_equal (with, "#lobby") ? NULL : g_strdup (with);
+  op->before = before;
+  op->limit = limit;
+  cz_server_submit (conn->server, conn, ref, CZ_OP_HISTORY, op);
+}
+
+static void
+history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
+{
+  GVariantBuilder b;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (op->error)
+    {
+      send_gerror (conn, ref, op->error);
+      return;
+    }
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; op->messages && i < op->messages->len; i++)
+    g_variant_builder_add_value (&b, record_fields (op->messages->pdata[i], FALSE, TRUE));
+  reply = cz_message_new ("history",
+                          "ref", g_variant_new_uint32 (ref),
+                          "messages", g_variant_builder_end (&b),
+                          NULL);
+  if (!cz_conn_send (conn, reply))
+    cz_conn_send_error (conn, ref, CZ_ERROR_TOO_LARGE,
+                        _("this page of history is too large: ask for fewer messages"));
+}
+
+/* ---- Dispatch ------------------------------------------------------------------- */
+
+void
+cz_server_chat_message (CzConn *conn, GVariant *msg)
+{
+  const char *kind = cz_message_kind (msg);
+  guint32 ref = cz_message_ref (msg);
+  gboolean authed = conn->user != NULL;
+
+  if (g_str_equal (kind, "bye"))
+    return;   /* the channel closes */
+
+  if (g_str_equal (kind, "register") || g_str_equal (kind, "register-keys")
+      || g_str_equal (kind, "auth-start") || g_str_equal (kind, "auth-finish"))
+    {
+      if (authed)
+        {
+          cz_conn_send_error (conn, ref, CZ_ERROR_ALREADY_AUTHENTICATED,
+                              _("this connection is already logged in"));
+          return;
+        }
+      if (g_str_equal (kind, "register"))
+        handle_register (conn, msg, ref);
+      else if (g_str_equal (kind, "register-keys"))
+        handle_register_keys (conn, msg, ref);
+      else if (g_str_equal (kind, "auth-start"))
+        handle_auth_start (conn, msg, ref);
+      else
+        handle_auth_finish (conn, msg, ref);
+      return;
+    }
+
+  if (g_str_equal (kind, "say") || g_str_equal (kind, "msg") || g_str_equal (kind, "who")
+      || g_str_equal (kind, "history") || g_str_equal (kind, "received")
+      || g_str_equal (kind, "read"))
+    {
+      if (!authed)
+        {
+          cz_conn_send_error (conn, ref, CZ_ERROR_NOT_AUTHENTICATED, _("log in first"));
+          return;
+        }
+      if (g_str_equal (kind, "say"))
+        handle_say (conn, msg, ref, FALSE);
+      else if (g_str_equal (kind, "msg"))
+        handle_say (conn, msg, ref, TRUE);
+      else if (g_str_equal (kind, "who"))
+        handle_who (conn, ref);
+      else if (g_str_equal (kind, "history"))
+        handle_history (conn, msg, ref);
+      else
+        handle_mark (conn, msg, g_str_equal (kind, "read"));
+      return;
+    }
+
+  {
+    g_autofree char *text = g_strdup_printf (_("unknown message kind “%s”"), kind);
+    cz_conn_send_error (conn, ref, CZ_ERROR_UNKNOWN_KIND, text);
+  }
+}
+
+void
+cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
+{
+  CzOpCtx *ctx = op->user_data;
+  CzConn *conn = find_conn (self, ctx->conn_id);
+
+  switch (ctx->purpose)
+    {
+    case CZ_OP_REGISTER:
+      if (conn && op->error)
+        send_gerror (conn, ctx->ref, op->error);
+      else if (conn)
+        {
+          g_autoptr(GVariant) reply = cz_message_new ("registered",
+                                                      "ref", g_variant_new_uint32 (ctx->ref),
+                                                      "user", g_variant_new_string (op->user),
+                                                      NULL);
+          cz_conn_send (conn, reply);
+          cz_server_log (self, G_LOG_LEVEL_INFO, _("new account “%s” from %s"),
+                         op->user, conn->address);
+        }
+      break;
+    case CZ_OP_LOGIN_LOOKUP:
+      if (conn)
+        login_lookup_done (conn, op, ctx->ref);
+      break;
+    case CZ_OP_SAY:
+    case CZ_OP_MSG:
+      saved_done (self, conn, op, ctx->ref);
+      break;
+    case CZ_OP_PENDING:
+      for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
+        send_record (conn, op->messages->pdata[i], TRUE);
+      break;
+    case CZ_OP_DELIVERED:
+      marked_done (self, op, "delivered");
+      break;
+    case CZ_OP_READ:
+      marked_done (self, op, "read");
+      break;
+    case CZ_OP_HISTORY:
+      if (conn)
+        history_done (conn, op, ctx->ref);
+      break;
+    }
+  g_free (ctx);
+  cz_store_op_free (op);
+}
+
+void
+cz_server_chat_closed (CzConn *conn)
+{
+  CzServer *self = conn->server;
+  GPtrArray *sessions;
+
+  if (conn->user == NULL)
+    return;
+  sessions = g_hash_table_lookup (self->online, conn->user);
+  if (sessions == NULL)
+    return;
+  g_ptr_array_remove_fast (sessions, conn);
+  if (sessions->len == 0)
+    {
+      g_hash_table_remove (self->online, conn->user);
+      send_presence (self, conn->user, FALSE, conn);
+    }
+}
+
+void
+cz_server_chat_shutdown (CzServer *self)
+{
+  g_hash_table_remove_all (self->online);
+}
