@@ -33,6 +33,9 @@ describe_status (unsigned int status, const char *whose, const char *ca_file)
 {
   g_autofree char *ca_base = ca_file ? g_path_get_basename (ca_file) : NULL;
 
+  if (status == (unsigned int) -1 || status == 0)
+    return g_strdup_printf (_("%s certificate could not be verified"), whose);
+
   if (status & GNUTLS_CERT_EXPIRED)
     return g_strdup_printf (_("%s certificate has expired"), whose);
   if (status & GNUTLS_CERT_NOT_ACTIVATED)
@@ -295,6 +298,22 @@ session_common (gnutls_session_t session, gnutls_priority_t priority,
   return TRUE;
 }
 
+static int
+verify_client_if_sent_cb (gnutls_session_t session)
+{
+  gnutls_typed_vdata_st purpose = {
+    GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *) GNUTLS_KP_TLS_WWW_CLIENT, 0
+  };
+  unsigned int n = 0;
+  unsigned int status = 0;
+
+  if (gnutls_certificate_get_peers (session, &n) == NULL || n == 0)
+    return 0;
+  if (gnutls_certificate_verify_peers (session, &purpose, 1, &status) < 0 || status != 0)
+    return -1;
+  return 0;
+}
+
 gnutls_session_t
 cz_tls_server_session_new (CzTlsServerConfig *config, GError **error)
 {
@@ -314,13 +333,22 @@ cz_tls_server_session_new (CzTlsServerConfig *config, GError **error)
     }
   if (config->client_cert_mode != CZ_CLIENT_CERT_NONE)
     {
-      gnutls_typed_vdata_st purpose = {
+      /* GnuTLS keeps the pointer, not a copy: static storage. */
+      static gnutls_typed_vdata_st purpose = {
         GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *) GNUTLS_KP_TLS_WWW_CLIENT, 0
       };
-      gnutls_certificate_server_set_request (session,
-                                             config->client_cert_mode == CZ_CLIENT_CERT_REQUIRE
-                                             ? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
-      gnutls_session_set_verify_cert2 (session, &purpose, 1, 0);
+      if (config->client_cert_mode == CZ_CLIENT_CERT_REQUIRE)
+        {
+          gnutls_certificate_server_set_request (session, GNUTLS_CERT_REQUIRE);
+          gnutls_session_set_verify_cert2 (session, &purpose, 1, 0);
+        }
+      else
+        {
+          /* GnuTLS's own check fails when no certificate comes: verify
+           * only what is sent. */
+          gnutls_certificate_server_set_request (session, GNUTLS_CERT_REQUEST);
+          gnutls_session_set_verify_function (session, verify_client_if_sent_cb);
+        }
     }
   return session;
 }

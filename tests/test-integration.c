@@ -345,6 +345,248 @@ test_mismatched_key (Fixture *f, gconstpointer data)
   cz_test_rmdir (other);
 }
 
+/* Trust on first use over the real programs: pinned on first use, passes
+ * silently afterwards, and a changed key blocks before any login. */
+static void
+test_tofu (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *known = g_build_filename (f->dir, "causerie", "known-servers", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *other = NULL, *other_cert = NULL, *other_key = NULL;
+  const char *tofu[] = { "--trust-on-first-use", NULL };
+  const char *plain[] = { "--known-servers", known, NULL };
+  JsonObject *ev, *tls;
+  g_autofree char *pin = NULL;
+
+  if (!need_programs (f))
+    return;
+  {
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, tofu, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (cz_test_client_expect (c, "trust-prompt", 10000));
+    ev = cz_test_client_expect (c, "connected", 10000);
+    g_assert_nonnull (ev);
+    tls = json_object_get_object_member (ev, "tls");
+    g_assert_cmpstr (json_object_get_string_member (tls, "trust"), ==, "first-use");
+    pin = g_strdup (json_object_get_string_member (tls, "fingerprint"));
+    g_assert_true (g_file_get_contents (known, &contents, NULL, NULL));
+    line = g_strdup_printf ("127.0.0.1:%u %s\n", f->server->port, pin);
+    g_assert_nonnull (strstr (contents, line));
+    g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+  }
+  /* Known now: no prompt, no flag needed. */
+  {
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, plain, &error);
+    g_assert_no_error (error);
+    ev = cz_test_client_expect (c, "connected", 10000);
+    g_assert_nonnull (ev);
+    g_assert_cmpuint (cz_test_client_count (c, "trust-prompt"), ==, 0);
+    g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+  }
+  /* The same address and port with another key. */
+  port = g_strdup_printf ("%u", f->server->port);
+
+  g_assert_cmpint (cz_test_server_stop (f->server), ==, 0);
+  g_clear_pointer (&f->server, cz_test_server_free);
+  other = cz_test_make_pki ();
+  other_cert = g_build_filename (other, "server.pem", NULL);
+  other_key = g_build_filename (other, "server-key.pem", NULL);
+  {
+    const char *args[] = { "--port", port, "--cert", other_cert, "--key", other_key, NULL };
+    f->server = cz_test_server_start (f->dir, args, &error);
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, tofu, &error);
+    g_autofree char *log = NULL;
+    g_autofree char *log_path = g_build_filename (f->dir, "server.log", NULL);
+    g_assert_no_error (error);
+    /* Logging in is queued behind the connection and must never happen. */
+    cz_test_client_send (c, "/login alice secret");
+    ev = cz_test_client_expect (c, "error", 10000);
+    g_assert_nonnull (ev);
+    g_assert_cmpstr (json_object_get_string_member (ev, "code"), ==, "key-changed");
+    g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), pin));
+    g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+    g_assert_cmpuint (cz_test_client_count (c, "connected"), ==, 0);
+    g_assert_cmpuint (cz_test_client_count (c, "trust-prompt"), ==, 0);
+    /* The second server's log: the client broke off in the TLS
+     * handshake; no session was secured and nobody logged in. */
+    g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, "connected from"));
+    g_assert_null (strstr (log, "secured"));
+    g_assert_null (strstr (log, "logged in"));
+  }
+  /* The pin still holds the old key. */
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (known, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, line));
+  cz_test_rmdir (other);
+}
+
+/* Unknown server, no --trust-on-first-use: refused with a hint. */
+static void
+test_unknown_server (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *known = g_build_filename (f->dir, "empty-known", NULL);
+  const char *args[] = { "--known-servers", known, NULL };
+  g_autoptr(CzTestClient) c = NULL;
+  JsonObject *ev;
+
+  if (!need_programs (f))
+    return;
+  c = cz_test_client_start (f->dir, f->server->port, args, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "error", 10000);
+  g_assert_nonnull (ev);
+  g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), "--trust-on-first-use"));
+  g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+  g_assert_false (g_file_test (known, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_pin (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = g_build_filename (f->dir, "server.pem", NULL);
+  g_autoptr(CzCertInfo) info = cz_cert_info_new_from_file (cert, &error);
+  const char *wrong = "0000000000000000000000000000000000000000000000000000000000000000";
+
+  if (!need_programs (f))
+    return;
+  g_assert_no_error (error);
+  {
+    const char *args[] = { "--pin", info->spki_sha256, NULL };
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, args, &error);
+    JsonObject *ev;
+    g_assert_no_error (error);
+    ev = cz_test_client_expect (c, "connected", 10000);
+    g_assert_nonnull (ev);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (ev, "tls"), "trust"),
+                     ==, "pin");
+    g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+  }
+  {
+    const char *args[] = { "--pin", wrong, NULL };
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, args, &error);
+    JsonObject *ev;
+    g_assert_no_error (error);
+    ev = cz_test_client_expect (c, "error", 10000);
+    g_assert_nonnull (ev);
+    g_assert_cmpstr (json_object_get_string_member (ev, "code"), ==, "cert-untrusted");
+    g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), wrong));
+    g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+  }
+}
+
+/* Mutual TLS through the programs: --require-client-cert refuses a client
+ * without a certificate and accepts one with a certificate from the CA. */
+static void
+test_mtls (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestServer) server = NULL;
+  g_autofree char *ca = g_build_filename (f->dir, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
+  g_autofree char *cert = g_build_filename (f->dir, "dev.pem", NULL);
+  g_autofree char *key = g_build_filename (f->dir, "dev-key.pem", NULL);
+  CzCertRequest req = { .common_name = "alice-laptop", .client = TRUE };
+  const char *server_args[] = { "--client-ca", ca, "--require-client-cert", NULL };
+  const char *with_cert[] = { "--cert", cert, "--key", key, NULL };
+  JsonObject *ev;
+
+  if (!need_programs (f))
+    return;
+  cz_cert_info_free (cz_cert_generate_signed (&req, ca, ca_key, cert, key, &error));
+  g_assert_no_error (error);
+  server = cz_test_server_start (f->dir, server_args, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, server->port, NULL, &error);
+    g_assert_no_error (error);
+    ev = cz_test_client_expect (c, "error", 10000);
+    g_assert_nonnull (ev);
+    g_assert_cmpstr (json_object_get_string_member (ev, "code"), ==, "cert-untrusted");
+    g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), "client certificate"));
+    g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+  }
+  {
+    g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, server->port, with_cert, &error);
+    JsonObject *tls;
+    g_assert_no_error (error);
+    ev = cz_test_client_expect (c, "connected", 10000);
+    g_assert_nonnull (ev);
+    tls = json_object_get_object_member (ev, "tls");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (tls, "client_cert"),
+                                                    "subject"), ==, "CN=alice-laptop");
+    g_assert_cmpint (cz_test_client_finish (c), ==, 0);
+  }
+  g_assert_cmpint (cz_test_server_stop (server), ==, 0);
+}
+
+/* An expired server certificate is refused, and the message says so. */
+static void
+test_expired (Fixture *f, gconstpointer data)
+{
+  const char *certtool = g_getenv ("CERTTOOL");
+  g_autofree char *found = g_find_program_in_path ("certtool");
+  g_autofree char *tmpl = g_build_filename (f->dir, "old.cfg", NULL);
+  g_autofree char *key = g_build_filename (f->dir, "old-key.pem", NULL);
+  g_autofree char *cert = g_build_filename (f->dir, "old.pem", NULL);
+  g_autofree char *ca = g_build_filename (f->dir, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestServer) server = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+  JsonObject *ev;
+
+  if (!need_programs (f))
+    return;
+  if (certtool == NULL || *certtool == '\0')
+    certtool = found;
+  if (certtool == NULL)
+    {
+      g_test_skip ("certtool not installed");
+      return;
+    }
+  g_assert_true (g_file_set_contents (tmpl,
+                                      "cn = \"localhost\"\nip_address = \"127.0.0.1\"\n"
+                                      "tls_www_server\nsigning_key\n"
+                                      "activation_date = \"2020-01-01 00:00:00\"\n"
+                                      "expiration_date = \"2021-01-01 00:00:00\"\n", -1, NULL));
+  {
+    const char *gen_key[] = { certtool, "--generate-privkey", "--key-type", "ecdsa", "--outfile", key, NULL };
+    const char *gen_cert[] = { certtool, "--generate-certificate", "--load-privkey", key,
+                               "--load-ca-certificate", ca, "--load-ca-privkey", ca_key,
+                               "--template", tmpl, "--outfile", cert, NULL };
+    g_autoptr(GSubprocess) p1 = g_subprocess_newv (gen_key, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                   | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+    g_autoptr(GSubprocess) p2 = NULL;
+    g_assert_true (g_subprocess_wait_check (p1, NULL, &error));
+    p2 = g_subprocess_newv (gen_cert, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+    g_assert_true (g_subprocess_wait_check (p2, NULL, &error));
+    g_assert_no_error (error);
+  }
+  {
+    const char *args[] = { "--cert", cert, "--key", key, NULL };
+    server = cz_test_server_start (f->dir, args, &error);
+    g_assert_no_error (error);
+  }
+  c = cz_test_client_start (f->dir, server->port, NULL, &error);
+  g_assert_no_error (error);
+  ev = cz_test_client_expect (c, "error", 10000);
+  g_assert_nonnull (ev);
+  g_assert_cmpstr (json_object_get_string_member (ev, "code"), ==, "cert-untrusted");
+  g_assert_nonnull (strstr (json_object_get_string_member (ev, "message"), "expired"));
+  g_assert_cmpint (cz_test_client_finish (c), !=, 0);
+  g_assert_cmpint (cz_test_server_stop (server), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -359,5 +601,10 @@ main (int argc, char **argv)
   g_test_add ("/integration/gnutls-cli", Fixture, NULL, setup, test_gnutls_cli, teardown);
   g_test_add ("/integration/certtool-cert", Fixture, NULL, setup, test_certtool_cert, teardown);
   g_test_add ("/integration/mismatched-key", Fixture, NULL, setup, test_mismatched_key, teardown);
+  g_test_add ("/integration/tofu", Fixture, NULL, setup, test_tofu, teardown);
+  g_test_add ("/integration/unknown-server", Fixture, NULL, setup, test_unknown_server, teardown);
+  g_test_add ("/integration/pin", Fixture, NULL, setup, test_pin, teardown);
+  g_test_add ("/integration/mtls", Fixture, NULL, setup, test_mtls, teardown);
+  g_test_add ("/integration/expired", Fixture, NULL, setup, test_expired, teardown);
   return g_test_run ();
 }

@@ -1,3 +1,391 @@
+/* test-tls.c: trust without sockets: trust on first use, pins, a changed
+ * key that blocks before any application data, mutual TLS in its three
+ * modes, the known-servers file, and configuration errors. */
 #include "config.h"
-#include <stdio.h>
-int main (void) { printf ("1..0 # SKIP not written yet\n"); return 0; }
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "testutil.h"
+#include "cz-cert.h"
+#include "cz-error.h"
+#include "cz-tls.h"
+
+typedef struct {
+  char *dir;
+  char *known;
+  CzTlsServerConfig *server_config;
+  char *server_pin;          /* SPKI SHA-256 of server.pem */
+} Fixture;
+
+static char *
+path (Fixture *f, const char *name)
+{
+  return g_build_filename (f->dir, name, NULL);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = NULL, *key = NULL;
+  g_autoptr(CzCertInfo) info = NULL;
+
+  f->dir = cz_test_make_pki ();
+  f->known = path (f, "known-servers");
+  cert = path (f, "server.pem");
+  key = path (f, "server-key.pem");
+  f->server_config = cz_tls_server_config_new (cert, key, NULL, CZ_CLIENT_CERT_NONE, NULL, &error);
+  g_assert_no_error (error);
+  info = cz_cert_info_new_from_file (cert, &error);
+  g_assert_no_error (error);
+  f->server_pin = g_strdup (info->spki_sha256);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->server_config, cz_tls_server_config_unref);
+  cz_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->known);
+  g_free (f->server_pin);
+}
+
+static CzTlsClientConfig *
+client_config (CzTrustMode trust, const char *ca, const char *pin, const char *known,
+               const char *cert, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  CzTlsClientOptions options = { .trust = trust, .ca_file = ca, .pin = pin,
+                                 .known_servers = known, .cert_file = cert, .key_file = key };
+  CzTlsClientConfig *config = cz_tls_client_config_new (&options, &error);
+
+  g_assert_no_error (error);
+  return config;
+}
+
+static CzTestPair *
+run_pair (CzTlsServerConfig *server, CzTlsClientConfig *client, gboolean auto_trust)
+{
+  CzTestPair *p = cz_test_pair_new (server, client, "localhost", CZ_DH_X25519);
+
+  p->auto_trust = auto_trust;
+  cz_test_pair_pump (p);
+  return p;
+}
+
+/* First use asks (with the server key's SPKI hash), the owner pins it, and
+ * the next connection passes without asking. */
+static void
+test_tofu_first_use (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_TOFU, NULL, NULL, f->known, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(CzTestPair) p = run_pair (f->server_config, config, TRUE);
+    g_assert_cmpstr (p->trust_fingerprint, ==, f->server_pin);
+    g_assert_true (p->client_ready);
+    g_assert_cmpstr (cz_channel_get_info (p->client)->trust, ==, "first-use");
+    g_assert_true (cz_known_servers_store (f->known, "localhost", 7443, p->trust_fingerprint, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+    g_assert_null (p->trust_fingerprint);
+    g_assert_true (p->client_ready);
+    g_assert_nonnull (strstr (cz_channel_get_info (p->client)->verification, "matches"));
+  }
+}
+
+/* Refusing at the prompt closes without a hello. */
+static void
+test_tofu_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_TOFU, NULL, NULL, f->known, NULL, NULL);
+  g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+
+  g_assert_cmpstr (p->trust_fingerprint, ==, f->server_pin);
+  g_assert_cmpint (cz_channel_get_state (p->client), ==, CZ_CHANNEL_TRUST);
+  cz_channel_trust_decided (p->client, FALSE);
+  cz_test_pair_pump (p);
+  g_assert_true (p->client_closed_called);
+  g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+  g_assert_false (p->server_ready);
+  g_assert_false (g_file_test (f->known, G_FILE_TEST_EXISTS));
+}
+
+/* A changed key blocks: key-changed with both fingerprints, and the server
+ * never gets the client's hello (nothing is sent, so no login either). */
+static void
+test_tofu_changed_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_TOFU, NULL, NULL, f->known, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  const char *old = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  g_autoptr(CzTestPair) p = NULL;
+
+  g_assert_true (cz_known_servers_store (f->known, "localhost", 7443, old, &error));
+  g_assert_no_error (error);
+  p = run_pair (f->server_config, config, TRUE);
+  g_assert_null (p->trust_fingerprint);
+  g_assert_false (p->client_ready);
+  g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_KEY_CHANGED);
+  g_assert_nonnull (strstr (p->client_closed->message, old));
+  g_assert_nonnull (strstr (p->client_closed->message, f->server_pin));
+  g_assert_cmpstr (cz_channel_get_verify_state (p->client)->old_fingerprint, ==, old);
+  /* The server saw a failed handshake, not a hello. */
+  g_assert_false (p->server_ready);
+  g_assert_cmpuint (p->server_msgs->len, ==, 0);
+  /* The pin was not replaced behind the user's back. */
+  {
+    g_autofree char *still = cz_known_servers_lookup (f->known, "localhost", 7443);
+    g_assert_cmpstr (still, ==, old);
+  }
+}
+
+static void
+test_pin (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_PIN, NULL, f->server_pin, NULL, NULL, NULL);
+    g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+    g_assert_true (p->client_ready);
+    g_assert_cmpstr (cz_channel_get_info (p->client)->trust, ==, "pin");
+  }
+  {
+    /* Upper case and colons are accepted forms of the same pin. */
+    g_autoptr(GString) colons = g_string_new (NULL);
+    for (guint i = 0; f->server_pin[i]; i += 2)
+      g_string_append_printf (colons, "%s%c%c", i ? ":" : "", g_ascii_toupper (f->server_pin[i]),
+                              g_ascii_toupper (f->server_pin[i + 1]));
+    {
+      g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_PIN, NULL, colons->str, NULL, NULL, NULL);
+      g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+      g_assert_true (p->client_ready);
+    }
+  }
+  {
+    const char *wrong = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_PIN, NULL, wrong, NULL, NULL, NULL);
+    g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+    g_assert_false (p->client_ready);
+    g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+    g_assert_nonnull (strstr (p->client_closed->message, wrong));
+    g_assert_false (p->server_ready);
+  }
+  {
+    CzTlsClientOptions bad = { .trust = CZ_TRUST_PIN, .pin = "abcd" };
+    g_assert_null (cz_tls_client_config_new (&bad, &error));
+    g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  }
+}
+
+/* Makes a client certificate (clientAuth) signed by the CA in @dir. */
+static void
+make_client_cert (const char *dir, const char *cn, char **cert, char **key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (dir, "ca-key.pem", NULL);
+  CzCertRequest req = { .common_name = cn, .client = TRUE };
+
+  *cert = g_strdup_printf ("%s/%s.pem", dir, cn);
+  *key = g_strdup_printf ("%s/%s-key.pem", dir, cn);
+  cz_cert_info_free (cz_cert_generate_signed (&req, ca, ca_key, *cert, *key, &error));
+  g_assert_no_error (error);
+}
+
+static CzTlsServerConfig *
+mtls_server (Fixture *f, CzClientCertMode mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = path (f, "server.pem");
+  g_autofree char *key = path (f, "server-key.pem");
+  g_autofree char *ca = path (f, "ca.pem");
+  CzTlsServerConfig *config = cz_tls_server_config_new (cert, key, ca, mode, NULL, &error);
+
+  g_assert_no_error (error);
+  return config;
+}
+
+static void
+test_mtls_require (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsServerConfig) server = mtls_server (f, CZ_CLIENT_CERT_REQUIRE);
+  g_autofree char *ca = path (f, "ca.pem");
+  g_autofree char *cert = NULL, *key = NULL, *other_cert = NULL, *other_key = NULL;
+  g_autofree char *other = cz_test_make_pki ();
+
+  make_client_cert (f->dir, "alice-laptop", &cert, &key);
+  make_client_cert (other, "mallory", &other_cert, &other_key);
+
+  /* No certificate: refused on both sides, with words for it. */
+  {
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, NULL, NULL);
+    g_autoptr(CzTestPair) p = run_pair (server, config, FALSE);
+    g_assert_false (p->server_ready);
+    g_assert_false (p->client_ready);
+    g_assert_error (p->server_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+    g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+    g_assert_nonnull (strstr (p->client_closed->message, "client certificate"));
+  }
+  /* A certificate from another CA: refused. */
+  {
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, other_cert, other_key);
+    g_autoptr(CzTestPair) p = run_pair (server, config, FALSE);
+    g_assert_false (p->server_ready);
+    g_assert_false (p->client_ready);
+    g_assert_error (p->server_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+    g_assert_nonnull (strstr (p->server_closed->message, "client's certificate"));
+    g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+  }
+  /* The right one: accepted, and both sides show it. */
+  {
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, cert, key);
+    g_autoptr(CzTestPair) p = run_pair (server, config, FALSE);
+    CzSessionInfo *si;
+    g_assert_true (p->server_ready);
+    g_assert_true (p->client_ready);
+    si = cz_channel_get_info (p->server);
+    g_assert_nonnull (si->client_cert);
+    g_assert_cmpstr (si->client_cert->subject, ==, "CN=alice-laptop");
+    g_assert_cmpstr (si->trust, ==, "client-certificate");
+    g_assert_cmpstr (cz_channel_get_info (p->client)->client_cert->subject, ==, "CN=alice-laptop");
+  }
+  cz_test_rmdir (other);
+}
+
+/* A server certificate cannot log a client in: the purpose is checked. */
+static void
+test_mtls_purpose (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsServerConfig) server = mtls_server (f, CZ_CLIENT_CERT_REQUIRE);
+  g_autofree char *ca = path (f, "ca.pem");
+  g_autofree char *cert = path (f, "server.pem");
+  g_autofree char *key = path (f, "server-key.pem");
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, cert, key);
+  g_autoptr(CzTestPair) p = run_pair (server, config, FALSE);
+
+  g_assert_false (p->server_ready);
+  g_assert_error (p->server_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
+}
+
+static void
+test_mtls_request (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsServerConfig) server = mtls_server (f, CZ_CLIENT_CERT_REQUEST);
+  g_autofree char *ca = path (f, "ca.pem");
+  g_autofree char *cert = NULL, *key = NULL;
+
+  make_client_cert (f->dir, "bob-phone", &cert, &key);
+  {
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, NULL, NULL);
+    g_autoptr(CzTestPair) p = run_pair (server, config, FALSE);
+    g_assert_no_error (p->server_closed);
+    g_assert_true (p->server_ready);
+    g_assert_null (cz_channel_get_info (p->server)->client_cert);
+    g_assert_cmpstr (cz_channel_get_info (p->server)->trust, ==, "none");
+  }
+  {
+    g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, cert, key);
+    g_autoptr(CzTestPair) p = run_pair (server, config, FALSE);
+    g_assert_true (p->server_ready);
+    g_assert_cmpstr (cz_channel_get_info (p->server)->client_cert->subject, ==, "CN=bob-phone");
+  }
+}
+
+static void
+test_known_servers_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *none = NULL;
+  GStatBuf st;
+
+  g_assert_true (cz_known_servers_store (f->known, "chat.lan", 7443, "aa", &error));
+  g_assert_true (cz_known_servers_store (f->known, "::1", 7443, "bb", &error));
+  g_assert_true (cz_known_servers_store (f->known, "chat.lan", 7444, "cc", &error));
+  /* Replacing is explicit and keeps the other lines. */
+  g_assert_true (cz_known_servers_store (f->known, "chat.lan", 7443, "dd", &error));
+  g_assert_no_error (error);
+  a = cz_known_servers_lookup (f->known, "chat.lan", 7443);
+  b = cz_known_servers_lookup (f->known, "::1", 7443);
+  c = cz_known_servers_lookup (f->known, "chat.lan", 7444);
+  none = cz_known_servers_lookup (f->known, "chat.lan", 1);
+  g_assert_cmpstr (a, ==, "dd");
+  g_assert_cmpstr (b, ==, "bb");
+  g_assert_cmpstr (c, ==, "cc");
+  g_assert_null (none);
+  g_assert_true (g_file_get_contents (f->known, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "[::1]:7443 bb\n"));
+  g_assert_null (strstr (contents, "aa"));
+  g_assert_cmpint (g_stat (f->known, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+}
+
+static void
+test_config_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = path (f, "nope.pem");
+  g_autofree char *cert = path (f, "server.pem");
+  g_autofree char *key = path (f, "server-key.pem");
+  g_autofree char *ca_key = path (f, "ca-key.pem");
+  CzTlsClientOptions no_ca = { .trust = CZ_TRUST_CA, .ca_file = missing };
+
+  g_assert_null (cz_tls_client_config_new (&no_ca, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_CERT);
+  g_assert_nonnull (strstr (error->message, "nope.pem"));
+  g_clear_error (&error);
+
+  g_assert_null (cz_tls_server_config_new (cert, ca_key, NULL, CZ_CLIENT_CERT_NONE, NULL, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_CERT);
+  g_clear_error (&error);
+
+  g_assert_null (cz_tls_server_config_new (cert, key, NULL, CZ_CLIENT_CERT_REQUIRE, NULL, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_null (cz_tls_server_config_new (cert, key, NULL, CZ_CLIENT_CERT_NONE, "NORMAL:+BOGUS", &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+}
+
+/* TLS 1.2 offered to the TLS 1.3-only server fails with a sentence. */
+static void
+test_tls12_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ca = path (f, "ca.pem");
+  CzTlsClientOptions options = { .trust = CZ_TRUST_CA, .ca_file = ca,
+                                 .priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2" };
+  g_autoptr(CzTlsClientConfig) config = cz_tls_client_config_new (&options, &error);
+  g_autoptr(CzTestPair) p = NULL;
+
+  g_assert_no_error (error);
+  p = run_pair (f->server_config, config, FALSE);
+  g_assert_false (p->server_ready);
+  g_assert_false (p->client_ready);
+  g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_TLS);
+  g_assert_nonnull (strstr (p->client_closed->message, "TLS"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/tls/tofu/first-use", Fixture, NULL, setup, test_tofu_first_use, teardown);
+  g_test_add ("/tls/tofu/refused", Fixture, NULL, setup, test_tofu_refused, teardown);
+  g_test_add ("/tls/tofu/changed-key", Fixture, NULL, setup, test_tofu_changed_key, teardown);
+  g_test_add ("/tls/pin", Fixture, NULL, setup, test_pin, teardown);
+  g_test_add ("/tls/mtls/require", Fixture, NULL, setup, test_mtls_require, teardown);
+  g_test_add ("/tls/mtls/purpose", Fixture, NULL, setup, test_mtls_purpose, teardown);
+  g_test_add ("/tls/mtls/request", Fixture, NULL, setup, test_mtls_request, teardown);
+  g_test_add ("/tls/known-servers", Fixture, NULL, setup, test_known_servers_file, teardown);
+  g_test_add ("/tls/config-errors", Fixture, NULL, setup, test_config_errors, teardown);
+  g_test_add ("/tls/tls12-refused", Fixture, NULL, setup, test_tls12_refused, teardown);
+  return g_test_run ();
+}

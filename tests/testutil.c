@@ -187,6 +187,7 @@ cz_test_server_start (const char *dir, const char *const *extra_args, GError **e
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_unlink (log);   /* the launcher does not truncate */
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", dir, TRUE);
   server->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, error);
@@ -295,6 +296,7 @@ cz_test_client_start (const char *dir, guint16 port, const char *const *extra_ar
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_unlink (log);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", dir, TRUE);
   client = g_new0 (CzTestClient, 1);
