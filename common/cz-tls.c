@@ -193,6 +193,28 @@ server_config_clear (gpointer data)
   g_clear_pointer (&config->cert_info, cz_cert_info_free);
 }
 
+/* Trusts the CA certificates in @file; errors name the file. */
+static gboolean
+load_trust_file (gnutls_certificate_credentials_t creds, const char *file, GError **error)
+{
+  int ret;
+
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_CERT, _("cannot read the CA file %s: %s"),
+                   file, g_strerror (ENOENT));
+      return FALSE;
+    }
+  ret = gnutls_certificate_set_x509_trust_file (creds, file, GNUTLS_X509_FMT_PEM);
+  if (ret <= 0)
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_CERT, _("cannot read the CA file %s: %s"), file,
+                   ret < 0 ? gnutls_strerror (ret) : _("it holds no certificate"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 set_priority (gnutls_priority_t *priority, const char *string, GError **error)
 {
@@ -249,15 +271,8 @@ cz_tls_server_config_new (const char *cert_file, const char *key_file,
                                _("asking for client certificates needs a client CA file"));
           return NULL;
         }
-      ret = gnutls_certificate_set_x509_trust_file (config->creds, client_ca_file,
-                                                    GNUTLS_X509_FMT_PEM);
-      if (ret <= 0)
-        {
-          g_set_error (error, CZ_ERROR, CZ_ERROR_CERT,
-                       _("cannot read the client CA file %s: %s"), client_ca_file,
-                       ret < 0 ? gnutls_strerror (ret) : _("it holds no certificate"));
-          return NULL;
-        }
+      if (!load_trust_file (config->creds, client_ca_file, error))
+        return NULL;
     }
 
   if (!set_priority (&config->priority, priority, error))
@@ -413,21 +428,8 @@ cz_tls_client_config_new (const CzTlsClientOptions *options, GError **error)
                                _("no CA file given to verify the server"));
           return NULL;
         }
-      if (!g_file_test (options->ca_file, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, CZ_ERROR, CZ_ERROR_CERT,
-                       _("cannot read the CA file %s: %s"), options->ca_file, g_strerror (ENOENT));
-          return NULL;
-        }
-      ret = gnutls_certificate_set_x509_trust_file (config->creds, options->ca_file,
-                                                    GNUTLS_X509_FMT_PEM);
-      if (ret <= 0)
-        {
-          g_set_error (error, CZ_ERROR, CZ_ERROR_CERT,
-                       _("cannot read the CA file %s: %s"), options->ca_file,
-                       ret < 0 ? gnutls_strerror (ret) : _("it holds no certificate"));
-          return NULL;
-        }
+      if (!load_trust_file (config->creds, options->ca_file, error))
+        return NULL;
       config->ca_file = g_strdup (options->ca_file);
       break;
     case CZ_TRUST_PIN:
