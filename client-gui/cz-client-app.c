@@ -1,14 +1,200 @@
-/* cz-client-app.c: the client window's application (placeholder until the
- * window lands). */
+/* cz-client-app.c: the client's application: one window, options that
+ * prefill the connect form (also from a second launch), app actions. */
 #include "config.h"
 
 #include <glib/gi18n.h>
+
 #include "cz-client-main.h"
+#include "cz-client-app.h"
+#include "cz-client-dialogs.h"
+#include "cz-client-window.h"
+
+struct _CzClientApp {
+  GtkApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (CzClientApp, cz_client_app, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry options[] = {
+  { "host", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Server host name or address"), N_("HOST") },
+  { "port", 0, 0, G_OPTION_ARG_INT, NULL, N_("Server port"), N_("PORT") },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("CA certificate to verify the server with"),
+    N_("FILE") },
+  { NULL }
+};
+
+static CzClientWindow *
+get_window (GtkApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (app);
+
+  if (window == NULL)
+    window = GTK_WINDOW (cz_client_window_new (app));
+  return CZ_CLIENT_WINDOW (window);
+}
+
+/* ---- Actions -------------------------------------------------------------------- */
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  g_autoptr(GSettings) settings = g_settings_new ("org.causerie.Client");
+  GtkWidget *dialog = cz_prefs_dialog_new (gtk_application_get_active_window (app), settings);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *const authors[] = { "The Causerie developers", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (app),
+                         "program-name", _("Causerie"),
+                         "logo-icon-name", "user-available",
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Secure chat for a LAN or a small team: TLS 1.3, "
+                                       "application Diffie-Hellman and SCRAM logins you "
+                                       "can inspect."),
+                         "authors", authors,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (app);
+
+  /* Closing saves the geometry and says bye. */
+  while (windows)
+    {
+      GList *next = windows->next;
+      gtk_window_close (windows->data);
+      windows = next;
+    }
+  g_application_quit (G_APPLICATION (app));
+}
+
+static void
+show_conversation_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  CzClientWindow *window = get_window (user_data);
+
+  cz_client_window_show_conversation (window, g_variant_get_string (param, NULL));
+}
+
+static const GActionEntry app_entries[] = {
+  { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "show-conversation", show_conversation_activated, "s", NULL, NULL, { 0 } },
+};
+
+static const struct {
+  const char *action;
+  const char *accels[3];
+} accels[] = {
+  { "app.quit", { "<Primary>q", NULL } },
+  { "app.preferences", { "<Primary>comma", NULL } },
+  { "win.details", { "<Primary>i", NULL } },
+  { "win.focus-entry", { "<Primary>l", NULL } },
+  { "win.next-conversation", { "<Alt>Down", "<Primary>Page_Down", NULL } },
+  { "win.previous-conversation", { "<Alt>Up", "<Primary>Page_Up", NULL } },
+  { "win.show-menu", { "F10", NULL } },
+};
+
+/* ---- Application ------------------------------------------------------------------- */
+
+static void
+cz_client_app_startup (GApplication *app)
+{
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  G_APPLICATION_CLASS (cz_client_app_parent_class)->startup (app);
+  g_type_ensure (CZ_TYPE_CLIENT_WINDOW);   /* registers the resources */
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries),
+                                   app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
+                                           accels[i].accels);
+  gtk_css_provider_load_from_resource (css, "/org/causerie/Client/cz-client.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
+cz_client_app_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (get_window (GTK_APPLICATION (app))));
+}
+
+static int
+cz_client_app_command_line (GApplication *app, GApplicationCommandLine *cmdline)
+{
+  GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
+  CzClientWindow *window = get_window (GTK_APPLICATION (app));
+  const char *host = NULL;
+  const char *ca_arg = NULL;
+  g_autofree char *ca_file = NULL;
+  int port = 0;
+
+  g_variant_dict_lookup (opts, "host", "&s", &host);
+  if (g_variant_dict_lookup (opts, "port", "i", &port) && (port < 1 || port > 65535))
+    {
+      g_application_command_line_printerr (cmdline, "%s\n", _("--port must be 1 to 65535"));
+      return 2;
+    }
+  if (g_variant_dict_lookup (opts, "ca-file", "^&ay", &ca_arg))
+    {
+      /* Relative to where that launch ran (a second launch may be elsewhere). */
+      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (cmdline, ca_arg);
+      ca_file = g_file_get_path (file);
+    }
+  cz_client_window_prefill (window, host, (guint16) port, ca_file);
+  gtk_window_present (GTK_WINDOW (window));
+  return 0;
+}
+
+static void
+cz_client_app_class_init (CzClientAppClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->startup = cz_client_app_startup;
+  app_class->activate = cz_client_app_activate;
+  app_class->command_line = cz_client_app_command_line;
+}
+
+static void
+cz_client_app_init (CzClientApp *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("The Causerie chat window. Use --cli for the "
+                                              "terminal client."));
+}
+
+CzClientApp *
+cz_client_app_new (void)
+{
+  return g_object_new (CZ_TYPE_CLIENT_APP,
+                       "application-id", "org.causerie.Client",
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       NULL);
+}
 
 int
 cz_client_window_main (int argc, char **argv)
 {
-  g_printerr ("causerie-client: %s\n",
-              _("the window is not available in this build; use --cli"));
-  return 2;
+  g_autoptr(CzClientApp) app = NULL;
+
+  g_set_application_name (_("Causerie"));
+  gtk_window_set_default_icon_name ("user-available");
+  app = cz_client_app_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,14 +1,208 @@
-/* cz-server-app.c: the server window's application (placeholder until the
- * window lands: it explains how to run headless). */
+/* cz-server-app.c: the server window's application: actions and
+ * accelerators, the command line's effect on the first window, and
+ * SIGTERM/SIGINT closing the windows cleanly. */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+
+#include "cz-server-app.h"
 #include "cz-headless.h"
+#include "cz-server-window.h"
+
+struct _CzServerApp {
+  GtkApplication parent_instance;
+
+  CzServerOptions options;
+  gboolean started;             /* the command line was applied once */
+  guint sigterm_id, sigint_id;
+};
+
+G_DEFINE_TYPE (CzServerApp, cz_server_app, GTK_TYPE_APPLICATION)
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = g_list_copy (gtk_application_get_windows (app));
+
+  /* Destroying a window stops its server off the main thread; the
+   * application holds itself until every database is closed. */
+  for (GList *l = windows; l; l = l->next)
+    gtk_widget_destroy (l->data);
+  g_list_free (windows);
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  const char *authors[] = { "The Causerie developers", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (app),
+                         "program-name", _("Causerie Server"),
+                         "version", PACKAGE_VERSION,
+                         "comments", _("A secure chat server that shows how each connection is "
+                                       "secured: TLS 1.3, an application Diffie-Hellman exchange "
+                                       "and SCRAM-SHA-256-PLUS logins."),
+                         "logo-icon-name", "network-server",
+                         "authors", authors,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_activated, NULL, NULL, NULL },
+  { "about", about_activated, NULL, NULL, NULL },
+};
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+cz_server_app_startup (GApplication *application)
+{
+  CzServerApp *self = CZ_SERVER_APP (application);
+  GtkApplication *app = GTK_APPLICATION (application);
+  static const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "app.quit", { "<Primary>q", NULL } },
+    { "win.start", { "F5", NULL } },
+    { "win.stop", { "<Shift>F5", NULL } },
+    { "win.create-certificate", { "<Primary>n", NULL } },
+    { "win.show-page::tls", { "<Alt>1", NULL } },
+    { "win.show-page::dh", { "<Alt>2", NULL } },
+    { "win.show-page::messages", { "<Alt>3", NULL } },
+  };
+
+  G_APPLICATION_CLASS (cz_server_app_parent_class)->startup (application);
+
+  g_set_application_name (_("Causerie Server"));
+  gtk_window_set_default_icon_name ("network-server");
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
+
+  self->sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, app);
+  self->sigint_id = g_unix_signal_add (SIGINT, signal_cb, app);
+}
+
+static void
+cz_server_app_shutdown (GApplication *application)
+{
+  CzServerApp *self = CZ_SERVER_APP (application);
+
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  G_APPLICATION_CLASS (cz_server_app_parent_class)->shutdown (application);
+}
+
+static void
+cz_server_app_activate (GApplication *application)
+{
+  CzServerApp *self = CZ_SERVER_APP (application);
+  const CzServerOptions *o = &self->options;
+  CzServerWindow *window;
+  g_autoptr(GError) error = NULL;
+
+  window = cz_server_window_new (GTK_APPLICATION (application));
+  gtk_window_present (GTK_WINDOW (window));
+  if (self->started)
+    return;
+  self->started = TRUE;
+
+  cz_server_window_apply_options (window, o);
+  if (o->demo)
+    cz_server_window_start_demo (window, o->port);
+  else if (o->port >= 0 || o->cert || o->key)
+    {
+      /* Scripted start: "listening on ADDR:PORT" on stdout, or the reason. */
+      if (!cz_server_window_start (window, FALSE, &error))
+        {
+          g_printerr ("causerie-server: %s\n", error->message);
+          cz_server_window_show_message (window, GTK_MESSAGE_ERROR, error->message);
+        }
+    }
+}
+
+static void
+cz_server_app_finalize (GObject *object)
+{
+  CzServerApp *self = CZ_SERVER_APP (object);
+
+  cz_server_options_clear (&self->options);
+  G_OBJECT_CLASS (cz_server_app_parent_class)->finalize (object);
+}
+
+static void
+cz_server_app_init (CzServerApp *self)
+{
+  self->options.port = -1;
+}
+
+static void
+cz_server_app_class_init (CzServerAppClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = cz_server_app_finalize;
+  app_class->startup = cz_server_app_startup;
+  app_class->shutdown = cz_server_app_shutdown;
+  app_class->activate = cz_server_app_activate;
+}
+
+static void
+options_copy (CzServerOptions *dst, const CzServerOptions *src)
+{
+  *dst = *src;
+  dst->add_user = g_strdup (src->add_user);
+  dst->bind = g_strdup (src->bind);
+  dst->cert = g_strdup (src->cert);
+  dst->key = g_strdup (src->key);
+  dst->db = g_strdup (src->db);
+  dst->dh_group = g_strdup (src->dh_group);
+  dst->client_ca = g_strdup (src->client_ca);
+}
+
+CzServerApp *
+cz_server_app_new (const CzServerOptions *options)
+{
+  CzServerApp *self = g_object_new (CZ_TYPE_SERVER_APP,
+                                    "application-id", "org.causerie.Server",
+                                    "flags", G_APPLICATION_NON_UNIQUE,
+                                    NULL);
+  if (options)
+    options_copy (&self->options, options);
+  return self;
+}
 
 int
 cz_server_window_main (const CzServerOptions *options, int argc, char **argv)
 {
-  g_printerr ("causerie-server: %s\n",
-              _("the window is not available in this build; use --headless"));
-  return 2;
+  g_autoptr(CzServerApp) app = NULL;
+  g_autoptr(GError) error = NULL;
+  CzServerConfig config;
+  char *args[] = { argv[0], NULL };
+
+  /* The same checks as --headless, before any window opens. */
+  if (!cz_server_options_to_config (options, &config, &error))
+    {
+      g_printerr ("causerie-server: %s\n", error->message);
+      return 2;
+    }
+  g_set_prgname ("causerie-server");
+  if (!gtk_init_check (NULL, NULL))
+    {
+      g_printerr ("causerie-server: %s\n",
+                  _("cannot open the display; use --headless to run without a window"));
+      return 1;
+    }
+  app = cz_server_app_new (options);
+  /* The command line was parsed already; GTK's own options come from the
+   * environment (DISPLAY, GDK_BACKEND). */
+  return g_application_run (G_APPLICATION (app), 1, args);
 }

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   gboolean headless;
+  gboolean demo;             /* window: demo CA and certificate, 127.0.0.1:7443 */
   char *add_user;
   char *bind;
   int port;                  /* -1 = not given */

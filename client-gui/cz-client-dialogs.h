@@ -1,0 +1,29 @@
+/* cz-client-dialogs.h: the client window's dialogs: trust on first use,
+ * connection details, preferences. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "cz-channel.h"
+
+G_BEGIN_DECLS
+
+#define CZ_TYPE_TRUST_DIALOG (cz_trust_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (CzTrustDialog, cz_trust_dialog, CZ, TRUST_DIALOG, GtkDialog)
+
+/* Answers GTK_RESPONSE_ACCEPT (trust) or anything else (refuse). */
+GtkWidget *cz_trust_dialog_new (GtkWindow *parent, const char *server, const char *fingerprint);
+/* "ab12 cd34 …": the fingerprint in groups of four, two lines. */
+char *cz_format_fingerprint (const char *hex);
+
+#define CZ_TYPE_DETAILS_DIALOG (cz_details_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (CzDetailsDialog, cz_details_dialog, CZ, DETAILS_DIALOG, GtkDialog)
+
+GtkWidget *cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *info,
+                                  const char *fingerprint);
+
+#define CZ_TYPE_PREFS_DIALOG (cz_prefs_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (CzPrefsDialog, cz_prefs_dialog, CZ, PREFS_DIALOG, GtkDialog)
+
+GtkWidget *cz_prefs_dialog_new (GtkWindow *parent, GSettings *settings);
+
+G_END_DECLS

@@ -1,0 +1,737 @@
+/* cz-client-session.c: connect, trust, log in, chat, reconnect. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cz-client-session.h"
+#include "cz-util.h"
+
+#define HISTORY_PAGE 50
+#define BACKOFF_MAX_S 30
+
+struct _CzClientSession {
+  GObject parent_instance;
+
+  CzChatModel *model;
+  CzClient *client;
+  CzSessionState state;
+  CzSessionInfo *info;
+  char *fingerprint;
+
+  /* what to connect to, kept for reconnecting */
+  char *host;
+  guint16 port;
+  char *server;
+  CzTrustMode trust;
+  char *ca_file;
+  char *known_servers;
+  char *user;
+  char *password;
+  guint timeout_ms;
+  gboolean create_account;
+  gboolean was_online;        /* logged in at least once: drops reconnect */
+  gboolean send_receipts;
+
+  guint32 login_ref;
+  guint32 register_ref;
+  GHashTable *history_refs;   /* ref → conversation key (owned) */
+  char *sync_error;           /* an ERROR with ref 0 raised inside a call */
+
+  guint backoff_s;
+  guint retry_id;
+  guint tick_id;
+  gint64 retry_at;            /* monotonic µs */
+};
+
+G_DEFINE_FINAL_TYPE (CzClientSession, cz_client_session, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_STATE, PROP_RETRY_SECONDS, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_TRUST_PROMPT, SIGNAL_FAILED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void connect_now (CzClientSession *self);
+
+/* ---- Errors --------------------------------------------------------------------- */
+
+void
+cz_client_session_describe_error (CzErrorCode code, const char *message, guint retry_after,
+                                  char **title, char **detail)
+{
+  const char *t;
+  char *d = NULL;
+
+  switch (code)
+    {
+    case CZ_ERROR_IO:
+      t = _("Could not connect to the server");
+      break;
+    case CZ_ERROR_TIMEOUT:
+      t = _("The server did not answer");
+      d = g_strdup_printf (_("%s. Check the address and the port, and that the server is running."),
+                           message);
+      break;
+    case CZ_ERROR_CERT_UNTRUSTED:
+      t = _("The server’s certificate is not trusted");
+      d = g_strdup_printf (_("%s. Choose the CA certificate that signed it, or trust the server "
+                             "on first use."), message);
+      break;
+    case CZ_ERROR_KEY_CHANGED:
+      t = _("Warning: the server’s key has changed");
+      d = g_strdup_printf (_("%s\nSomeone may be intercepting the connection, or the server was "
+                             "reinstalled. Causerie did not connect. Ask the server’s "
+                             "administrator before trusting the new key."), message);
+      break;
+    case CZ_ERROR_AUTH_FAILED:
+      t = _("Wrong user name or password");
+      d = g_strdup (_("Check both and try again, or create an account."));
+      break;
+    case CZ_ERROR_THROTTLED:
+      t = _("Too many failed attempts");
+      d = retry_after > 0
+            ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Try again in %u second.",
+                                            "Try again in %u seconds.", retry_after),
+                               retry_after)
+            : g_strdup (_("Wait a moment before trying again."));
+      break;
+    case CZ_ERROR_USER_EXISTS:
+      t = _("That user name is taken");
+      d = g_strdup (_("Choose another name, or log in if the account is yours."));
+      break;
+    case CZ_ERROR_BAD_NAME:
+      t = _("That user name is not allowed");
+      break;
+    case CZ_ERROR_REGISTRATION_CLOSED:
+      t = _("This server does not accept new accounts");
+      break;
+    case CZ_ERROR_TLS:
+      t = _("The secure connection failed");
+      break;
+    case CZ_ERROR_CLOSED:
+      t = _("The server closed the connection");
+      break;
+    case CZ_ERROR_FULL:
+      t = _("The server is full");
+      d = g_strdup (_("Try again later."));
+      break;
+    default:
+      t = _("Could not connect");
+      break;
+    }
+  *title = g_strdup (t);
+  *detail = d ? d : g_strdup (message ? message : "");
+}
+
+/* ---- Object ------------------------------------------------------------------------ */
+
+static void
+set_state (CzClientSession *self, CzSessionState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static gboolean
+retire_idle (gpointer data)
+{
+  CzClient *client = data;
+
+  cz_client_disconnect (client);
+  g_object_unref (client);
+  return G_SOURCE_REMOVE;
+}
+
+/* Drops the current connection without hearing from it again.  The client
+ * is let go from an idle: we may be inside its own signal emission. */
+static void
+retire_client (CzClientSession *self)
+{
+  if (self->client == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->client, self);
+  g_idle_add (retire_idle, g_steal_pointer (&self->client));
+  g_hash_table_remove_all (self->history_refs);
+  self->login_ref = self->register_ref = 0;
+}
+
+static void
+stop_timers (CzClientSession *self)
+{
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+static void
+forget_secrets (CzClientSession *self)
+{
+  g_clear_pointer (&self->password, cz_str_wipe_free);
+}
+
+static void
+cz_client_session_dispose (GObject *object)
+{
+  CzClientSession *self = CZ_CLIENT_SESSION (object);
+
+  stop_timers (self);
+  retire_client (self);
+  G_OBJECT_CLASS (cz_client_session_parent_class)->dispose (object);
+}
+
+static void
+cz_client_session_finalize (GObject *object)
+{
+  CzClientSession *self = CZ_CLIENT_SESSION (object);
+
+  forget_secrets (self);
+  g_clear_object (&self->model);
+  g_clear_pointer (&self->info, cz_session_info_unref);
+  g_clear_pointer (&self->history_refs, g_hash_table_unref);
+  g_free (self->fingerprint);
+  g_free (self->host);
+  g_free (self->server);
+  g_free (self->ca_file);
+  g_free (self->known_servers);
+  g_free (self->user);
+  g_free (self->sync_error);
+  G_OBJECT_CLASS (cz_client_session_parent_class)->finalize (object);
+}
+
+static void
+cz_client_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CzClientSession *self = CZ_CLIENT_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_RETRY_SECONDS:
+      g_value_set_uint (value, cz_client_session_get_retry_seconds (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cz_client_session_class_init (CzClientSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cz_client_session_dispose;
+  object_class->finalize = cz_client_session_finalize;
+  object_class->get_property = cz_client_session_get_property;
+
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, CZ_SESSION_IDLE,
+                                             CZ_SESSION_RECONNECTING, CZ_SESSION_IDLE,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
+                                             | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_RETRY_SECONDS] = g_param_spec_uint ("retry-seconds", NULL, NULL, 0, G_MAXUINT, 0,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
+                                                      | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CzClientSession::trust-prompt:
+   * @fingerprint: the server key's SHA-256 (hex)
+   *
+   * First contact with a server under trust on first use: answer with
+   * cz_client_session_trust().
+   */
+  signals[SIGNAL_TRUST_PROMPT] = g_signal_new ("trust-prompt", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * CzClientSession::failed:
+   * @title: a headline
+   * @detail: an explanation
+   *
+   * The session stopped (state IDLE) for a reason the person must see.
+   */
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+cz_client_session_init (CzClientSession *self)
+{
+  self->history_refs = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->send_receipts = TRUE;
+}
+
+CzClientSession *
+cz_client_session_new (CzChatModel *model)
+{
+  CzClientSession *self = g_object_new (CZ_TYPE_CLIENT_SESSION, NULL);
+
+  self->model = g_object_ref (model);
+  return self;
+}
+
+CzChatModel *cz_client_session_get_model (CzClientSession *self) { return self->model; }
+CzSessionState cz_client_session_get_state (CzClientSession *self) { return self->state; }
+const char *cz_client_session_get_user (CzClientSession *self) { return self->user; }
+const char *cz_client_session_get_server (CzClientSession *self) { return self->server; }
+CzSessionInfo *cz_client_session_get_info (CzClientSession *self) { return self->info; }
+const char *cz_client_session_get_fingerprint (CzClientSession *self) { return self->fingerprint; }
+
+void
+cz_client_session_set_send_receipts (CzClientSession *self, gboolean send)
+{
+  self->send_receipts = send;
+}
+
+guint
+cz_client_session_get_retry_seconds (CzClientSession *self)
+{
+  gint64 left;
+
+  if (self->retry_id == 0)
+    return 0;
+  left = self->retry_at - g_get_monotonic_time ();
+  return left > 0 ? (guint) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC) : 0;
+}
+
+/* Stops with an error for the connect form. */
+static void
+fail (CzClientSession *self, CzErrorCode code, const char *message, guint retry_after)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *detail = NULL;
+
+  stop_timers (self);
+  retire_client (self);
+  cz_chat_model_forget_refs (self->model);
+  cz_chat_model_set_all_offline (self->model);
+  set_state (self, CZ_SESSION_IDLE);
+  cz_client_session_describe_error (code, message, retry_after, &title, &detail);
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, title, detail);
+}
+
+/* ---- Reconnecting ------------------------------------------------------------------ */
+
+static gboolean
+tick_cb (gpointer data)
+{
+  CzClientSession *self = data;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SECONDS]);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  CzClientSession *self = data;
+
+  self->retry_id = 0;
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  connect_now (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SECONDS]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (CzClientSession *self, guint at_least_s)
+{
+  guint delay;
+
+  retire_client (self);
+  cz_chat_model_forget_refs (self->model);
+  cz_chat_model_set_all_offline (self->model);
+  self->backoff_s = self->backoff_s ? MIN (self->backoff_s * 2, BACKOFF_MAX_S) : 1;
+  delay = MAX (self->backoff_s, at_least_s);
+  stop_timers (self);
+  self->retry_at = g_get_monotonic_time () + (gint64) delay * G_USEC_PER_SEC;
+  self->retry_id = g_timeout_add_seconds (delay, retry_cb, self);
+  self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  set_state (self, CZ_SESSION_RECONNECTING);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SECONDS]);
+}
+
+void
+cz_client_session_reconnect_now (CzClientSession *self)
+{
+  if (self->state != CZ_SESSION_RECONNECTING || self->client)
+    return;
+  stop_timers (self);
+  connect_now (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SECONDS]);
+}
+
+/* ---- Sending ----------------------------------------------------------------------------- */
+
+static void
+send_one (CzClientSession *self, CzChatMessage *msg)
+{
+  CzConversation *conv = cz_chat_model_conversation_of (self->model, msg);
+  const char *text = cz_chat_message_get_text (msg);
+  guint32 ref;
+
+  g_clear_pointer (&self->sync_error, g_free);
+  if (cz_conversation_is_lobby (conv))
+    ref = cz_client_say (self->client, text);
+  else
+    ref = cz_client_msg (self->client, cz_conversation_get_key (conv), text);
+  if (ref == 0)
+    {
+      /* Refused before sending (text too long...): the error came with ref 0. */
+      cz_chat_model_set_ref (self->model, msg, G_MAXUINT32);
+      cz_chat_model_fail (self->model, G_MAXUINT32,
+                          self->sync_error ? self->sync_error : _("not connected"));
+      return;
+    }
+  cz_chat_model_set_ref (self->model, msg, ref);
+}
+
+static void
+flush_outbox (CzClientSession *self)
+{
+  g_autoptr(GPtrArray) outbox = cz_chat_model_get_outbox (self->model);
+
+  for (guint i = 0; i < outbox->len && self->client; i++)
+    send_one (self, outbox->pdata[i]);
+}
+
+CzChatMessage *
+cz_client_session_send (CzClientSession *self, const char *key, const char *text)
+{
+  CzChatMessage *msg = cz_chat_model_add_outgoing (self->model, key, text);
+
+  if (self->state == CZ_SESSION_ONLINE && self->client)
+    send_one (self, msg);
+  return msg;
+}
+
+static void
+request_history (CzClientSession *self, CzConversation *conv, gint64 before)
+{
+  guint32 ref;
+
+  if (self->state != CZ_SESSION_ONLINE || self->client == NULL)
+    return;
+  ref = cz_client_history (self->client, cz_conversation_get_key (conv), before, HISTORY_PAGE);
+  if (ref == 0)
+    return;
+  cz_conversation_set_history_loading (conv, TRUE);
+  g_hash_table_insert (self->history_refs, GUINT_TO_POINTER (ref),
+                       g_strdup (cz_conversation_get_key (conv)));
+}
+
+void
+cz_client_session_load_history (CzClientSession *self, CzConversation *conv)
+{
+  if (cz_conversation_get_history_loading (conv) || cz_conversation_get_history_complete (conv))
+    return;
+  request_history (self, conv, cz_conversation_get_oldest_id (conv));
+}
+
+void
+cz_client_session_conversation_seen (CzClientSession *self, CzConversation *conv)
+{
+  g_autoptr(GArray) ids = cz_chat_model_mark_seen (self->model, conv);
+
+  if (ids->len == 0 || !self->send_receipts || self->state != CZ_SESSION_ONLINE)
+    return;
+  cz_client_mark_read (self->client, (const gint64 *) ids->data, ids->len);
+}
+
+/* ---- Events ----------------------------------------------------------------------------- */
+
+static const char *
+field_string (GVariant *fields, const char *key)
+{
+  const char *value = NULL;
+  return g_variant_lookup (fields, key, "&s", &value) ? value : NULL;
+}
+
+static void
+on_logged_in (CzClientSession *self)
+{
+  guint n;
+
+  self->was_online = TRUE;
+  self->backoff_s = 0;
+  self->create_account = FALSE;
+  set_state (self, CZ_SESSION_ONLINE);
+  cz_client_who (self->client);
+  /* The newest page of every conversation: fills what was missed while
+   * away (known messages are skipped). */
+  n = g_list_model_get_n_items (cz_chat_model_get_conversations (self->model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CzConversation) conv =
+        g_list_model_get_item (cz_chat_model_get_conversations (self->model), i);
+      cz_conversation_set_history_loading (conv, FALSE);
+      request_history (self, conv, 0);
+    }
+  flush_outbox (self);
+}
+
+static void
+on_error (CzClientSession *self, GVariant *fields, const GError *local)
+{
+  guint32 ref = 0;
+  guint retry_after = 0;
+  const char *code_str = field_string (fields, "code");
+  const char *message = field_string (fields, "message");
+  CzErrorCode code = local && local->domain == CZ_ERROR ? (CzErrorCode) local->code
+                                                        : cz_error_code_from_string (code_str);
+  g_autofree char *key = NULL;
+
+  g_variant_lookup (fields, "ref", "u", &ref);
+  g_variant_lookup (fields, "retry_after", "u", &retry_after);
+  if (ref == 0)
+    {
+      g_free (self->sync_error);
+      self->sync_error = g_strdup (message);
+    }
+  if (ref != 0 && (ref == self->login_ref || ref == self->register_ref))
+    {
+      if (self->was_online && code == CZ_ERROR_THROTTLED)
+        schedule_reconnect (self, retry_after);
+      else
+        fail (self, code, message, retry_after);
+      return;
+    }
+  if (ref != 0 && g_hash_table_steal_extended (self->history_refs, GUINT_TO_POINTER (ref),
+                                               NULL, (gpointer *) &key))
+    {
+      CzConversation *conv = cz_chat_model_lookup (self->model, key);
+      if (conv)
+        cz_conversation_set_history_loading (conv, FALSE);
+      return;
+    }
+  if (ref != 0)
+    cz_chat_model_fail (self->model, ref, message);
+}
+
+static void
+on_disconnected (CzClientSession *self, GVariant *fields, const GError *error)
+{
+  const char *reason = field_string (fields, "reason");
+  CzErrorCode code = CZ_ERROR_CLOSED;
+  g_autofree char *message = NULL;
+
+  if (error && error->domain == CZ_ERROR)
+    code = error->code;
+  if (error)
+    message = g_strdup (error->message);
+  else if (reason && *reason)
+    message = g_strdup_printf (_("The server said goodbye: %s"), reason);
+  else
+    message = g_strdup (_("The connection was closed."));
+
+  if (self->was_online && code != CZ_ERROR_KEY_CHANGED && code != CZ_ERROR_CERT_UNTRUSTED
+      && code != CZ_ERROR_TLS)
+    schedule_reconnect (self, 0);
+  else
+    fail (self, code, message, 0);
+}
+
+static void
+client_event_cb (CzClient *client, const CzClientEvent *event, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+  GVariant *f = event->fields;
+  gint64 id = 0, ts = 0;
+  guint32 ref = 0;
+
+  switch (event->kind)
+    {
+    case CZ_CLIENT_EVENT_CONNECTED:
+      g_clear_pointer (&self->info, cz_session_info_unref);
+      self->info = event->info ? cz_session_info_ref (event->info) : NULL;
+      g_free (self->fingerprint);
+      self->fingerprint = g_strdup (event->fingerprint);
+      set_state (self, CZ_SESSION_AUTHENTICATING);
+      if (self->create_account)
+        self->register_ref = cz_client_register (client, self->user, self->password);
+      else
+        self->login_ref = cz_client_login (client, self->user, self->password);
+      break;
+    case CZ_CLIENT_EVENT_TRUST_PROMPT:
+      if (self->was_online)
+        {
+          /* A reconnect never asks: the key was accepted before. */
+          fail (self, CZ_ERROR_CERT_UNTRUSTED, _("the server is not the one accepted before"), 0);
+          return;
+        }
+      set_state (self, CZ_SESSION_TRUST);
+      g_signal_emit (self, signals[SIGNAL_TRUST_PROMPT], 0, event->fingerprint);
+      break;
+    case CZ_CLIENT_EVENT_REGISTERED:
+      self->register_ref = 0;
+      self->login_ref = cz_client_login (client, self->user, self->password);
+      break;
+    case CZ_CLIENT_EVENT_LOGGED_IN:
+      self->login_ref = 0;
+      on_logged_in (self);
+      break;
+    case CZ_CLIENT_EVENT_MESSAGE:
+      {
+        CzChatMessage *msg = cz_chat_model_add_message (self->model, f);
+        CzConversation *active = cz_chat_model_get_active (self->model);
+        if (msg && active && cz_chat_model_get_focused (self->model)
+            && cz_chat_model_conversation_of (self->model, msg) == active)
+          cz_client_session_conversation_seen (self, active);
+      }
+      break;
+    case CZ_CLIENT_EVENT_ACK:
+      g_variant_lookup (f, "ref", "u", &ref);
+      g_variant_lookup (f, "id", "x", &id);
+      g_variant_lookup (f, "ts", "x", &ts);
+      cz_chat_model_ack (self->model, ref, id, ts);
+      break;
+    case CZ_CLIENT_EVENT_PRESENCE:
+      {
+        gboolean online = FALSE;
+        g_variant_lookup (f, "online", "b", &online);
+        cz_chat_model_set_presence (self->model, field_string (f, "user"), online);
+      }
+      break;
+    case CZ_CLIENT_EVENT_WHO:
+      {
+        g_autofree const char **users = NULL;
+        if (g_variant_lookup (f, "users", "^a&s", &users))
+          cz_chat_model_set_who (self->model, users);
+      }
+      break;
+    case CZ_CLIENT_EVENT_RECEIPT:
+      g_variant_lookup (f, "id", "x", &id);
+      cz_chat_model_receipt (self->model, id, field_string (f, "state"));
+      break;
+    case CZ_CLIENT_EVENT_HISTORY:
+      {
+        g_autofree char *key = NULL;
+        g_autoptr(GVariant) messages = g_variant_lookup_value (f, "messages",
+                                                               G_VARIANT_TYPE ("aa{sv}"));
+        CzConversation *active = cz_chat_model_get_active (self->model);
+        g_variant_lookup (f, "ref", "u", &ref);
+        if (!g_hash_table_steal_extended (self->history_refs, GUINT_TO_POINTER (ref), NULL,
+                                          (gpointer *) &key))
+          break;
+        cz_chat_model_add_history (self->model, key, messages, HISTORY_PAGE);
+        if (active && g_str_equal (cz_conversation_get_key (active), key)
+            && cz_chat_model_get_focused (self->model))
+          cz_client_session_conversation_seen (self, active);
+      }
+      break;
+    case CZ_CLIENT_EVENT_ERROR:
+      on_error (self, f, event->error);
+      break;
+    case CZ_CLIENT_EVENT_DISCONNECTED:
+      on_disconnected (self, f, event->error);
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- Connecting ---------------------------------------------------------------------------- */
+
+static void
+connect_now (CzClientSession *self)
+{
+  CzClientConfig config = {
+    .host = self->host,
+    .port = self->port,
+    .timeout_ms = self->timeout_ms,
+    .tls = {
+      .trust = self->trust,
+      .ca_file = self->ca_file,
+      .known_servers = self->known_servers,
+    },
+  };
+  g_autoptr(GError) error = NULL;
+
+  retire_client (self);
+  self->client = cz_client_new (&config, &error);
+  if (self->client == NULL)
+    {
+      fail (self, error->domain == CZ_ERROR ? error->code : CZ_ERROR_INTERNAL, error->message, 0);
+      return;
+    }
+  g_signal_connect (self->client, "event", G_CALLBACK (client_event_cb), self);
+  if (!self->was_online)
+    set_state (self, CZ_SESSION_CONNECTING);
+  cz_client_connect (self->client);
+}
+
+void
+cz_client_session_start (CzClientSession *self, const CzSessionParams *params)
+{
+  g_return_if_fail (params->host && params->user && params->password);
+
+  stop_timers (self);
+  retire_client (self);
+  forget_secrets (self);
+  /* The engine's salted-password cache is keyed by server and user only,
+   * not by password: a login typed by the person must prove the password
+   * again.  Reconnects of this session still use the cache. */
+  cz_client_forget_cached_keys ();
+  /* Another account or server: the old conversations are not this one's. */
+  if (g_strcmp0 (self->user, params->user) != 0 || g_strcmp0 (self->host, params->host) != 0
+      || self->port != params->port)
+    cz_chat_model_clear (self->model);
+  g_free (self->host);
+  self->host = g_strdup (params->host);
+  self->port = params->port;
+  g_free (self->server);
+  self->server = strchr (params->host, ':') ? g_strdup_printf ("[%s]:%u", params->host, params->port)
+                                            : g_strdup_printf ("%s:%u", params->host, params->port);
+  self->trust = params->trust;
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (params->ca_file);
+  g_free (self->known_servers);
+  self->known_servers = g_strdup (params->known_servers);
+  g_free (self->user);
+  self->user = g_strdup (params->user);
+  self->password = g_strdup (params->password);
+  self->create_account = params->create_account;
+  self->timeout_ms = params->timeout_ms;
+  self->was_online = FALSE;
+  self->backoff_s = 0;
+  cz_chat_model_set_me (self->model, params->user);
+  connect_now (self);
+}
+
+void
+cz_client_session_cancel (CzClientSession *self)
+{
+  stop_timers (self);
+  retire_client (self);
+  cz_chat_model_forget_refs (self->model);
+  cz_chat_model_set_all_offline (self->model);
+  self->was_online = FALSE;
+  set_state (self, CZ_SESSION_IDLE);
+}
+
+void
+cz_client_session_logout (CzClientSession *self)
+{
+  cz_client_session_cancel (self);
+  forget_secrets (self);
+  cz_client_forget_cached_keys ();
+  g_clear_pointer (&self->user, g_free);
+  cz_chat_model_clear (self->model);
+}
+
+void
+cz_client_session_trust (CzClientSession *self, gboolean accept)
+{
+  if (self->state != CZ_SESSION_TRUST || self->client == NULL)
+    return;
+  if (!accept)
+    {
+      cz_client_session_cancel (self);
+      return;
+    }
+  set_state (self, CZ_SESSION_CONNECTING);
+  cz_client_trust (self->client, TRUE);
+}

@@ -1,0 +1,197 @@
+/* cz-dh-view.c: the "Diffie-Hellman" pane. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "cz-dh-view.h"
+#include "cz-ui-util.h"
+
+struct _CzDhView {
+  GtkStack parent_instance;
+
+  GtkLabel *placeholder;
+  GtkGrid *grid;
+
+  GtkLabel *group, *prime, *prime_hex, *generator, *private_value, *server_public,
+           *client_public, *code;
+  GtkToggleButton *reveal;
+  CzSessionInfo *info;
+};
+
+G_DEFINE_TYPE (CzDhView, cz_dh_view, GTK_TYPE_STACK)
+
+static void
+show_private (CzDhView *self)
+{
+  if (self->info == NULL || self->info->dh_private == NULL)
+    cz_ui_set_value (self->private_value, NULL);
+  else if (gtk_toggle_button_get_active (self->reveal))
+    {
+      g_autofree char *hex = cz_ui_group_hex (self->info->dh_private);
+      cz_ui_set_value (self->private_value, hex);
+    }
+  else
+    cz_ui_set_value (self->private_value, _("hidden"));
+  gtk_style_context_remove_class (gtk_widget_get_style_context (GTK_WIDGET (self->private_value)),
+                                  "dim-label");
+  if (!gtk_toggle_button_get_active (self->reveal))
+    gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->private_value)),
+                                 "dim-label");
+}
+
+static void
+reveal_toggled_cb (GtkToggleButton *button, CzDhView *self)
+{
+  show_private (self);
+}
+
+static void
+cz_dh_view_init (CzDhView *self)
+{
+  GtkGrid *g;
+  GtkWidget *reveal;
+  int row = 0;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g = self->grid;
+
+  self->group = cz_ui_grid_add_row (g, row++, _("Group"), FALSE);
+  self->prime = cz_ui_grid_add_row (g, row++, _("Prime p"), TRUE);
+  self->prime_hex = cz_ui_grid_add_row (g, row++, _("p in hexadecimal"), TRUE);
+  self->generator = cz_ui_grid_add_row (g, row++, _("Generator"), TRUE);
+  self->private_value = cz_ui_grid_add_row (g, row++, _("Server private value"), TRUE);
+
+  reveal = gtk_check_button_new_with_mnemonic (_("Re_veal private value"));
+  gtk_widget_set_halign (reveal, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (reveal, _("The private value must stay secret: anyone who has it "
+                                         "and the client's public value can compute the shared secret."));
+  gtk_grid_attach (g, reveal, 1, row++, 1, 1);
+  gtk_widget_show (reveal);
+  self->reveal = GTK_TOGGLE_BUTTON (reveal);
+  g_signal_connect_object (reveal, "toggled", G_CALLBACK (reveal_toggled_cb), self, 0);
+
+  self->server_public = cz_ui_grid_add_row (g, row++, _("Server public value"), TRUE);
+  self->client_public = cz_ui_grid_add_row (g, row++, _("Client public value"), TRUE);
+  self->code = cz_ui_grid_add_row (g, row++, _("Verification code"), TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->code)), "cz-code");
+  show_private (self);
+}
+
+static void
+cz_dh_view_finalize (GObject *object)
+{
+  CzDhView *self = CZ_DH_VIEW (object);
+
+  g_clear_pointer (&self->info, cz_session_info_unref);
+  G_OBJECT_CLASS (cz_dh_view_parent_class)->finalize (object);
+}
+
+static void
+cz_dh_view_class_init (CzDhViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = cz_dh_view_finalize;
+  cz_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/causerie/Server/cz-dh-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, grid);
+}
+
+GtkWidget *
+cz_dh_view_new (void)
+{
+  return g_object_new (CZ_TYPE_DH_VIEW, NULL);
+}
+
+/* "2^255 - 19" → "2^255 − 19" (a real minus sign). */
+static char *
+pretty_formula (const char *formula)
+{
+  g_auto(GStrv) parts = g_strsplit (formula, " - ", -1);
+  return g_strjoinv (" − ", parts);
+}
+
+static char *
+prime_text (const CzSessionInfo *info)
+{
+  gsize bits = info->dh_prime_hex ? strlen (info->dh_prime_hex) * 4 : 0;
+
+  if (info->dh_prime_formula)
+    return pretty_formula (info->dh_prime_formula);
+  /* ffdhe primes are named in RFC 7919. */
+  return g_strdup_printf (_("the %" G_GSIZE_FORMAT "-bit safe prime of RFC 7919 (%s)"),
+                          bits, info->dh_group);
+}
+
+static char *
+group_text (const CzSessionInfo *info)
+{
+  if (g_strcmp0 (info->dh_group, "x25519") == 0)
+    return g_strdup_printf (_("%s (Curve25519, RFC 7748)"), info->dh_group);
+  return g_strdup_printf (_("%s (finite field, RFC 7919)"), info->dh_group);
+}
+
+void
+cz_dh_view_set_client (CzDhView *self, const char *address, CzSessionInfo *info,
+                       gboolean connected)
+{
+  g_return_if_fail (CZ_IS_DH_VIEW (self));
+
+  if (info != self->info)
+    {
+      /* Another client: hide its secret again. */
+      gtk_toggle_button_set_active (self->reveal, FALSE);
+      g_clear_pointer (&self->info, cz_session_info_unref);
+      self->info = info ? cz_session_info_ref (info) : NULL;
+    }
+
+  if (info == NULL)
+    {
+      g_autofree char *text = NULL;
+      if (address == NULL)
+        text = g_strdup (_("Select a client in the list to see its Diffie-Hellman exchange."));
+      else if (connected)
+        text = g_strdup_printf (_("The key exchange with %s is in progress."), address);
+      else
+        text = g_strdup_printf (_("%s disconnected before the key exchange finished."), address);
+      gtk_label_set_text (self->placeholder, text);
+      gtk_stack_set_visible_child_name (GTK_STACK (self), "empty");
+      return;
+    }
+
+  {
+    g_autofree char *group = group_text (info);
+    g_autofree char *prime = prime_text (info);
+    g_autofree char *prime_hex = cz_ui_group_hex (info->dh_prime_hex);
+    g_autofree char *server_public = cz_ui_group_hex (info->dh_server_public);
+    g_autofree char *client_public = cz_ui_group_hex (info->dh_client_public);
+
+    cz_ui_set_value (self->group, group);
+    cz_ui_set_value (self->prime, prime);
+    cz_ui_set_value (self->prime_hex, prime_hex);
+    cz_ui_set_value (self->generator, info->dh_generator);
+    cz_ui_set_value (self->server_public, server_public);
+    cz_ui_set_value (self->client_public, client_public);
+    cz_ui_set_value (self->code, info->code);
+  }
+  show_private (self);
+  gtk_stack_set_visible_child_name (GTK_STACK (self), "info");
+}
+
+void
+cz_dh_view_set_reveal (CzDhView *self, gboolean reveal)
+{
+  g_return_if_fail (CZ_IS_DH_VIEW (self));
+  gtk_toggle_button_set_active (self->reveal, reveal);
+}
+
+gboolean
+cz_dh_view_get_reveal (CzDhView *self)
+{
+  g_return_val_if_fail (CZ_IS_DH_VIEW (self), FALSE);
+  return gtk_toggle_button_get_active (self->reveal);
+}

@@ -1,0 +1,230 @@
+/* cz-message-log.c: the bounded, filterable log of received messages. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "cz-message-log.h"
+#include "cz-ui-util.h"
+
+struct _CzMessageLog {
+  GtkBox parent_instance;
+
+  GtkSearchEntry *filter_entry;
+  GtkLabel *count_label;
+  GtkScrolledWindow *scroller;
+  GtkTreeView *view;
+
+  GtkListStore *store;
+  GtkTreeModel *filter;
+  char *filter_text;          /* casefolded, NULL = everything */
+  guint64 total;
+  gboolean follow;            /* keep the newest row in view */
+};
+
+G_DEFINE_TYPE (CzMessageLog, cz_message_log, GTK_TYPE_BOX)
+
+static gboolean
+contains (const char *haystack, const char *needle)
+{
+  g_autofree char *folded = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (haystack, -1);
+  return strstr (folded, needle) != NULL;
+}
+
+static gboolean
+visible_func (GtkTreeModel *model, GtkTreeIter *iter, gpointer data)
+{
+  CzMessageLog *self = data;
+  g_autofree char *from = NULL, *to = NULL;
+
+  if (self->filter_text == NULL)
+    return TRUE;
+  gtk_tree_model_get (model, iter, CZ_MESSAGE_LOG_COL_FROM, &from, CZ_MESSAGE_LOG_COL_TO, &to, -1);
+  return contains (from, self->filter_text) || contains (to, self->filter_text);
+}
+
+static void
+filter_changed_cb (GtkSearchEntry *entry, CzMessageLog *self)
+{
+  const char *text = gtk_entry_get_text (GTK_ENTRY (entry));
+
+  g_clear_pointer (&self->filter_text, g_free);
+  if (text && *text)
+    self->filter_text = g_utf8_casefold (text, -1);
+  self->follow = TRUE;
+  gtk_tree_model_filter_refilter (GTK_TREE_MODEL_FILTER (self->filter));
+}
+
+static void
+vadjustment_value_changed_cb (GtkAdjustment *adj, CzMessageLog *self)
+{
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  self->follow = gtk_adjustment_get_value (adj) >= bottom - 1.0;
+}
+
+static void
+vadjustment_changed_cb (GtkAdjustment *adj, CzMessageLog *self)
+{
+  if (self->follow)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
+static void
+cz_message_log_init (CzMessageLog *self)
+{
+  GtkAdjustment *vadj;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->follow = TRUE;
+  self->store = gtk_list_store_new (CZ_MESSAGE_LOG_N_COLUMNS, G_TYPE_INT64, G_TYPE_STRING,
+                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  self->filter = gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL);
+  gtk_tree_model_filter_set_visible_func (GTK_TREE_MODEL_FILTER (self->filter),
+                                          visible_func, self, NULL);
+  gtk_tree_view_set_model (self->view, self->filter);
+
+  vadj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (vadj, "value-changed", G_CALLBACK (vadjustment_value_changed_cb), self, 0);
+  g_signal_connect_object (vadj, "changed", G_CALLBACK (vadjustment_changed_cb), self, 0);
+}
+
+static void
+cz_message_log_dispose (GObject *object)
+{
+  CzMessageLog *self = CZ_MESSAGE_LOG (object);
+
+  if (self->view)
+    gtk_tree_view_set_model (self->view, NULL);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (cz_message_log_parent_class)->dispose (object);
+}
+
+static void
+cz_message_log_finalize (GObject *object)
+{
+  CzMessageLog *self = CZ_MESSAGE_LOG (object);
+
+  g_free (self->filter_text);
+  G_OBJECT_CLASS (cz_message_log_parent_class)->finalize (object);
+}
+
+static void
+cz_message_log_class_init (CzMessageLogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cz_message_log_dispose;
+  object_class->finalize = cz_message_log_finalize;
+  cz_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/causerie/Server/cz-message-log.ui");
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, filter_entry);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, count_label);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, view);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+}
+
+GtkWidget *
+cz_message_log_new (void)
+{
+  return g_object_new (CZ_TYPE_MESSAGE_LOG, NULL);
+}
+
+static void
+update_count (CzMessageLog *self)
+{
+  g_autofree char *text = NULL;
+  int rows = gtk_tree_model_iter_n_children (GTK_TREE_MODEL (self->store), NULL);
+
+  if (self->total == 0)
+    text = g_strdup (_("No messages yet"));
+  else if (self->total > (guint64) rows)
+    text = g_strdup_printf (_("%'" G_GUINT64_FORMAT " messages received; the last %'d are kept"),
+                            self->total, rows);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " message received",
+                                         "%'" G_GUINT64_FORMAT " messages received",
+                                         (gulong) self->total), self->total);
+  gtk_label_set_text (self->count_label, text);
+}
+
+void
+cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  guint added = 0;
+  int rows;
+
+  g_return_if_fail (CZ_IS_MESSAGE_LOG (self));
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const CzServerEvent *e = g_ptr_array_index (events, i);
+      g_autofree char *time = NULL;
+
+      if (e->kind != CZ_SERVER_EVENT_MESSAGE)
+        continue;
+      time = cz_ui_format_time (e->ts);
+      gtk_list_store_insert_with_values (self->store, NULL, -1,
+                                         CZ_MESSAGE_LOG_COL_ID, e->message_id,
+                                         CZ_MESSAGE_LOG_COL_TIME, time,
+                                         CZ_MESSAGE_LOG_COL_FROM, e->from,
+                                         CZ_MESSAGE_LOG_COL_TO, e->to ? e->to : "#lobby",
+                                         CZ_MESSAGE_LOG_COL_TEXT, e->text,
+                                         -1);
+      added++;
+    }
+  if (added == 0)
+    return;
+  self->total += added;
+
+  /* Drop the oldest rows beyond the bound. */
+  rows = gtk_tree_model_iter_n_children (model, NULL);
+  while (rows-- > CZ_MESSAGE_LOG_LIMIT)
+    {
+      GtkTreeIter iter;
+      if (!gtk_tree_model_get_iter_first (model, &iter))
+        break;
+      gtk_list_store_remove (self->store, &iter);
+    }
+  update_count (self);
+}
+
+void
+cz_message_log_set_filter (CzMessageLog *self, const char *text)
+{
+  g_return_if_fail (CZ_IS_MESSAGE_LOG (self));
+  gtk_entry_set_text (GTK_ENTRY (self->filter_entry), text ? text : "");
+  /* GtkSearchEntry delays search-changed; apply now. */
+  filter_changed_cb (self->filter_entry, self);
+}
+
+GtkTreeModel *
+cz_message_log_get_model (CzMessageLog *self)
+{
+  g_return_val_if_fail (CZ_IS_MESSAGE_LOG (self), NULL);
+  return self->filter;
+}
+
+guint64
+cz_message_log_get_total (CzMessageLog *self)
+{
+  g_return_val_if_fail (CZ_IS_MESSAGE_LOG (self), 0);
+  return self->total;
+}
+
+void
+cz_message_log_clear (CzMessageLog *self)
+{
+  g_return_if_fail (CZ_IS_MESSAGE_LOG (self));
+  gtk_list_store_clear (self->store);
+  self->total = 0;
+  update_count (self);
+}

@@ -1,0 +1,37 @@
+/* cz-message-log.h: the log of received messages (time, sender, recipient
+ * or lobby, text), newest at the bottom and followed while the view is
+ * scrolled to the end, filterable by user and bounded in memory. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "cz-server.h"
+
+G_BEGIN_DECLS
+
+/* Rows kept; older ones are dropped. */
+#define CZ_MESSAGE_LOG_LIMIT 5000
+
+enum {
+  CZ_MESSAGE_LOG_COL_ID,     /* gint64 */
+  CZ_MESSAGE_LOG_COL_TIME,   /* string */
+  CZ_MESSAGE_LOG_COL_FROM,
+  CZ_MESSAGE_LOG_COL_TO,     /* a user, or "#lobby" */
+  CZ_MESSAGE_LOG_COL_TEXT,
+  CZ_MESSAGE_LOG_N_COLUMNS
+};
+
+#define CZ_TYPE_MESSAGE_LOG (cz_message_log_get_type ())
+G_DECLARE_FINAL_TYPE (CzMessageLog, cz_message_log, CZ, MESSAGE_LOG, GtkBox)
+
+GtkWidget *cz_message_log_new (void);
+/* Appends the CZ_SERVER_EVENT_MESSAGE events of @events (others ignored). */
+void cz_message_log_append_events (CzMessageLog *self, GPtrArray *events);
+/* Shows only messages from or to users whose name contains @text. */
+void cz_message_log_set_filter (CzMessageLog *self, const char *text);
+/* What the view shows (filtered). */
+GtkTreeModel *cz_message_log_get_model (CzMessageLog *self);
+/* Messages received since the window opened (including dropped ones). */
+guint64 cz_message_log_get_total (CzMessageLog *self);
+void cz_message_log_clear (CzMessageLog *self);
+
+G_END_DECLS

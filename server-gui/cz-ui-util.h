@@ -1,0 +1,38 @@
+/* cz-ui-util.h: small widget helpers shared by the server window's views:
+ * caption/value rows for the details panes, hex layout, file choosers. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Makes sure the program's GResource (templates, CSS) is linked in and
+ * registered; every widget class calls it before loading its template. */
+void cz_ui_ensure_resources (void);
+
+/* Adds a row to @grid: a dim caption and a selectable, wrapping value
+ * label (monospace if @monospace), labelled-by the caption for assistive
+ * technologies.  Returns the value label (owned by the grid). */
+GtkLabel *cz_ui_grid_add_row (GtkGrid *grid, int row, const char *caption, gboolean monospace);
+/* Adds a bold section heading spanning both columns. */
+void cz_ui_grid_add_heading (GtkGrid *grid, int row, const char *heading);
+/* Sets a value label; NULL or "" shows an em dash. */
+void cz_ui_set_value (GtkLabel *label, const char *value);
+
+/* Lower-case hex grouped by 8 digits ("7fffffff ffffffff ..."), four
+ * groups (16 bytes) a line, so long values wrap at group boundaries.
+ * Whitespace and ':' in @hex are dropped. */
+char *cz_ui_group_hex (const char *hex);
+
+/* Runs a file chooser for @entry (open, save or folder) and puts the chosen
+ * path in it.  Non-modal on the event loop (GtkFileChooserNative). */
+void cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
+                        GtkFileChooserAction action);
+
+/* Sets the accessible name of @widget. */
+void cz_ui_set_accessible_name (GtkWidget *widget, const char *name);
+
+/* "14:02:11" (today) or "2026-11-24 14:02" from Unix milliseconds, local time. */
+char *cz_ui_format_time (gint64 unix_ms);
+
+G_END_DECLS

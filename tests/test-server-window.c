@@ -1,0 +1,798 @@
+/* test-server-window.c: the server window's widgets, in process: the TLS
+ * and Diffie-Hellman panes fed with a real session, the bounded message
+ * log, the Create Certificate dialog (success and errors), and the window
+ * driving a real engine with a real CLI client.  Skipped without a display. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <gnutls/x509.h>
+
+#include "testutil.h"
+#include "cz-cert.h"
+#include "cz-cert-dialog.h"
+#include "cz-dh-view.h"
+#include "cz-event-sink.h"
+#include "cz-message-log.h"
+#include "cz-server-window.h"
+#include "cz-tls-view.h"
+#include "cz-ui-util.h"
+
+static gboolean have_display;
+
+static gboolean
+need_display (void)
+{
+  if (!have_display)
+    g_test_skip ("no display (run under xvfb-run)");
+  return have_display;
+}
+
+/* ---- Widget tree helpers ------------------------------------------------------ */
+
+typedef struct {
+  const char *name;
+  GtkWidget *found;
+  GString *texts;
+} Walk;
+
+static void
+walk_cb (GtkWidget *widget, gpointer data)
+{
+  Walk *w = data;
+  const char *name = GTK_IS_BUILDABLE (widget) ? gtk_buildable_get_name (GTK_BUILDABLE (widget)) : NULL;
+
+  if (w->name && w->found == NULL && g_strcmp0 (name, w->name) == 0)
+    w->found = widget;
+  if (w->texts && GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget))
+    {
+      g_string_append (w->texts, gtk_label_get_text (GTK_LABEL (widget)));
+      g_string_append_c (w->texts, '\n');
+    }
+  if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), walk_cb, data);
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root, const char *name)
+{
+  Walk w = { name, NULL, NULL };
+
+  walk_cb (root, &w);
+  g_assert_nonnull (w.found);
+  return w.found;
+}
+
+/* The text of every visible label under @root, one a line. */
+static char *
+label_texts (GtkWidget *root)
+{
+  Walk w = { NULL, NULL, g_string_new (NULL) };
+
+  walk_cb (root, &w);
+  return g_string_free (w.texts, FALSE);
+}
+
+/* @text with all white space removed. */
+static char *
+squeeze (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isspace (*p))
+      g_string_append_c (out, *p);
+  return g_string_free (out, FALSE);
+}
+
+static guint
+count (const char *haystack, const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* Spins the main loop for @ms. */
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+/* ---- A real session to show ---------------------------------------------------- */
+
+typedef struct {
+  char *dir;
+  CzTlsServerConfig *server_config;
+  CzTlsClientConfig *client_config;
+} Pki;
+
+static void
+pki_setup (Pki *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = NULL, *key = NULL, *ca = NULL;
+  CzTlsClientOptions options = { .trust = CZ_TRUST_CA };
+
+  p->dir = cz_test_make_pki ();
+  cert = g_build_filename (p->dir, "server.pem", NULL);
+  key = g_build_filename (p->dir, "server-key.pem", NULL);
+  ca = g_build_filename (p->dir, "ca.pem", NULL);
+  p->server_config = cz_tls_server_config_new (cert, key, NULL, CZ_CLIENT_CERT_NONE, NULL, &error);
+  g_assert_no_error (error);
+  options.ca_file = ca;
+  p->client_config = cz_tls_client_config_new (&options, &error);
+  g_assert_no_error (error);
+}
+
+static void
+pki_clear (Pki *p)
+{
+  g_clear_pointer (&p->server_config, cz_tls_server_config_unref);
+  g_clear_pointer (&p->client_config, cz_tls_client_config_unref);
+  cz_test_rmdir (p->dir);
+  g_free (p->dir);
+}
+
+/* The server side's session info of a fresh in-memory connection. */
+static CzSessionInfo *
+session_info (Pki *p, CzDhGroup group)
+{
+  g_autoptr(CzTestPair) pair = cz_test_pair_new (p->server_config, p->client_config,
+                                                 "localhost", group);
+  CzSessionInfo *info;
+
+  cz_test_pair_pump (pair);
+  g_assert_true (pair->server_ready);
+  info = cz_channel_get_info (pair->server);
+  g_assert_nonnull (info);
+  return cz_session_info_ref (info);
+}
+
+static void
+test_group_hex (void)
+{
+  g_autofree char *a = cz_ui_group_hex ("0123456789ABCDEF01");
+  g_autofree char *b = cz_ui_group_hex ("00:11:22:33");
+  g_autofree char *c = cz_ui_group_hex ("0000000011111111222222223333333344");
+
+  g_assert_cmpstr (a, ==, "01234567 89abcdef 01");
+  g_assert_cmpstr (b, ==, "00112233");
+  /* Four groups (16 bytes) a line. */
+  g_assert_cmpstr (c, ==, "00000000 11111111 22222222 33333333\n44");
+}
+
+static void
+test_tls_view (void)
+{
+  Pki p = { 0 };
+  g_autoptr(CzSessionInfo) info = NULL;
+  GtkWidget *view;
+  g_autofree char *texts = NULL;
+
+  if (!need_display ())
+    return;
+  pki_setup (&p);
+  info = session_info (&p, CZ_DH_X25519);
+  view = g_object_ref_sink (cz_tls_view_new ());
+
+  cz_tls_view_set_client (CZ_TLS_VIEW (view), NULL, NULL, NULL, FALSE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "empty");
+  cz_tls_view_set_client (CZ_TLS_VIEW (view), "127.0.0.1:4000", NULL, NULL, TRUE);
+  texts = label_texts (gtk_stack_get_visible_child (GTK_STACK (view)));
+  g_assert_nonnull (strstr (texts, "127.0.0.1:4000"));
+  g_clear_pointer (&texts, g_free);
+
+  cz_tls_view_set_client (CZ_TLS_VIEW (view), "127.0.0.1:4000", info, "alice", TRUE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "info");
+  texts = label_texts (view);
+  g_assert_nonnull (strstr (texts, "\nTLS1.3\n"));
+  g_assert_nonnull (strstr (texts, info->cipher));
+  g_assert_nonnull (strstr (texts, info->group));
+  g_assert_nonnull (strstr (texts, info->signature));
+  g_assert_nonnull (strstr (texts, "\nalice\n"));
+  g_assert_nonnull (strstr (texts, "CN=localhost"));
+  g_assert_nonnull (strstr (texts, "CN=Causerie test CA"));
+  g_assert_nonnull (strstr (texts, info->server_cert->fingerprint));
+  g_assert_nonnull (strstr (texts, info->verification));
+  if (info->alpn)
+    g_assert_nonnull (strstr (texts, info->alpn));
+  /* No client certificate: said, and its rows hidden. */
+  g_assert_nonnull (strstr (texts, "did not present a certificate"));
+  g_assert_cmpuint (count (texts, "CN=Causerie test CA"), ==, 1);
+  g_assert_cmpuint (count (texts, info->server_cert->fingerprint), ==, 1);
+
+  gtk_widget_destroy (view);
+  g_object_unref (view);
+  pki_clear (&p);
+}
+
+static void
+test_dh_view (void)
+{
+  Pki p = { 0 };
+  g_autoptr(CzSessionInfo) info = NULL;
+  g_autoptr(CzSessionInfo) ff = NULL;
+  GtkWidget *view;
+  g_autofree char *texts = NULL, *flat = NULL, *ff_flat = NULL;
+
+  if (!need_display ())
+    return;
+  pki_setup (&p);
+  info = session_info (&p, CZ_DH_X25519);
+  ff = session_info (&p, CZ_DH_FFDHE2048);
+  view = g_object_ref_sink (cz_dh_view_new ());
+
+  cz_dh_view_set_client (CZ_DH_VIEW (view), "127.0.0.1:4000", info, TRUE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "info");
+  texts = label_texts (view);
+  flat = squeeze (texts);
+  g_assert_nonnull (strstr (texts, "2^255 − 19"));
+  g_assert_nonnull (strstr (texts, "u = 9"));
+  g_assert_nonnull (strstr (texts, info->code));
+  g_assert_nonnull (strstr (flat, info->dh_server_public));
+  g_assert_nonnull (strstr (flat, info->dh_client_public));
+  g_assert_nonnull (strstr (flat, "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed"));
+  /* The private value stays hidden until revealed. */
+  g_assert_false (cz_dh_view_get_reveal (CZ_DH_VIEW (view)));
+  g_assert_null (strstr (flat, info->dh_private));
+  cz_dh_view_set_reveal (CZ_DH_VIEW (view), TRUE);
+  g_clear_pointer (&texts, g_free);
+  g_clear_pointer (&flat, g_free);
+  texts = label_texts (view);
+  flat = squeeze (texts);
+  g_assert_nonnull (strstr (flat, info->dh_private));
+
+  /* Another client: hidden again; ffdhe shows the whole prime. */
+  cz_dh_view_set_client (CZ_DH_VIEW (view), "127.0.0.1:4001", ff, TRUE);
+  g_assert_false (cz_dh_view_get_reveal (CZ_DH_VIEW (view)));
+  g_clear_pointer (&texts, g_free);
+  texts = label_texts (view);
+  ff_flat = squeeze (texts);
+  g_assert_null (strstr (ff_flat, ff->dh_private));
+  g_assert_nonnull (strstr (ff_flat, ff->dh_prime_hex));
+  g_assert_cmpuint (strlen (ff->dh_prime_hex), ==, 512);
+  g_assert_nonnull (strstr (ff_flat, ff->dh_client_public));
+
+  cz_dh_view_set_client (CZ_DH_VIEW (view), NULL, NULL, FALSE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "empty");
+  gtk_widget_destroy (view);
+  g_object_unref (view);
+  pki_clear (&p);
+}
+
+static CzServerEvent *
+message_event (gint64 id, const char *from, const char *to, const char *text)
+{
+  CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = id,
+                      .ts = g_get_real_time () / 1000, .from = (char *) from,
+                      .to = (char *) to, .text = (char *) text };
+  return cz_server_event_copy (&e);
+}
+
+static void
+test_message_log (void)
+{
+  GtkWidget *log;
+  GtkTreeModel *model;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_server_event_free);
+  GtkTreeIter iter;
+  g_autofree char *text = NULL, *to = NULL;
+  CzServerEvent other = { .kind = CZ_SERVER_EVENT_LOG, .text = (char *) "ignored" };
+  int n;
+
+  if (!need_display ())
+    return;
+  log = g_object_ref_sink (cz_message_log_new ());
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+
+  g_ptr_array_add (batch, cz_server_event_copy (&other));
+  for (int i = 0; i < CZ_MESSAGE_LOG_LIMIT + 1000; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("message %d", i);
+      g_ptr_array_add (batch, message_event (i + 1, i % 10 == 0 ? "bob" : "alice",
+                                             i % 10 == 0 ? NULL : "carol", body));
+    }
+  cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+  /* Bounded: the oldest are dropped, the newest is last. */
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
+  g_assert_cmpuint (cz_message_log_get_total (CZ_MESSAGE_LOG (log)), ==, CZ_MESSAGE_LOG_LIMIT + 1000);
+  g_assert_true (gtk_tree_model_iter_nth_child (model, &iter, NULL, CZ_MESSAGE_LOG_LIMIT - 1));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_cmpstr (text, ==, "message 5999");
+  g_clear_pointer (&text, g_free);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_cmpstr (text, ==, "message 1000");
+
+  /* Filtered by user: bob's lobby messages only. */
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "BoB");
+  n = gtk_tree_model_iter_n_children (model, NULL);
+  g_assert_cmpint (n, ==, CZ_MESSAGE_LOG_LIMIT / 10);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TO, &to, -1);
+  g_assert_cmpstr (to, ==, "#lobby");
+  /* Recipients match too. */
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "carol");
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT * 9 / 10);
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), NULL);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
+
+  gtk_widget_destroy (log);
+  g_object_unref (log);
+}
+
+/* ---- Batching: 2,000 messages a second from another thread ------------------------ */
+
+#define FLOOD_EVENTS 6000
+
+typedef struct {
+  CzEventSink *sink;
+  CzMessageLog *log;
+  guint batches;
+  guint received;
+  gint64 last_tick;
+  gint64 worst_gap;
+  gboolean done;
+} Flood;
+
+static void
+flood_batch_cb (GPtrArray *events, gpointer data)
+{
+  Flood *f = data;
+
+  f->batches++;
+  f->received += events->len;
+  cz_message_log_append_events (f->log, events);
+}
+
+static gpointer
+flood_thread (gpointer data)
+{
+  Flood *f = data;
+
+  for (int i = 0; i < FLOOD_EVENTS; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("flood %d", i);
+      CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = i + 1,
+                          .ts = g_get_real_time () / 1000, .from = (char *) "alice",
+                          .to = NULL, .text = text };
+      cz_event_sink_push (&e, f->sink);
+      if (i % 2 == 1)
+        g_usleep (1000);          /* about 2,000 a second */
+    }
+  return NULL;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  Flood *f = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (f->last_tick && now - f->last_tick > f->worst_gap)
+    f->worst_gap = now - f->last_tick;
+  f->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_event_flood (void)
+{
+  Flood f = { 0 };
+  GtkWidget *window;
+  GThread *thread;
+  guint tick;
+  gint64 end;
+
+  if (!need_display ())
+    return;
+  window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  f.log = CZ_MESSAGE_LOG (cz_message_log_new ());
+  gtk_container_add (GTK_CONTAINER (window), GTK_WIDGET (f.log));
+  gtk_widget_show_all (window);
+  f.sink = cz_event_sink_new (NULL, flood_batch_cb, &f);
+
+  tick = g_timeout_add (10, tick_cb, &f);
+  thread = g_thread_new ("flood", flood_thread, &f);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (f.received < FLOOD_EVENTS && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_source_remove (tick);
+
+  g_test_message ("%u events in %u batches; longest main loop gap %" G_GINT64_FORMAT " ms",
+                  f.received, f.batches, f.worst_gap / 1000);
+  g_assert_cmpuint (f.received, ==, FLOOD_EVENTS);
+  g_assert_cmpuint (cz_message_log_get_total (f.log), ==, FLOOD_EVENTS);
+  /* Batched: far fewer hand-overs than events... */
+  g_assert_cmpuint (f.batches, <, FLOOD_EVENTS / 4);
+  /* ...and the main loop never stalled. */
+  g_assert_cmpint (f.worst_gap, <, 250 * 1000);
+
+  /* Once detached, nothing more is delivered. */
+  cz_event_sink_detach (f.sink);
+  {
+    CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .from = (char *) "late", .text = (char *) "x" };
+    cz_event_sink_push (&e, f.sink);
+    spin_for (100);
+  }
+  g_assert_cmpuint (f.received, ==, FLOOD_EVENTS);
+  cz_event_sink_unref (f.sink);
+  gtk_widget_destroy (window);
+}
+
+/* ---- The certificate dialog -------------------------------------------------------- */
+
+typedef struct {
+  gboolean done;
+  char *generated;
+} DialogWait;
+
+static void
+generated_cb (CzCertDialog *dialog, const char *cert, DialogWait *w)
+{
+  w->generated = g_strdup (cert);
+  w->done = TRUE;
+}
+
+static void
+set_entry (GtkWidget *dialog, const char *name, const char *text)
+{
+  gtk_entry_set_text (GTK_ENTRY (find_widget (dialog, name)), text);
+}
+
+/* Clicks Generate and waits for the outcome: the "generated" signal or
+ * the end of the work with an error shown.  Returns the error text or NULL. */
+static char *
+run_dialog (GtkWidget *dialog, DialogWait *w)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  GtkWidget *error_bar = find_widget (dialog, "error_bar");
+
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  while (!w->done && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (!cz_cert_dialog_is_busy (CZ_CERT_DIALOG (dialog)) && gtk_widget_get_visible (error_bar))
+        break;
+      g_usleep (1000);
+    }
+  g_assert_false (cz_cert_dialog_is_busy (CZ_CERT_DIALOG (dialog)));
+  if (gtk_widget_get_visible (error_bar))
+    return g_strdup (gtk_label_get_text (GTK_LABEL (find_widget (dialog, "error_label"))));
+  return NULL;
+}
+
+static void
+test_cert_dialog_prefill (void)
+{
+  GtkWidget *dialog;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *sans = NULL;
+
+  if (!need_display ())
+    return;
+  dialog = cz_cert_dialog_new (NULL);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_widget (dialog, "sans_view")));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  sans = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_nonnull (strstr (sans, "DNS:localhost"));
+  g_assert_nonnull (strstr (sans, "IP:127.0.0.1"));
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cn_entry"))), !=, "");
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   ".pem"));
+  gtk_widget_destroy (dialog);
+}
+
+static void
+test_cert_dialog_new_ca (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *ca = NULL, *ca_key = NULL, *cert = NULL, *key = NULL;
+  g_autofree char *failure = NULL, *texts = NULL, *pem = NULL, *ca_pem = NULL;
+  g_autoptr(CzCertInfo) info = NULL;
+  DialogWait w = { 0 };
+  GtkWidget *dialog;
+  gnutls_x509_crt_t crt, ca_crt;
+  gnutls_datum_t d;
+  gsize len;
+  unsigned int verify = 1;
+  struct stat st;
+
+  if (!need_display ())
+    return;
+  dir = g_dir_make_tmp ("causerie-dialog-XXXXXX", &error);
+  g_assert_no_error (error);
+  ca = g_build_filename (dir, "new", "ca.pem", NULL);
+  ca_key = g_build_filename (dir, "new", "ca-key.pem", NULL);
+  cert = g_build_filename (dir, "new", "server.pem", NULL);
+  key = g_build_filename (dir, "new", "server-key.pem", NULL);
+
+  dialog = cz_cert_dialog_new (NULL);
+  g_signal_connect (dialog, "generated", G_CALLBACK (generated_cb), &w);
+  set_entry (dialog, "new_ca_cert_entry", ca);
+  set_entry (dialog, "new_ca_key_entry", ca_key);
+  set_entry (dialog, "cert_out_entry", cert);
+  set_entry (dialog, "key_out_entry", key);
+  set_entry (dialog, "cn_entry", "chat.example");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_widget (dialog, "sans_view"))),
+                            "DNS:chat.example\nIP:127.0.0.1\n", -1);
+  failure = run_dialog (dialog, &w);
+  g_assert_cmpstr (failure, ==, NULL);
+  g_assert_cmpstr (w.generated, ==, cert);
+
+  /* The pair matches, the key is private, the CA signed the certificate. */
+  g_assert_true (cz_cert_check_pair (cert, key, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (key, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (cert, &pem, &len, NULL));
+  g_assert_true (g_file_get_contents (ca, &ca_pem, NULL, NULL));
+  gnutls_x509_crt_init (&crt);
+  gnutls_x509_crt_init (&ca_crt);
+  d.data = (unsigned char *) pem;
+  d.size = (unsigned int) len;
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_PEM), ==, 0);
+  d.data = (unsigned char *) ca_pem;
+  d.size = (unsigned int) strlen (ca_pem);
+  g_assert_cmpint (gnutls_x509_crt_import (ca_crt, &d, GNUTLS_X509_FMT_PEM), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_verify (crt, &ca_crt, 1, 0, &verify), ==, 0);
+  g_assert_cmpuint (verify, ==, 0);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_crt_deinit (ca_crt);
+
+  /* The result names the fingerprint and the expiry. */
+  info = cz_cert_info_new_from_file (cert, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->subject, ==, "CN=chat.example");
+  texts = label_texts (dialog);
+  g_assert_nonnull (strstr (texts, info->fingerprint));
+  g_assert_nonnull (strstr (texts, info->not_after));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "use_button")));
+
+  /* Generating again would overwrite: refused, in the dialog. */
+  w.done = FALSE;
+  g_clear_pointer (&failure, g_free);
+  failure = run_dialog (dialog, &w);
+  g_assert_nonnull (failure);
+  g_assert_nonnull (strstr (failure, "already exists"));
+
+  gtk_widget_destroy (dialog);
+  g_free (w.generated);
+  cz_test_rmdir (dir);
+}
+
+static void
+test_cert_dialog_errors (void)
+{
+  g_autofree char *a = cz_test_make_pki ();
+  g_autofree char *b = cz_test_make_pki ();
+  g_autofree char *ca = g_build_filename (a, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (a, "ca-key.pem", NULL);
+  g_autofree char *wrong_key = g_build_filename (b, "ca-key.pem", NULL);
+  g_autofree char *cert = g_build_filename (a, "out.pem", NULL);
+  g_autofree char *key = g_build_filename (a, "out-key.pem", NULL);
+  g_autofree char *failure = NULL;
+  DialogWait w = { 0 };
+  GtkWidget *dialog;
+
+  if (!need_display ())
+    goto out;
+  dialog = cz_cert_dialog_new (NULL);
+  g_signal_connect (dialog, "generated", G_CALLBACK (generated_cb), &w);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "existing_ca_radio")), TRUE);
+  g_assert_false (gtk_widget_get_sensitive (find_widget (dialog, "new_ca_name_entry")));
+  set_entry (dialog, "ca_cert_entry", ca);
+  set_entry (dialog, "cert_out_entry", cert);
+  set_entry (dialog, "key_out_entry", key);
+
+  /* A CA key that does not match the CA certificate. */
+  set_entry (dialog, "ca_key_entry", wrong_key);
+  failure = run_dialog (dialog, &w);
+  g_assert_nonnull (failure);
+  g_assert_false (w.done);
+  g_assert_false (g_file_test (cert, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&failure, g_free);
+
+  /* An unreadable CA key. */
+  set_entry (dialog, "ca_key_entry", "/nonexistent/ca-key.pem");
+  failure = run_dialog (dialog, &w);
+  g_assert_nonnull (failure);
+  g_assert_nonnull (strstr (failure, "/nonexistent/ca-key.pem"));
+  g_clear_pointer (&failure, g_free);
+
+  /* An unwritable output path. */
+  set_entry (dialog, "ca_key_entry", ca_key);
+  set_entry (dialog, "cert_out_entry", "/proc/causerie/out.pem");
+  failure = run_dialog (dialog, &w);
+  g_assert_nonnull (failure);
+  g_assert_false (w.done);
+  g_clear_pointer (&failure, g_free);
+
+  /* A missing field is named. */
+  set_entry (dialog, "cert_out_entry", "");
+  failure = run_dialog (dialog, &w);
+  g_assert_nonnull (failure);
+  g_assert_nonnull (strstr (failure, "certificate"));
+  g_clear_pointer (&failure, g_free);
+
+  /* And with everything right, it works. */
+  set_entry (dialog, "cert_out_entry", cert);
+  failure = run_dialog (dialog, &w);
+  g_assert_cmpstr (failure, ==, NULL);
+  g_assert_true (w.done);
+  g_assert_true (g_file_test (cert, G_FILE_TEST_EXISTS));
+  gtk_widget_destroy (dialog);
+  g_free (w.generated);
+out:
+  cz_test_rmdir (a);
+  cz_test_rmdir (b);
+}
+
+/* ---- The window with a real engine -------------------------------------------------- */
+
+static gboolean
+model_has (GtkTreeModel *model, int column, const char *value)
+{
+  GtkTreeIter iter;
+  gboolean valid;
+
+  for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
+       valid = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *v = NULL;
+      gtk_tree_model_get (model, &iter, column, &v, -1);
+      if (g_strcmp0 (v, value) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+poll_until (gboolean (*check) (gpointer), gpointer data, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (!check (data) && g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return check (data);
+}
+
+typedef struct {
+  CzServerWindow *window;
+  GtkTreeModel *clients;
+  CzMessageLog *log;
+} WindowParts;
+
+static gboolean
+alice_listed (gpointer data)
+{
+  WindowParts *p = data;
+  return model_has (p->clients, 2, "alice") && cz_message_log_get_total (p->log) == 1;
+}
+
+static gboolean
+can_start (gpointer data)
+{
+  WindowParts *p = data;
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (p->window), "start");
+}
+
+static void
+test_window_engine (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(CzTestClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  CzServerOptions options = { .port = 0, .scram_iterations = 4096 };
+  WindowParts parts;
+  GtkWidget *view;
+  GtkTreeIter iter;
+  const char *address;
+  guint16 port;
+
+  if (!need_display ())
+    return;
+  if (cz_test_client_bin () == NULL)
+    {
+      g_test_skip ("CZ_CLIENT_BIN is not built");
+      return;
+    }
+  dir = cz_test_make_pki ();
+  options.bind = g_strdup ("127.0.0.1");
+  options.cert = g_build_filename (dir, "server.pem", NULL);
+  options.key = g_build_filename (dir, "server-key.pem", NULL);
+  options.db = g_build_filename (dir, "server.db", NULL);
+
+  parts.window = g_object_ref_sink (cz_server_window_new (NULL));
+  gtk_widget_show (GTK_WIDGET (parts.window));
+  cz_server_window_apply_options (parts.window, &options);
+  g_assert_true (cz_server_window_start (parts.window, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (cz_server_window_is_running (parts.window));
+  g_assert_false (can_start (&parts));
+  address = cz_server_window_get_address (parts.window);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  port = (guint16) g_ascii_strtoull (strrchr (address, ':') + 1, NULL, 10);
+  g_assert_cmpuint (port, >, 0);
+
+  client = cz_test_client_start (dir, port, NULL, &error);
+  g_assert_no_error (error);
+  cz_test_client_register_login (client, "alice", "secret-pw");
+  cz_test_client_send (client, "/say hello window");
+  g_assert_nonnull (cz_test_client_expect (client, "ack", 10000));
+
+  view = find_widget (GTK_WIDGET (parts.window), "clients_view");
+  parts.clients = gtk_tree_view_get_model (GTK_TREE_VIEW (view));
+  parts.log = CZ_MESSAGE_LOG (find_widget (GTK_WIDGET (parts.window), "message_log"));
+  g_assert_true (poll_until (alice_listed, &parts, 10000));
+  g_assert_true (model_has (parts.clients, 4, "TLS1.3"));
+
+  /* Selecting the client fills the panes. */
+  g_assert_true (gtk_tree_model_get_iter_first (parts.clients, &iter));
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (GTK_TREE_VIEW (view)), &iter);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (GTK_WIDGET (parts.window),
+                                                                            "tls_view"))), ==, "info");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (GTK_WIDGET (parts.window),
+                                                                            "dh_view"))), ==, "info");
+
+  /* Stop (off the main thread), then the window can start again. */
+  g_action_group_activate_action (G_ACTION_GROUP (parts.window), "stop", NULL);
+  g_assert_false (cz_server_window_is_running (parts.window));
+  g_assert_true (poll_until (can_start, &parts, 15000));
+  cz_test_client_finish (client);
+  spin_for (50);
+
+  gtk_widget_destroy (GTK_WIDGET (parts.window));
+  g_object_unref (parts.window);
+  cz_server_options_clear (&options);
+  cz_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = g_dir_make_tmp ("causerie-swin-home-XXXXXX", &error);
+
+  /* Nothing lands in the real data directory (demo certificates, dialog
+   * defaults); set before GLib caches it. */
+  g_setenv ("XDG_DATA_HOME", home, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  have_display = g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
+  if (have_display)
+    gtk_test_init (&argc, &argv, NULL);
+  else
+    g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server-window/group-hex", test_group_hex);
+  g_test_add_func ("/server-window/tls-view", test_tls_view);
+  g_test_add_func ("/server-window/dh-view", test_dh_view);
+  g_test_add_func ("/server-window/message-log", test_message_log);
+  g_test_add_func ("/server-window/event-flood", test_event_flood);
+  g_test_add_func ("/server-window/cert-dialog/prefill", test_cert_dialog_prefill);
+  g_test_add_func ("/server-window/cert-dialog/new-ca", test_cert_dialog_new_ca);
+  g_test_add_func ("/server-window/cert-dialog/errors", test_cert_dialog_errors);
+  g_test_add_func ("/server-window/window/engine", test_window_engine);
+
+  {
+    int status = g_test_run ();
+    cz_test_rmdir (home);
+    return status;
+  }
+}
