@@ -76,7 +76,7 @@ static char *
 connected_json (const CzClientEvent *event)
 {
   CzSessionInfo *info = event->info;
-  JsonBuilder *b = cz_json_event_begin ("connected");
+  g_autoptr(JsonBuilder) b = cz_json_event_begin ("connected");
 
   json_builder_set_member_name (b, "tls");
   json_builder_begin_object (b);
@@ -215,7 +215,7 @@ human_event (const CzClientEvent *event)
 static char *
 json_event (const CzClientEvent *event)
 {
-  JsonBuilder *b;
+  g_autoptr(JsonBuilder) b = NULL;
 
   if (event->kind == CZ_CLIENT_EVENT_CONNECTED)
     return connected_json (event);
@@ -245,7 +245,7 @@ print_local_error (Runner *r, const GError *error)
 {
   if (r->json)
     {
-      JsonBuilder *b = cz_json_event_begin ("error");
+      g_autoptr(JsonBuilder) b = cz_json_event_begin ("error");
       g_autofree char *line = NULL;
       add_string (b, "code", cz_error_wire_code (error));
       add_string (b, "message", error->message);

@@ -5,7 +5,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 
-#include "cz-client.h"
+#include "cz-client-private.h"
 #include "cz-cli.h"
 #include "cz-crypto.h"
 #include "cz-error.h"
@@ -13,79 +13,10 @@
 #include "cz-scram.h"
 #include "cz-util.h"
 
-struct _CzClient {
-  GObject parent_instance;
-
-  char *host;
-  guint16 port;
-  char *name;
-  guint timeout_ms;
-  CzTlsClientConfig *tls;
-  GCancellable *cancellable;
-  GSocketConnection *connection;
-  CzChannel *channel;
-  GSource *source;
-  GIOCondition source_cond;
-  guint timeout_id;
-  guint received_id;          /* idle that sends `received` */
-  GArray *received;           /* ids to acknowledge as delivered */
-
-  guint32 next_ref;
-  GHashTable *pending;        /* ref → kind (static string) */
-  gboolean connected;
-  gboolean closing;
-  gboolean disconnected;
-  char *user;
-
-  /* registration */
-  guint32 reg_ref;
-  char *reg_user;
-  char *reg_password;
-  /* login */
-  guint32 auth_ref;
-  char *auth_user;
-  CzScramClient *scram;
-  char *bye_reason;           /* from the server's bye */
-};
-
 G_DEFINE_FINAL_TYPE (CzClient, cz_client, G_TYPE_OBJECT)
 
 enum { SIGNAL_EVENT, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* ---- The salted-password cache ---------------------------------------------- */
-
-typedef struct {
-  GBytes *salt;
-  guint iterations;
-  guint8 salted[32];
-} CachedKey;
-
-static GMutex cache_lock;
-static GHashTable *cache;   /* "host:port\nuser" → CachedKey */
-
-static void
-cached_key_free (gpointer data)
-{
-  CachedKey *k = data;
-  g_bytes_unref (k->salt);
-  cz_memwipe (k->salted, sizeof k->salted);
-  g_free (k);
-}
-
-void
-cz_client_forget_cached_keys (void)
-{
-  g_mutex_lock (&cache_lock);
-  g_clear_pointer (&cache, g_hash_table_unref);
-  g_mutex_unlock (&cache_lock);
-}
-
-static char *
-cache_key (CzClient *self, const char *user)
-{
-  return g_strdup_printf ("%s:%u\n%s", self->host, self->port, user);
-}
 
 /* ---- Events ---------------------------------------------------------------------- */
 
@@ -105,8 +36,8 @@ empty_fields (void)
   return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
 }
 
-static void
-emit (CzClient *self, CzClientEventKind kind, GVariant *fields, const GError *error)
+void
+cz_client_emit (CzClient *self, CzClientEventKind kind, GVariant *fields, const GError *error)
 {
   CzClientEvent event = { .kind = kind, .error = error };
   /* Takes @fields (floating or a full reference). */
@@ -120,8 +51,8 @@ emit (CzClient *self, CzClientEventKind kind, GVariant *fields, const GError *er
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, &event);
 }
 
-static void
-emit_error (CzClient *self, guint32 ref, const GError *error)
+void
+cz_client_emit_error (CzClient *self, guint32 ref, const GError *error)
 {
   GVariantBuilder b;
 
@@ -129,14 +60,14 @@ emit_error (CzClient *self, guint32 ref, const GError *error)
   g_variant_builder_add (&b, "{sv}", "ref", g_variant_new_uint32 (ref));
   g_variant_builder_add (&b, "{sv}", "code", g_variant_new_string (cz_error_wire_code (error)));
   g_variant_builder_add (&b, "{sv}", "message", g_variant_new_string (error->message));
-  emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_builder_end (&b), error);
+  cz_client_emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_builder_end (&b), error);
 }
 
-static void
-emit_error_literal (CzClient *self, guint32 ref, CzErrorCode code, const char *text)
+void
+cz_client_emit_error_literal (CzClient *self, guint32 ref, CzErrorCode code, const char *text)
 {
   g_autoptr(GError) error = g_error_new_literal (CZ_ERROR, code, text);
-  emit_error (self, ref, error);
+  cz_client_emit_error (self, ref, error);
 }
 
 /* ---- Object ------------------------------------------------------------------------ */
@@ -239,7 +170,7 @@ finish_disconnect (CzClient *self, const GError *error, GVariant *fields)
   self->connected = FALSE;
   g_hash_table_remove_all (self->pending);
   g_object_ref (self);
-  emit (self, CZ_CLIENT_EVENT_DISCONNECTED, owned ? g_variant_ref (owned) : NULL, error);
+  cz_client_emit (self, CZ_CLIENT_EVENT_DISCONNECTED, owned ? g_variant_ref (owned) : NULL, error);
   g_object_unref (self);
 }
 
@@ -327,30 +258,30 @@ socket_ready_cb (gint fd, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-send_msg (CzClient *self, GVariant *msg)
+void
+cz_client_send_msg (CzClient *self, GVariant *msg)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (msg);
+  g_autoptr(GVariant) owned = g_variant_take_ref (msg);
   g_autoptr(GError) error = NULL;
 
   if (self->channel == NULL || !cz_channel_send (self->channel, owned, &error))
     {
       if (error)
-        emit_error (self, cz_message_ref (owned), error);
+        cz_client_emit_error (self, cz_message_ref (owned), error);
       return;
     }
   cz_channel_flush (self->channel);
   update_source (self);
 }
 
-static guint32
-start_request (CzClient *self, const char *kind)
+guint32
+cz_client_start_request (CzClient *self, const char *kind)
 {
   guint32 ref;
 
   if (!self->connected)
     {
-      emit_error_literal (self, 0, CZ_ERROR_CLOSED, _("not connected"));
+      cz_client_emit_error_literal (self, 0, CZ_ERROR_CLOSED, _("not connected"));
       return 0;
     }
   ref = self->next_ref++;
@@ -358,281 +289,10 @@ start_request (CzClient *self, const char *kind)
   return ref;
 }
 
-static void
-end_request (CzClient *self, guint32 ref)
+void
+cz_client_end_request (CzClient *self, guint32 ref)
 {
   g_hash_table_remove (self->pending, GUINT_TO_POINTER (ref));
-}
-
-/* ---- Accounts ------------------------------------------------------------------------------ */
-
-typedef struct {
-  char *password;
-  GBytes *salt;
-  guint iterations;
-  CzScramCredentials creds;
-} RegisterWork;
-
-static void
-register_work_free (gpointer data)
-{
-  RegisterWork *w = data;
-  cz_str_wipe_free (w->password);
-  g_bytes_unref (w->salt);
-  cz_scram_credentials_clear (&w->creds);
-  g_free (w);
-}
-
-static void
-register_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  RegisterWork *w = data;
-  cz_scram_credentials_from_password (&w->creds, w->password, w->salt, w->iterations);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-register_keys_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  CzClient *self = CZ_CLIENT (source);
-  RegisterWork *w = g_task_get_task_data (G_TASK (result));
-  guint32 ref = GPOINTER_TO_UINT (user_data);
-
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->connected)
-    return;
-  send_msg (self, cz_message_new ("register-keys",
-                                  "ref", g_variant_new_uint32 (ref),
-                                  "stored_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
-                                                                           w->creds.stored_key, 32, 1),
-                                  "server_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
-                                                                           w->creds.server_key, 32, 1),
-                                  NULL));
-}
-
-static void
-on_register_params (CzClient *self, GVariant *msg, guint32 ref)
-{
-  g_autoptr(GBytes) salt = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-  guint32 iterations;
-  RegisterWork *w;
-
-  if (ref != self->reg_ref || self->reg_password == NULL)
-    return;
-  if (!cz_message_get_bytes (msg, "salt", &salt, &error)
-      || !cz_message_get_uint32 (msg, "iterations", &iterations, &error))
-    {
-      end_request (self, ref);
-      emit_error (self, ref, error);
-      return;
-    }
-  if (iterations < CZ_SCRAM_MIN_ITERATIONS || iterations > CZ_SCRAM_MAX_ITERATIONS)
-    {
-      end_request (self, ref);
-      emit_error_literal (self, ref, CZ_ERROR_PROTOCOL,
-                          _("the server asked for an unreasonable iteration count"));
-      return;
-    }
-  w = g_new0 (RegisterWork, 1);
-  w->password = g_steal_pointer (&self->reg_password);
-  w->salt = g_bytes_ref (salt);
-  w->iterations = iterations;
-  task = g_task_new (self, self->cancellable, register_keys_ready_cb, GUINT_TO_POINTER (ref));
-  g_task_set_task_data (task, w, register_work_free);
-  g_task_run_in_thread (task, register_thread);
-}
-
-guint32
-cz_client_register (CzClient *self, const char *user, const char *password)
-{
-  guint32 ref;
-
-  if (!cz_user_name_valid (user))
-    {
-      emit_error_literal (self, 0, CZ_ERROR_BAD_NAME,
-                          _("user names are 1 to 32 of a-z, 0-9, “_”, “.” and “-”"));
-      return 0;
-    }
-  ref = start_request (self, "register");
-  if (ref == 0)
-    return 0;
-  self->reg_ref = ref;
-  g_free (self->reg_user);
-  self->reg_user = g_strdup (user);
-  g_clear_pointer (&self->reg_password, cz_str_wipe_free);
-  self->reg_password = g_strdup (password);
-  send_msg (self, cz_message_new ("register",
-                                  "ref", g_variant_new_uint32 (ref),
-                                  "user", g_variant_new_string (user),
-                                  NULL));
-  return ref;
-}
-
-typedef struct {
-  CzScramClient *scram;       /* owned by the task while PBKDF2 runs */
-  char *server_first;
-} LoginWork;
-
-static void
-login_work_free (gpointer data)
-{
-  LoginWork *w = data;
-  g_clear_pointer (&w->scram, cz_scram_client_free);
-  g_free (w->server_first);
-  g_free (w);
-}
-
-static void
-login_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  LoginWork *w = data;
-  GError *error = NULL;
-  char *final = cz_scram_client_final (w->scram, w->server_first, &error);
-
-  if (final)
-    g_task_return_pointer (task, final, g_free);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-login_final_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  CzClient *self = CZ_CLIENT (source);
-  LoginWork *w = g_task_get_task_data (G_TASK (result));
-  guint32 ref = GPOINTER_TO_UINT (user_data);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *final = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->connected)
-    return;
-  end_request (self, ref);
-  if (final == NULL)
-    {
-      emit_error (self, ref, error);
-      return;
-    }
-  /* The exchange goes on here: take the SCRAM state back. */
-  g_clear_pointer (&self->scram, cz_scram_client_free);
-  self->scram = g_steal_pointer (&w->scram);
-  g_hash_table_insert (self->pending, GUINT_TO_POINTER (ref), (gpointer) "login");
-  send_msg (self, cz_message_new ("auth-finish",
-                                  "ref", g_variant_new_uint32 (ref),
-                                  "message", g_variant_new_string (final),
-                                  NULL));
-}
-
-static void
-on_auth_challenge (CzClient *self, GVariant *msg, guint32 ref)
-{
-  const char *server_first;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-  LoginWork *w;
-
-  if (ref != self->auth_ref || self->scram == NULL)
-    return;
-  if (!cz_message_get_string (msg, "message", &server_first, &error))
-    {
-      end_request (self, ref);
-      g_clear_pointer (&self->scram, cz_scram_client_free);
-      emit_error (self, ref, error);
-      return;
-    }
-  w = g_new0 (LoginWork, 1);
-  w->scram = g_steal_pointer (&self->scram);
-  w->server_first = g_strdup (server_first);
-  task = g_task_new (self, self->cancellable, login_final_ready_cb, GUINT_TO_POINTER (ref));
-  g_task_set_task_data (task, w, login_work_free);
-  g_task_run_in_thread (task, login_thread);
-}
-
-static void
-on_auth_ok (CzClient *self, GVariant *msg, guint32 ref)
-{
-  const char *server_final, *user;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) salt = NULL;
-  guint iterations;
-  guint8 salted[32];
-
-  if (ref != self->auth_ref || self->scram == NULL)
-    return;
-  if (!cz_message_get_string (msg, "message", &server_final, &error)
-      || !cz_message_get_string (msg, "user", &user, &error)
-      || !cz_scram_client_verify_server (self->scram, server_final, &error))
-    {
-      /* A server that cannot prove it knows our keys is not our server. */
-      g_clear_pointer (&self->scram, cz_scram_client_free);
-      emit_error (self, ref, error);
-      cz_client_disconnect (self);
-      return;
-    }
-  if (cz_scram_client_get_salted (self->scram, &salt, &iterations, salted))
-    {
-      CachedKey *k = g_new0 (CachedKey, 1);
-      k->salt = g_steal_pointer (&salt);
-      k->iterations = iterations;
-      memcpy (k->salted, salted, 32);
-      cz_memwipe (salted, sizeof salted);
-      g_mutex_lock (&cache_lock);
-      if (cache == NULL)
-        cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_key_free);
-      g_hash_table_insert (cache, cache_key (self, self->auth_user), k);
-      g_mutex_unlock (&cache_lock);
-    }
-  g_clear_pointer (&self->scram, cz_scram_client_free);
-  g_free (self->user);
-  self->user = g_strdup (user);
-  emit (self, CZ_CLIENT_EVENT_LOGGED_IN, g_variant_get_child_value (msg, 1), NULL);
-}
-
-guint32
-cz_client_login (CzClient *self, const char *user, const char *password)
-{
-  g_autoptr(GBytes) cbind = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  g_autofree char *key = NULL;
-  guint32 ref;
-
-  if (self->scram || self->user
-      || (self->auth_ref && g_hash_table_contains (self->pending, GUINT_TO_POINTER (self->auth_ref))))
-    {
-      emit_error_literal (self, 0, CZ_ERROR_PROTOCOL, _("already logged in or logging in"));
-      return 0;
-    }
-  ref = start_request (self, "login");
-  if (ref == 0)
-    return 0;
-  cbind = cz_tls_channel_binding (cz_channel_get_session (self->channel), &error);
-  if (cbind == NULL)
-    {
-      end_request (self, ref);
-      emit_error (self, ref, error);
-      return 0;
-    }
-  self->scram = cz_scram_client_new (user, password, cbind, NULL);
-  key = cache_key (self, user);
-  g_mutex_lock (&cache_lock);
-  {
-    CachedKey *k = cache ? g_hash_table_lookup (cache, key) : NULL;
-    if (k)
-      cz_scram_client_set_salted_password (self->scram, g_bytes_get_data (k->salt, NULL),
-                                           g_bytes_get_size (k->salt), k->iterations, k->salted);
-  }
-  g_mutex_unlock (&cache_lock);
-  self->auth_ref = ref;
-  g_free (self->auth_user);
-  self->auth_user = g_strdup (user);
-  first = cz_scram_client_first (self->scram);
-  send_msg (self, cz_message_new ("auth-start",
-                                  "ref", g_variant_new_uint32 (ref),
-                                  "mechanism", g_variant_new_string (CZ_SCRAM_MECHANISM),
-                                  "message", g_variant_new_string (first),
-                                  NULL));
-  return ref;
 }
 
 /* ---- Chat ----------------------------------------------------------------------------------- */
@@ -644,7 +304,7 @@ send_received_idle (gpointer data)
 
   self->received_id = 0;
   if (self->received->len > 0 && self->connected)
-    send_msg (self, cz_message_new ("received",
+    cz_client_send_msg (self, cz_message_new ("received",
                                     "ids", g_variant_new_fixed_array (G_VARIANT_TYPE_INT64,
                                                                       self->received->data,
                                                                       self->received->len,
@@ -652,6 +312,14 @@ send_received_idle (gpointer data)
                                     NULL));
   g_array_set_size (self->received, 0);
   return G_SOURCE_REMOVE;
+}
+
+/* Sends the waiting `received` batch now (and drops its idle). */
+static void
+flush_received (CzClient *self)
+{
+  g_clear_handle_id (&self->received_id, g_source_remove);
+  send_received_idle (self);
 }
 
 static void
@@ -667,7 +335,7 @@ on_message (CzClient *self, GVariant *msg)
       gint64 value = g_variant_get_int64 (id);
       g_array_append_val (self->received, value);
       if (self->received->len >= 500)
-        send_received_idle (self);
+        flush_received (self);
       else if (self->received_id == 0)
         self->received_id = g_idle_add (send_received_idle, self);
     }
@@ -681,12 +349,12 @@ cz_client_say (CzClient *self, const char *text)
 
   if (!cz_text_valid (text, -1, &error))
     {
-      emit_error (self, 0, error);
+      cz_client_emit_error (self, 0, error);
       return 0;
     }
-  if ((ref = start_request (self, "say")) == 0)
+  if ((ref = cz_client_start_request (self, "say")) == 0)
     return 0;
-  send_msg (self, cz_message_new ("say",
+  cz_client_send_msg (self, cz_message_new ("say",
                                   "ref", g_variant_new_uint32 (ref),
                                   "text", g_variant_new_string (text),
                                   NULL));
@@ -701,12 +369,12 @@ cz_client_msg (CzClient *self, const char *to, const char *text)
 
   if (!cz_text_valid (text, -1, &error))
     {
-      emit_error (self, 0, error);
+      cz_client_emit_error (self, 0, error);
       return 0;
     }
-  if ((ref = start_request (self, "msg")) == 0)
+  if ((ref = cz_client_start_request (self, "msg")) == 0)
     return 0;
-  send_msg (self, cz_message_new ("msg",
+  cz_client_send_msg (self, cz_message_new ("msg",
                                   "ref", g_variant_new_uint32 (ref),
                                   "to", g_variant_new_string (to),
                                   "text", g_variant_new_string (text),
@@ -717,20 +385,20 @@ cz_client_msg (CzClient *self, const char *to, const char *text)
 guint32
 cz_client_who (CzClient *self)
 {
-  guint32 ref = start_request (self, "who");
+  guint32 ref = cz_client_start_request (self, "who");
 
   if (ref)
-    send_msg (self, cz_message_new ("who", "ref", g_variant_new_uint32 (ref), NULL));
+    cz_client_send_msg (self, cz_message_new ("who", "ref", g_variant_new_uint32 (ref), NULL));
   return ref;
 }
 
 guint32
 cz_client_history (CzClient *self, const char *with, gint64 before, guint limit)
 {
-  guint32 ref = start_request (self, "history");
+  guint32 ref = cz_client_start_request (self, "history");
 
   if (ref)
-    send_msg (self, cz_message_new ("history",
+    cz_client_send_msg (self, cz_message_new ("history",
                                     "ref", g_variant_new_uint32 (ref),
                                     "with", g_variant_new_string (with),
                                     "before", g_variant_new_int64 (before),
@@ -744,7 +412,7 @@ cz_client_mark_read (CzClient *self, const gint64 *ids, guint n_ids)
 {
   if (!self->connected || n_ids == 0)
     return;
-  send_msg (self, cz_message_new ("read",
+  cz_client_send_msg (self, cz_message_new ("read",
                                   "ids", g_variant_new_fixed_array (G_VARIANT_TYPE_INT64, ids,
                                                                     n_ids, sizeof (gint64)),
                                   NULL));
@@ -761,51 +429,51 @@ channel_message_cb (CzChannel *channel, GVariant *msg, gpointer user_data)
   g_autoptr(GVariant) fields = g_variant_get_child_value (msg, 1);
 
   if (g_str_equal (kind, "register-params"))
-    on_register_params (self, msg, ref);
+    cz_client_on_register_params (self, msg, ref);
   else if (g_str_equal (kind, "registered"))
     {
-      end_request (self, ref);
-      emit (self, CZ_CLIENT_EVENT_REGISTERED, g_variant_ref (fields), NULL);
+      cz_client_end_request (self, ref);
+      cz_client_emit (self, CZ_CLIENT_EVENT_REGISTERED, g_variant_ref (fields), NULL);
     }
   else if (g_str_equal (kind, "auth-challenge"))
-    on_auth_challenge (self, msg, ref);
+    cz_client_on_auth_challenge (self, msg, ref);
   else if (g_str_equal (kind, "auth-ok"))
     {
-      end_request (self, ref);
-      on_auth_ok (self, msg, ref);
+      cz_client_end_request (self, ref);
+      cz_client_on_auth_ok (self, msg, ref);
     }
   else if (g_str_equal (kind, "message"))
     {
       on_message (self, msg);
-      emit (self, CZ_CLIENT_EVENT_MESSAGE, g_variant_ref (fields), NULL);
+      cz_client_emit (self, CZ_CLIENT_EVENT_MESSAGE, g_variant_ref (fields), NULL);
     }
   else if (g_str_equal (kind, "ack"))
     {
-      end_request (self, ref);
-      emit (self, CZ_CLIENT_EVENT_ACK, g_variant_ref (fields), NULL);
+      cz_client_end_request (self, ref);
+      cz_client_emit (self, CZ_CLIENT_EVENT_ACK, g_variant_ref (fields), NULL);
     }
   else if (g_str_equal (kind, "presence"))
-    emit (self, CZ_CLIENT_EVENT_PRESENCE, g_variant_ref (fields), NULL);
+    cz_client_emit (self, CZ_CLIENT_EVENT_PRESENCE, g_variant_ref (fields), NULL);
   else if (g_str_equal (kind, "who"))
     {
-      end_request (self, ref);
-      emit (self, CZ_CLIENT_EVENT_WHO, g_variant_ref (fields), NULL);
+      cz_client_end_request (self, ref);
+      cz_client_emit (self, CZ_CLIENT_EVENT_WHO, g_variant_ref (fields), NULL);
     }
   else if (g_str_equal (kind, "receipt"))
-    emit (self, CZ_CLIENT_EVENT_RECEIPT, g_variant_ref (fields), NULL);
+    cz_client_emit (self, CZ_CLIENT_EVENT_RECEIPT, g_variant_ref (fields), NULL);
   else if (g_str_equal (kind, "history"))
     {
-      end_request (self, ref);
-      emit (self, CZ_CLIENT_EVENT_HISTORY, g_variant_ref (fields), NULL);
+      cz_client_end_request (self, ref);
+      cz_client_emit (self, CZ_CLIENT_EVENT_HISTORY, g_variant_ref (fields), NULL);
     }
   else if (g_str_equal (kind, "error"))
     {
-      end_request (self, ref);
+      cz_client_end_request (self, ref);
       if (ref == self->auth_ref)
         g_clear_pointer (&self->scram, cz_scram_client_free);
       if (ref == self->reg_ref)
         g_clear_pointer (&self->reg_password, cz_str_wipe_free);
-      emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_ref (fields), NULL);
+      cz_client_emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_ref (fields), NULL);
     }
   else if (g_str_equal (kind, "bye"))
     {
@@ -822,14 +490,14 @@ channel_ready_cb (CzChannel *channel, gpointer user_data)
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   self->connected = TRUE;
-  emit (self, CZ_CLIENT_EVENT_CONNECTED, NULL, NULL);
+  cz_client_emit (self, CZ_CLIENT_EVENT_CONNECTED, NULL, NULL);
 }
 
 static void
 channel_trust_prompt_cb (CzChannel *channel, const char *fingerprint, gpointer user_data)
 {
   CzClient *self = user_data;
-  emit (self, CZ_CLIENT_EVENT_TRUST_PROMPT, NULL, NULL);
+  cz_client_emit (self, CZ_CLIENT_EVENT_TRUST_PROMPT, NULL, NULL);
 }
 
 static const CzChannelCallbacks client_callbacks = {
@@ -851,7 +519,7 @@ cz_client_trust (CzClient *self, gboolean accept)
   if (accept && !cz_known_servers_store (cz_tls_client_config_get_known_servers (self->tls),
                                          self->host, self->port, state->fingerprint, &error))
     {
-      emit_error (self, 0, error);
+      cz_client_emit_error (self, 0, error);
       accept = FALSE;
     }
   cz_channel_trust_decided (self->channel, accept);
@@ -956,6 +624,9 @@ cz_client_disconnect (CzClient *self)
       g_cancellable_cancel (self->cancellable);
       return;
     }
+  /* Acknowledge what was shown before saying bye. */
+  if (self->received->len > 0)
+    flush_received (self);
   self->closing = TRUE;
   cz_channel_close (self->channel, 0, NULL, "bye");
   run_io (self);
@@ -966,7 +637,7 @@ cz_client_disconnect (CzClient *self)
 guint
 cz_client_get_pending (CzClient *self)
 {
-  return g_hash_table_size (self->pending) + (self->received->len > 0 ? 1 : 0);
+  return g_hash_table_size (self->pending);
 }
 
 gboolean

@@ -4,7 +4,6 @@
  * delivery, receipts, presence, who and history. */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -254,8 +253,11 @@ handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
               cz_throttle_check (self->throttle, addr_key, now));
   if (wait > 0)
     {
-      g_autofree char *text = g_strdup_printf (_("too many failed logins: try again in %u seconds"),
-                                               wait);
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "too many failed logins: try again in %u second",
+                                      "too many failed logins: try again in %u seconds", wait),
+                         wait);
       g_autoptr(GVariant) err = cz_message_new ("error",
                                                 "ref", g_variant_new_uint32 (ref),
                                                 "code", g_variant_new_string ("throttled"),
@@ -314,7 +316,6 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   g_autofree char *user_key = NULL;
   g_autofree char *addr_key = NULL;
   g_autoptr(GVariant) reply = NULL;
-  GPtrArray *sessions;
   CzStoreOp *op;
 
   if (conn->scram == NULL || conn->auth_busy)
@@ -354,8 +355,25 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
                           "user", g_variant_new_string (conn->user),
                           NULL);
   cz_conn_send (conn, reply);
+  {
+    CzServerEvent event = { .kind = CZ_SERVER_EVENT_LOGGED_IN, .client_id = conn->id,
+                            .address = conn->address, .user = conn->user };
+    cz_server_emit (self, &event);
+  }
 
-  sessions = g_hash_table_lookup (self->online, conn->user);
+  /* Online (live messages, presence) once the offline queue is sent. */
+  op = cz_store_op_new (CZ_STORE_OP_PENDING);
+  op->user = g_strdup (conn->user);
+  cz_server_submit (self, conn, 0, CZ_OP_PENDING, op);
+}
+
+/* After the offline queue: store operations finish in order, so a message
+ * committed during the login comes once, from the queue or live. */
+static void
+go_online (CzServer *self, CzConn *conn)
+{
+  GPtrArray *sessions = g_hash_table_lookup (self->online, conn->user);
+
   if (sessions == NULL)
     {
       sessions = g_ptr_array_new ();
@@ -363,15 +381,6 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
       send_presence (self, conn->user, TRUE, conn);
     }
   g_ptr_array_add (sessions, conn);
-  {
-    CzServerEvent event = { .kind = CZ_SERVER_EVENT_LOGGED_IN, .client_id = conn->id,
-                            .address = conn->address, .user = conn->user };
-    cz_server_emit (self, &event);
-  }
-
-  op = cz_store_op_new (CZ_STORE_OP_PENDING);
-  op->user = g_strdup (conn->user);
-  cz_server_submit (self, conn, 0, CZ_OP_PENDING, op);
 }
 
 /* ---- Chat ------------------------------------------------------------------------ */
@@ -491,14 +500,22 @@ compare_names (const void *a, const void *b)
 static void
 handle_who (CzConn *conn, guint32 ref)
 {
-  g_autofree const char **users = (const char **) g_hash_table_get_keys_as_array (conn->server->online, NULL);
+  g_autoptr(GPtrArray) users = g_ptr_array_new ();
   g_autoptr(GVariant) reply = NULL;
-  guint n = g_strv_length ((char **) users);
+  GHashTableIter iter;
+  gpointer name;
 
-  qsort (users, n, sizeof (char *), compare_names);
+  g_hash_table_iter_init (&iter, conn->server->online);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    g_ptr_array_add (users, name);
+  /* Logged in, its offline queue still on the way. */
+  if (!g_hash_table_contains (conn->server->online, conn->user))
+    g_ptr_array_add (users, conn->user);
+  g_ptr_array_sort (users, compare_names);
   reply = cz_message_new ("who",
                           "ref", g_variant_new_uint32 (ref),
-                          "users", g_variant_new_strv (users, n),
+                          "users", g_variant_new_strv ((const char *const *) users->pdata,
+                                                       users->len),
                           NULL);
   cz_conn_send (conn, reply);
 }
@@ -654,8 +671,13 @@ cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
       saved_done (self, conn, op, ctx->ref);
       break;
     case CZ_OP_PENDING:
+      if (op->error)
+        cz_server_log (self, G_LOG_LEVEL_WARNING, _("messages waiting for %s not loaded: %s"),
+                       op->user, op->error->message);
       for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
         send_record (conn, op->messages->pdata[i], TRUE);
+      if (conn)
+        go_online (self, conn);
       break;
     case CZ_OP_DELIVERED:
       marked_done (self, op, "delivered");

@@ -66,8 +66,9 @@ cz_throttle_failure (CzThrottle *self, const char *key, gint64 now_us)
 
   if (e->failures >= CZ_THROTTLE_BAN_AFTER)
     wait_s = CZ_THROTTLE_BAN;
-  else if (e->failures >= CZ_THROTTLE_FREE)
-    wait_s = MIN ((gint64) 1 << (e->failures - CZ_THROTTLE_FREE), CZ_THROTTLE_MAX_BACKOFF);
+  else if (e->failures > CZ_THROTTLE_FREE)
+    wait_s = MIN ((gint64) 1 << MIN (e->failures - CZ_THROTTLE_FREE - 1, 30),
+                  CZ_THROTTLE_MAX_BACKOFF);
   if (wait_s > 0)
     e->blocked_until_us = MAX (e->blocked_until_us, now_us + wait_s * G_USEC_PER_SEC);
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "testutil.h"
@@ -64,6 +65,14 @@ cz_test_client_bin (void)
 {
   const char *bin = g_getenv ("CZ_CLIENT_BIN");
   return bin && g_file_test (bin, G_FILE_TEST_IS_EXECUTABLE) ? bin : NULL;
+}
+
+/* A test that aborts must not leave its servers running: each child dies
+ * with the test. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* ---- Reading lines with a deadline -------------------------------------------------- */
@@ -187,6 +196,7 @@ cz_test_server_start (const char *dir, const char *const *extra_args, GError **e
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_unlink (log);   /* the launcher does not truncate */
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", dir, TRUE);
@@ -296,6 +306,7 @@ cz_test_client_start (const char *dir, guint16 port, const char *const *extra_ar
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_unlink (log);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", dir, TRUE);
