@@ -428,7 +428,14 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, guint32 ref)
 
   if (op->error)
     {
-      if (sender)
+      if (sender && op->error->domain == CZ_ERROR && op->error->code == CZ_ERROR_STORE)
+        {
+          /* Say what it means for the sender, not only what failed. */
+          g_autofree char *text = g_strdup_printf (_("your message was not saved, try again later (%s)"),
+                                                   op->error->message);
+          cz_conn_send_error (sender, ref, CZ_ERROR_STORE, text);
+        }
+      else if (sender)
         send_gerror (sender, ref, op->error);
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("message from %s not saved: %s"),
                      op->user, op->error->message);

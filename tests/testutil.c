@@ -4,6 +4,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 
 #include "testutil.h"
@@ -69,10 +70,29 @@ cz_test_client_bin (void)
 
 /* A test that aborts must not leave its servers running: each child dies
  * with the test. */
+gsize cz_test_server_file_limit = 0;
+
 static void
 die_with_parent (gpointer data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* The server's child setup: dies with the test, and optionally may not
+ * write files larger than cz_test_server_file_limit (a full disk, as the
+ * process sees it: writes fail with EFBIG instead of a SIGXFSZ). */
+static void
+server_child_setup (gpointer data)
+{
+  gsize limit = GPOINTER_TO_SIZE (data);
+
+  die_with_parent (NULL);
+  if (limit > 0)
+    {
+      struct rlimit rl = { limit, limit };
+      signal (SIGXFSZ, SIG_IGN);
+      setrlimit (RLIMIT_FSIZE, &rl);
+    }
 }
 
 /* ---- Reading lines with a deadline -------------------------------------------------- */
@@ -196,7 +216,8 @@ cz_test_server_start (const char *dir, const char *const *extra_args, GError **e
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, server_child_setup,
+                                         GSIZE_TO_POINTER (cz_test_server_file_limit), NULL);
   g_unlink (log);   /* the launcher does not truncate */
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", dir, TRUE);

@@ -35,6 +35,9 @@ typedef struct {
  * @dir/server.log.  Returns NULL with @error on failure. */
 CzTestServer *cz_test_server_start (const char *dir, const char *const *extra_args,
                                     GError **error);
+/* When not 0, servers started next may not write files larger than this
+ * many bytes (RLIMIT_FSIZE; a full disk as the server sees it). */
+extern gsize cz_test_server_file_limit;
 /* SIGTERM, then waits up to 10 s (SIGKILL after).  Returns the exit status. */
 int cz_test_server_stop (CzTestServer *server);
 /* SIGKILL at once (crash simulation). */
