@@ -2,12 +2,14 @@
  * prefill the connect form (also from a second launch), app actions. */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "cz-client-main.h"
 #include "cz-client-app.h"
 #include "cz-client-dialogs.h"
 #include "cz-client-window.h"
+
+#define CZ_CLIENT_APP_ID "org.causerie.Client"
 
 struct _CzClientApp {
   GtkApplication parent_instance;
@@ -23,13 +25,27 @@ static const GOptionEntry options[] = {
   { NULL }
 };
 
+/* The installed icon (data/icons), or a stock one when run uninstalled. */
+static const char *
+app_icon_name (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_default ();
+
+  return gtk_icon_theme_has_icon (theme, CZ_CLIENT_APP_ID) ? CZ_CLIENT_APP_ID : "user-available";
+}
+
+/* The one window: a second launch presents it again (the application is
+ * unique, so that launch's command line arrives here). */
 static CzClientWindow *
 get_window (GtkApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window (app);
 
   if (window == NULL)
-    window = GTK_WINDOW (cz_client_window_new (app));
+    {
+      window = GTK_WINDOW (cz_client_window_new (app));
+      gtk_window_set_icon_name (window, app_icon_name ());
+    }
   return CZ_CLIENT_WINDOW (window);
 }
 
@@ -54,12 +70,15 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
   gtk_show_about_dialog (gtk_application_get_active_window (app),
                          "program-name", _("Causerie"),
-                         "logo-icon-name", "user-available",
+                         "logo-icon-name", app_icon_name (),
                          "version", PACKAGE_VERSION,
                          "comments", _("Secure chat for a LAN or a small team: TLS 1.3, "
                                        "application Diffie-Hellman and SCRAM logins you "
                                        "can inspect."),
+                         "copyright", _("© 2026 The Causerie developers"),
                          "authors", authors,
+                         /* Translators: your names, one per line. */
+                         "translator-credits", _("translator-credits"),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          NULL);
 }
@@ -116,6 +135,7 @@ cz_client_app_startup (GApplication *app)
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (cz_client_app_parent_class)->startup (app);
+  gtk_window_set_default_icon_name (app_icon_name ());
   g_type_ensure (CZ_TYPE_CLIENT_WINDOW);   /* registers the resources */
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries),
                                    app);
@@ -183,7 +203,7 @@ CzClientApp *
 cz_client_app_new (void)
 {
   return g_object_new (CZ_TYPE_CLIENT_APP,
-                       "application-id", "org.causerie.Client",
+                       "application-id", CZ_CLIENT_APP_ID,
                        "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        NULL);
 }
@@ -194,7 +214,6 @@ cz_client_window_main (int argc, char **argv)
   g_autoptr(CzClientApp) app = NULL;
 
   g_set_application_name (_("Causerie"));
-  gtk_window_set_default_icon_name ("user-available");
   app = cz_client_app_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

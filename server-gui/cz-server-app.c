@@ -10,6 +10,8 @@
 #include "cz-headless.h"
 #include "cz-server-window.h"
 
+#define CZ_SERVER_APP_ID "org.causerie.Server"
+
 struct _CzServerApp {
   GtkApplication parent_instance;
 
@@ -24,13 +26,26 @@ static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = user_data;
+  /* Held: destroying one window may destroy others of the list with it
+   * (dialogs transient for it, destroyed with their parent). */
   GList *windows = g_list_copy (gtk_application_get_windows (app));
 
+  for (GList *l = windows; l; l = l->next)
+    g_object_ref (l->data);
   /* Destroying a window stops its server off the main thread; the
    * application holds itself until every database is closed. */
   for (GList *l = windows; l; l = l->next)
     gtk_widget_destroy (l->data);
-  g_list_free (windows);
+  g_list_free_full (windows, g_object_unref);
+}
+
+/* The installed icon (data/icons), or a stock one when run uninstalled. */
+static const char *
+app_icon_name (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_default ();
+
+  return gtk_icon_theme_has_icon (theme, CZ_SERVER_APP_ID) ? CZ_SERVER_APP_ID : "network-server";
 }
 
 static void
@@ -45,8 +60,11 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
                          "comments", _("A secure chat server that shows how each connection is "
                                        "secured: TLS 1.3, an application Diffie-Hellman exchange "
                                        "and SCRAM-SHA-256-PLUS logins."),
-                         "logo-icon-name", "network-server",
+                         "copyright", _("© 2026 The Causerie developers"),
+                         "logo-icon-name", app_icon_name (),
                          "authors", authors,
+                         /* Translators: your names, one per line. */
+                         "translator-credits", _("translator-credits"),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          NULL);
 }
@@ -81,7 +99,7 @@ cz_server_app_startup (GApplication *application)
   G_APPLICATION_CLASS (cz_server_app_parent_class)->startup (application);
 
   g_set_application_name (_("Causerie Server"));
-  gtk_window_set_default_icon_name ("network-server");
+  gtk_window_set_default_icon_name (app_icon_name ());
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
@@ -172,7 +190,7 @@ CzServerApp *
 cz_server_app_new (const CzServerOptions *options)
 {
   CzServerApp *self = g_object_new (CZ_TYPE_SERVER_APP,
-                                    "application-id", "org.causerie.Server",
+                                    "application-id", CZ_SERVER_APP_ID,
                                     "flags", G_APPLICATION_NON_UNIQUE,
                                     NULL);
   if (options)
