@@ -131,7 +131,8 @@ dn_string (gnutls_x509_crt_t crt, gboolean issuer)
   int ret = issuer ? gnutls_x509_crt_get_issuer_dn3 (crt, &dn, 0)
                    : gnutls_x509_crt_get_dn3 (crt, &dn, 0);
 
-  return ret < 0 ? g_strdup ("") : g_strndup ((const char *) dn.data, dn.size);
+  /* A certificate may carry any bytes: the windows and the JSON get UTF-8. */
+  return ret < 0 ? g_strdup ("") : g_utf8_make_valid ((const char *) dn.data, dn.size);
 }
 
 static char *
@@ -181,9 +182,11 @@ sans_string (gnutls_x509_crt_t crt)
                                            ip, sizeof ip) ? ip : "?");
       else if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_RFC822NAME ||
                type == GNUTLS_SAN_URI)
-        g_string_append_printf (out, "%s:%.*s", type == GNUTLS_SAN_DNSNAME ? "DNS"
-                                : type == GNUTLS_SAN_URI ? "URI" : "email",
-                                (int) san.size, (const char *) san.data);
+        {
+          g_autofree char *text = g_utf8_make_valid ((const char *) san.data, san.size);
+          g_string_append_printf (out, "%s:%s", type == GNUTLS_SAN_DNSNAME ? "DNS"
+                                  : type == GNUTLS_SAN_URI ? "URI" : "email", text);
+        }
       else
         g_string_append (out, "other");
     }

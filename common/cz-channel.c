@@ -15,6 +15,13 @@
 /* Output above this stays allocated between bursts; below, it is freed so
  * idle connections hold no buffer. */
 #define OUT_KEEP 0
+/* A peer that stops reading must not make us queue without bound (DESIGN
+ * §2.7).  Once more than BACKLOG_SOFT bytes wait, the peer must take some
+ * bytes between two flushes, or at most BACKLOG_GROWTH more may pile up
+ * before the channel fails.  A burst (offline messages at login) is fine:
+ * a reading peer takes some of it at every flush. */
+#define BACKLOG_SOFT (256 * 1024)
+#define BACKLOG_GROWTH (4 * 1024 * 1024)
 
 struct _CzChannel {
   gboolean is_server;
@@ -37,6 +44,9 @@ struct _CzChannel {
   GByteArray *out;                  /* TLS plaintext waiting for gnutls_record_send */
   gsize out_off;
   gsize inflight;                   /* size of a send that returned EAGAIN */
+  guint64 written;                  /* plaintext bytes the session took, in all */
+  guint64 stall_written;            /* `written` at the last backlog check */
+  gsize stall_pending;              /* backlog when the peer last took nothing */
 
   CzSessionInfo *info;
   char *peer_address;
@@ -286,6 +296,7 @@ flush_out (CzChannel *self)
       if (ret > 0)
         {
           self->out_off += ret;
+          self->written += (guint64) ret;
           self->inflight = 0;
           continue;
         }
@@ -794,11 +805,35 @@ cz_channel_start (CzChannel *self)
   return cz_channel_io (self);
 }
 
+/* The backlog rule (see BACKLOG_SOFT), after a flush. */
+static void
+check_backlog (CzChannel *self)
+{
+  gsize pending = cz_channel_pending_output (self);
+
+  if (pending <= BACKLOG_SOFT || self->written != self->stall_written)
+    {
+      /* Keeping up, or took something since the last check. */
+      self->stall_written = self->written;
+      self->stall_pending = pending;
+      return;
+    }
+  if (pending > self->stall_pending + BACKLOG_GROWTH)
+    fail (self, g_error_new (CZ_ERROR, CZ_ERROR_IO,
+                             _("the peer does not read what is sent to it (%" G_GSIZE_FORMAT
+                               " bytes waiting)"), pending),
+          FALSE);
+}
+
 gboolean
 cz_channel_flush (CzChannel *self)
 {
   if (self->state != CZ_CHANNEL_HANDSHAKE && self->state != CZ_CHANNEL_CLOSED)
-    flush_out (self);
+    {
+      flush_out (self);
+      if (self->state == CZ_CHANNEL_OPEN)
+        check_backlog (self);
+    }
   return finish (self) != CZ_CHANNEL_CLOSED;
 }
 

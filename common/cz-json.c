@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "cz-json.h"
@@ -137,6 +139,9 @@ cz_json_from_variant (GVariant *value)
         return node;
       }
     case G_VARIANT_CLASS_DOUBLE:
+      /* JSON has no NaN or infinity: a peer sending one gets null. */
+      if (!isfinite (g_variant_get_double (value)))
+        return json_node_new (JSON_NODE_NULL);
       node = json_node_new (JSON_NODE_VALUE);
       json_node_set_double (node, g_variant_get_double (value));
       return node;

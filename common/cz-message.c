@@ -586,7 +586,11 @@ show_value (GString *out, GVariant *value)
               g_autoptr(GVariant) v = g_variant_get_child_value (child, 1);
 
               if (g_variant_is_of_type (k, G_VARIANT_TYPE_STRING))
-                g_string_append (out, g_variant_get_string (k, NULL));
+                {
+                  /* Keys come from the peer: escaped, the line stays one line. */
+                  g_autofree char *key = g_strescape (g_variant_get_string (k, NULL), NULL);
+                  g_string_append (out, key);
+                }
               else
                 show_value (out, k);
               g_string_append (out, ": ");
@@ -627,7 +631,10 @@ cz_message_to_string (GVariant *message)
   g_return_val_if_fail (message != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
 
-  out = g_string_new (cz_message_kind (message));
+  {
+    g_autofree char *kind = g_strescape (cz_message_kind (message), NULL);
+    out = g_string_new (kind);
+  }
   g_string_append_c (out, ' ');
   fields = g_variant_get_child_value (message, 1);
   show_value (out, fields);
