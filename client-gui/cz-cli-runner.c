@@ -2,6 +2,8 @@
  * events on standard output (one JSON object per line with --json). */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <gio/gunixinputstream.h>
@@ -170,7 +172,7 @@ human_event (const CzClientEvent *event)
     case CZ_CLIENT_EVENT_MESSAGE:
       return human_message (f);
     case CZ_CLIENT_EVENT_ACK:
-      return g_strdup_printf (_("stored as #%" G_GINT64_FORMAT), field_int64 (f, "id"));
+      return g_strdup_printf (_("stored as #%" PRId64), field_int64 (f, "id"));
     case CZ_CLIENT_EVENT_PRESENCE:
       {
         gboolean online = FALSE;
@@ -187,7 +189,7 @@ human_event (const CzClientEvent *event)
         return g_strdup_printf (_("online: %s"), list ? list : "");
       }
     case CZ_CLIENT_EVENT_RECEIPT:
-      return g_strdup_printf (_("#%" G_GINT64_FORMAT " %s by %s"), field_int64 (f, "id"),
+      return g_strdup_printf (_("#%" PRId64 " %s by %s"), field_int64 (f, "id"),
                               field_string (f, "state", "?"), field_string (f, "by", "?"));
     case CZ_CLIENT_EVENT_HISTORY:
       {

@@ -820,7 +820,7 @@ check_backlog (CzChannel *self)
     }
   if (pending > self->stall_pending + BACKLOG_GROWTH)
     fail (self, g_error_new (CZ_ERROR, CZ_ERROR_IO,
-                             _("the peer does not read what is sent to it (%" G_GSIZE_FORMAT
+                             _("the peer does not read what is sent to it (%zu"
                                " bytes waiting)"), pending),
           FALSE);
 }

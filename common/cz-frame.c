@@ -169,8 +169,8 @@ check_length (gsize len, gsize max, GError **error)
   if (len == 0 || len > max)
     {
       g_set_error (error, CZ_ERROR, CZ_ERROR_TOO_LARGE,
-                   _("Frame body of %" G_GSIZE_FORMAT " bytes is out of range "
-                     "(1 to %" G_GSIZE_FORMAT " bytes)"), len, max);
+                   _("Frame body of %zu bytes is out of range "
+                     "(1 to %zu bytes)"), len, max);
       return FALSE;
     }
   return TRUE;
@@ -295,14 +295,14 @@ cz_aead_open_frame (CzAead *aead, const guint8 header[CZ_FRAME_HEADER_SIZE],
   if (len <= CZ_AEAD_TAG_SIZE)
     {
       g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
-                   _("Sealed frame of %" G_GSIZE_FORMAT " bytes is too short "
+                   _("Sealed frame of %zu bytes is too short "
                      "(at least %d bytes)"), len, CZ_AEAD_TAG_SIZE + 1);
       return FALSE;
     }
   if (len > CZ_FRAME_MAX)
     {
       g_set_error (error, CZ_ERROR, CZ_ERROR_TOO_LARGE,
-                   _("Sealed frame of %" G_GSIZE_FORMAT " bytes is too large"), len);
+                   _("Sealed frame of %zu bytes is too large"), len);
       return FALSE;
     }
   /* The header is not checked against @len here: it is the additional

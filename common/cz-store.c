@@ -3,6 +3,8 @@
  * The statements and operations are in cz-store-ops.c. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include "cz-store-private.h"
 
 #include <errno.h>
@@ -211,7 +213,7 @@ check_schema (CzStore *self, gint64 *version, GError **error)
     {
       g_set_error (error, CZ_ERROR, CZ_ERROR_STORE,
                    _("%s was written by a newer version of Causerie (schema version %"
-                     G_GINT64_FORMAT ", this version knows up to %d): upgrade Causerie"),
+                     PRId64 ", this version knows up to %d): upgrade Causerie"),
                    self->display_name, *version, CZ_STORE_SCHEMA_VERSION);
       return FALSE;
     }

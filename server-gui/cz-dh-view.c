@@ -123,7 +123,7 @@ prime_text (const CzSessionInfo *info)
   if (info->dh_prime_formula)
     return pretty_formula (info->dh_prime_formula);
   /* ffdhe primes are named in RFC 7919. */
-  return g_strdup_printf (_("the %" G_GSIZE_FORMAT "-bit safe prime of RFC 7919 (%s)"),
+  return g_strdup_printf (_("the %zu-bit safe prime of RFC 7919 (%s)"),
                           bits, info->dh_group);
 }
 

@@ -1,6 +1,8 @@
 /* cz-headless.c: the server without a window. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -16,20 +18,20 @@ cz_server_event_to_line (const CzServerEvent *e)
   switch (e->kind)
     {
     case CZ_SERVER_EVENT_CONNECTED:
-      return g_strdup_printf (_("%s #%" G_GUINT64_FORMAT " connected from %s"),
+      return g_strdup_printf (_("%s #%" PRIu64 " connected from %s"),
                               stamp, e->client_id, e->address);
     case CZ_SERVER_EVENT_READY:
-      return g_strdup_printf (_("%s #%" G_GUINT64_FORMAT " secured: %s %s %s; DH %s; code %s"),
+      return g_strdup_printf (_("%s #%" PRIu64 " secured: %s %s %s; DH %s; code %s"),
                               stamp, e->client_id, e->info->protocol, e->info->cipher,
                               e->info->group, e->info->dh_group, e->info->code);
     case CZ_SERVER_EVENT_LOGGED_IN:
-      return g_strdup_printf (_("%s #%" G_GUINT64_FORMAT " logged in as %s"),
+      return g_strdup_printf (_("%s #%" PRIu64 " logged in as %s"),
                               stamp, e->client_id, e->user);
     case CZ_SERVER_EVENT_MESSAGE:
-      return g_strdup_printf (_("%s message %" G_GINT64_FORMAT " from %s to %s: %s"),
+      return g_strdup_printf (_("%s message %" PRId64 " from %s to %s: %s"),
                               stamp, e->message_id, e->from, e->to ? e->to : "#lobby", e->text);
     case CZ_SERVER_EVENT_DISCONNECTED:
-      return g_strdup_printf (_("%s #%" G_GUINT64_FORMAT " disconnected%s%s"),
+      return g_strdup_printf (_("%s #%" PRIu64 " disconnected%s%s"),
                               stamp, e->client_id, e->text ? ": " : "", e->text ? e->text : "");
     case CZ_SERVER_EVENT_LOG:
       return g_strdup_printf ("%s %s", stamp, e->text);

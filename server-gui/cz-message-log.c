@@ -1,6 +1,8 @@
 /* cz-message-log.c: the bounded, filterable log of received messages. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -146,11 +148,11 @@ update_count (CzMessageLog *self)
   if (self->total == 0)
     text = g_strdup (_("No messages yet"));
   else if (self->total > (guint64) rows)
-    text = g_strdup_printf (_("%'" G_GUINT64_FORMAT " messages received; the last %'d are kept"),
+    text = g_strdup_printf (_("%'" PRIu64 " messages received; the last %'d are kept"),
                             self->total, rows);
   else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GUINT64_FORMAT " message received",
-                                         "%'" G_GUINT64_FORMAT " messages received",
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " message received",
+                                         "%'" PRIu64 " messages received",
                                          (gulong) self->total), self->total);
   gtk_label_set_text (self->count_label, text);
 }

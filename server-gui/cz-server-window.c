@@ -7,6 +7,8 @@
  * commits what is pending, runs in a GTask thread. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <glib/gi18n-lib.h>
 
@@ -106,8 +108,8 @@ update_counts (CzServerWindow *self)
   g_autofree char *clients = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u client connected",
                                                            "%u clients connected", self->connected),
                                               self->connected);
-  g_autofree char *messages = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " message",
-                                                            "%" G_GUINT64_FORMAT " messages",
+  g_autofree char *messages = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRIu64 " message",
+                                                            "%" PRIu64 " messages",
                                                             (gulong) total), total);
   g_autofree char *text = g_strdup_printf ("%s · %s", clients, messages);
 

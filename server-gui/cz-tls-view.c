@@ -1,6 +1,8 @@
 /* cz-tls-view.c: the "TLS session" pane. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "cz-tls-view.h"
@@ -94,8 +96,8 @@ expiry_text (const CzCertInfo *cert)
 
   if (cert->not_after_unix < now)
     return g_strdup_printf (_("%s (expired)"), cert->not_after);
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (in %" G_GINT64_FORMAT " day)",
-                                       "%s (in %" G_GINT64_FORMAT " days)", (gulong) days),
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (in %" PRId64 " day)",
+                                       "%s (in %" PRId64 " days)", (gulong) days),
                           cert->not_after, days);
 }
 
