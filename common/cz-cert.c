@@ -580,6 +580,16 @@ build_crt (const CzCertRequest *req, gnutls_x509_privkey_t key,
                                                                : GNUTLS_KP_TLS_WWW_SERVER, 0),
          _("cannot set the extended key usage"));
 
+  if (!ca && req->crl_url != NULL)
+    {
+      if (!g_str_has_prefix (req->crl_url, "http://") && !g_str_has_prefix (req->crl_url, "https://"))
+        return set_error (error, CZ_ERROR_INVALID,
+                          _("the CRL address “%s” must be an http:// or https:// URL"),
+                          req->crl_url);
+      TRY (gnutls_x509_crt_set_crl_dist_points (crt, GNUTLS_SAN_URI, req->crl_url, 0),
+           _("cannot set the CRL distribution point"));
+    }
+
   for (gsize i = 0; req->sans != NULL && req->sans[i] != NULL; i++)
     if (!add_san (crt, req->sans[i], error))
       return FALSE;

@@ -47,6 +47,7 @@ typedef struct {
   CzKeyType key_type;
   guint days;                /* validity; 0 means 365 (CA: 3650) */
   gboolean client;           /* clientAuth instead of serverAuth */
+  const char *crl_url;       /* leaves: CRL distribution point (http/https), or NULL */
 } CzCertRequest;
 
 /* A self-signed CA (basicConstraints CA:TRUE critical, keyCertSign|cRLSign).

@@ -65,6 +65,7 @@ cz_certgen_cli_run (int argc, char **argv)
   gboolean generate_ca = FALSE, generate_cert = FALSE, client = FALSE;
   g_autofree char *cn = NULL, *key_type = NULL;
   g_autofree char *ca_cert = NULL, *ca_key = NULL, *out_cert = NULL, *out_key = NULL;
+  g_autofree char *crl_url = NULL;
   g_auto(GStrv) sans = NULL;
   int days = -1;
   const GOptionEntry entries[] = {
@@ -90,6 +91,8 @@ cz_certgen_cli_run (int argc, char **argv)
       N_("Validity in days (default 365, for a CA 3650)"), N_("N") },
     { "client", 0, 0, G_OPTION_ARG_NONE, &client,
       N_("A client certificate (clientAuth) instead of a server one"), NULL },
+    { "crl-url", 0, 0, G_OPTION_ARG_STRING, &crl_url,
+      N_("Where clients find the CA's revocation list (a CRL distribution point)"), N_("URL") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -120,8 +123,8 @@ cz_certgen_cli_run (int argc, char **argv)
     return usage_error (_("--cn is required"));
   if (out_cert == NULL || out_key == NULL)
     return usage_error (_("--out-cert and --out-key are required"));
-  if (generate_ca && (ca_cert != NULL || ca_key != NULL || client || sans != NULL))
-    return usage_error (_("--ca-cert, --ca-key, --san and --client go with --generate-cert"));
+  if (generate_ca && (ca_cert != NULL || ca_key != NULL || client || sans != NULL || crl_url != NULL))
+    return usage_error (_("--ca-cert, --ca-key, --san, --client and --crl-url go with --generate-cert"));
   if (generate_cert && (ca_cert == NULL || ca_key == NULL))
     return usage_error (_("--generate-cert needs --ca-cert and --ca-key"));
   if (days != -1 && (days < 1 || days > MAX_DAYS))
@@ -133,6 +136,7 @@ cz_certgen_cli_run (int argc, char **argv)
   req.sans = (const char *const *) sans;
   req.days = days == -1 ? 0 : (guint) days;
   req.client = client;
+  req.crl_url = crl_url;
 
   if (generate_ca)
     info = cz_cert_generate_ca (&req, out_cert, out_key, &error);

@@ -373,6 +373,47 @@ test_tls12_refused (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (p->client_closed->message, "TLS"));
 }
 
+/* --crl-url: the leaf carries a CRL distribution point (what testssl.sh
+ * looks for); anything but http(s) is refused and writes nothing. */
+static void
+test_crl_url (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ca = path (f, "ca.pem");
+  g_autofree char *ca_key = path (f, "ca-key.pem");
+  g_autofree char *cert = path (f, "crl.pem");
+  g_autofree char *key = path (f, "crl-key.pem");
+  g_autofree char *pem = NULL;
+  const char *sans[] = { "DNS:localhost", NULL };
+  CzCertRequest req = { .common_name = "localhost", .sans = sans,
+                        .crl_url = "http://ca.example.lan/causerie.crl" };
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t datum;
+  char url[256];
+  size_t url_size = sizeof url;
+  unsigned int reasons = 0;
+  gsize len = 0;
+
+  cz_cert_info_free (cz_cert_generate_signed (&req, ca, ca_key, cert, key, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (cert, &pem, &len, NULL));
+  datum.data = (unsigned char *) pem;
+  datum.size = len;
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_get_crl_dist_points (crt, 0, url, &url_size, &reasons, NULL),
+                   ==, GNUTLS_SAN_URI);
+  g_assert_cmpstr (url, ==, "http://ca.example.lan/causerie.crl");
+  gnutls_x509_crt_deinit (crt);
+
+  g_clear_pointer (&cert, g_free);
+  cert = path (f, "bad-crl.pem");
+  req.crl_url = "file:///etc/passwd";
+  g_assert_null (cz_cert_generate_signed (&req, ca, ca_key, cert, key, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_assert_false (g_file_test (cert, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,5 +428,6 @@ main (int argc, char **argv)
   g_test_add ("/tls/known-servers", Fixture, NULL, setup, test_known_servers_file, teardown);
   g_test_add ("/tls/config-errors", Fixture, NULL, setup, test_config_errors, teardown);
   g_test_add ("/tls/tls12-refused", Fixture, NULL, setup, test_tls12_refused, teardown);
+  g_test_add ("/tls/crl-url", Fixture, NULL, setup, test_crl_url, teardown);
   return g_test_run ();
 }
