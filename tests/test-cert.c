@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "testutil.h"
+
 /* test-cert.c: certificate facts and minting (common/cz-cert.c), checked
  * against GnuTLS itself and against certtool and openssl. */
 
@@ -52,18 +54,6 @@ static char *
 fx_path (Fixture *fx, const char *name)
 {
   return g_build_filename (fx->dir, name, NULL);
-}
-
-static guint
-count_entries (const char *dir_path)
-{
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
 }
 
 static void
@@ -518,7 +508,7 @@ expect_failure (Fixture *fx, const CzCertRequest *req, const char *ca, const cha
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CzCertInfo) info = NULL;
-  guint before = count_entries (fx->dir);
+  guint before = cz_test_count_dir_entries (fx->dir);
 
   if (ca == NULL)
     info = cz_cert_generate_ca (req, out_cert, out_key, &error);
@@ -533,7 +523,7 @@ expect_failure (Fixture *fx, const CzCertRequest *req, const char *ca, const cha
     g_assert_nonnull (strstr (error->message, needle2));
   g_assert_false (g_file_test (out_cert, G_FILE_TEST_IS_REGULAR));
   g_assert_false (g_file_test (out_key, G_FILE_TEST_IS_REGULAR));
-  g_assert_cmpuint (count_entries (fx->dir), ==, before);
+  g_assert_cmpuint (cz_test_count_dir_entries (fx->dir), ==, before);
 }
 
 static void
@@ -675,7 +665,7 @@ test_ensure_demo (Fixture *fx, gconstpointer data)
 
   g_assert_true (cz_cert_ensure_demo (dir, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_entries (dir), ==, 4);
+  g_assert_cmpuint (cz_test_count_dir_entries (dir), ==, 4);
   assert_mode (server_key, 0600);
   ca_info = cz_cert_info_new_from_file (ca, &error);
   g_assert_no_error (error);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,19 +12,6 @@
 #include "cz-crypto.h"
 #include "cz-error.h"
 #include "cz-util.h"
-
-/* Decodes a hex literal of a test vector; aborts the test on bad input. */
-static GBytes *
-unhex (const char *hex)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes = cz_hex_decode (hex, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (bytes);
-
-  return bytes;
-}
 
 static void
 assert_hex_eq (const guint8 *data, gsize len, const char *expected_hex)
@@ -214,10 +203,10 @@ test_gcm_known_answers (void)
   for (gsize i = 0; i < G_N_ELEMENTS (gcm_cases); i++)
     {
       const GcmCase *tc = &gcm_cases[i];
-      g_autoptr(GBytes) key = unhex (tc->key);
-      g_autoptr(GBytes) iv = unhex (tc->iv);
-      g_autoptr(GBytes) pt = unhex (tc->plaintext);
-      g_autoptr(GBytes) ad = unhex (tc->ad);
+      g_autoptr(GBytes) key = cz_test_unhex (tc->key);
+      g_autoptr(GBytes) iv = cz_test_unhex (tc->iv);
+      g_autoptr(GBytes) pt = cz_test_unhex (tc->plaintext);
+      g_autoptr(GBytes) ad = cz_test_unhex (tc->ad);
       g_autofree char *expected = g_strconcat (tc->ciphertext, tc->tag, NULL);
       gsize len = g_bytes_get_size (pt);
       g_autofree guint8 *sealed = g_malloc (len + CZ_AEAD_TAG_SIZE);
@@ -260,10 +249,10 @@ static void
 test_gcm_tamper (void)
 {
   const GcmCase *tc = &gcm_cases[3];   /* the one with additional data */
-  g_autoptr(GBytes) key = unhex (tc->key);
-  g_autoptr(GBytes) iv = unhex (tc->iv);
-  g_autoptr(GBytes) pt = unhex (tc->plaintext);
-  g_autoptr(GBytes) ad = unhex (tc->ad);
+  g_autoptr(GBytes) key = cz_test_unhex (tc->key);
+  g_autoptr(GBytes) iv = cz_test_unhex (tc->iv);
+  g_autoptr(GBytes) pt = cz_test_unhex (tc->plaintext);
+  g_autoptr(GBytes) ad = cz_test_unhex (tc->ad);
   const guint8 *k = g_bytes_get_data (key, NULL);
   const guint8 *n = g_bytes_get_data (iv, NULL);
   gsize ad_len = g_bytes_get_size (ad);
@@ -359,17 +348,17 @@ test_hex (void)
   g_assert_cmpstr (empty_colons, ==, "");
 
   /* Case, ':' and whitespace are accepted. */
-  loose = unhex (" 00:01:7F\n80 aB:fF\t");
+  loose = cz_test_unhex (" 00:01:7F\n80 aB:fF\t");
   g_assert_cmpmem (g_bytes_get_data (loose, NULL), g_bytes_get_size (loose),
                    known, sizeof known);
-  empty = unhex ("");
+  empty = cz_test_unhex ("");
   g_assert_cmpuint (g_bytes_get_size (empty), ==, 0);
 
   cz_random_bytes (random, sizeof random);
   g_clear_pointer (&hex, g_free);
   hex = cz_hex_encode (random, sizeof random);
   g_assert_cmpuint (strlen (hex), ==, 2 * sizeof random);
-  back = unhex (hex);
+  back = cz_test_unhex (hex);
   g_assert_cmpmem (g_bytes_get_data (back, NULL), g_bytes_get_size (back),
                    random, sizeof random);
 
@@ -382,19 +371,6 @@ test_hex (void)
       g_assert_null (result);
       g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
     }
-}
-
-static guint
-count_dir_entries (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-
-  return n;
 }
 
 static void
@@ -443,14 +419,14 @@ test_write_file_atomic (void)
   g_assert_true (cz_write_file_atomic (key, "", 0, 0600, &error));
   g_assert_no_error (error);
   assert_file (key, "", 0600);
-  g_assert_cmpuint (count_dir_entries (dir), ==, 2);
+  g_assert_cmpuint (cz_test_count_dir_entries (dir), ==, 2);
 
   /* A missing folder: an error naming the path. */
   g_assert_false (cz_write_file_atomic (missing, "x", 1, 0600, &error));
   g_assert_error (error, CZ_ERROR, CZ_ERROR_IO);
   g_assert_nonnull (strstr (error->message, missing));
   g_clear_error (&error);
-  g_assert_cmpuint (count_dir_entries (dir), ==, 2);
+  g_assert_cmpuint (cz_test_count_dir_entries (dir), ==, 2);
 
   g_assert_cmpint (g_unlink (key), ==, 0);
   g_assert_cmpint (g_unlink (cert), ==, 0);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "testutil.h"
+
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -7,18 +9,6 @@
 #include "cz-dh.h"
 #include "cz-error.h"
 #include "cz-util.h"
-
-static GBytes *
-unhex (const char *hex)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes = cz_hex_decode (hex, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (bytes);
-
-  return bytes;
-}
 
 static void
 assert_bytes_hex (GBytes *bytes, const char *expected_hex)
@@ -33,7 +23,7 @@ assert_bytes_hex (GBytes *bytes, const char *expected_hex)
 static CzDhKey *
 key_from_hex (CzDhGroup group, const char *priv_hex)
 {
-  g_autoptr(GBytes) priv = unhex (priv_hex);
+  g_autoptr(GBytes) priv = cz_test_unhex (priv_hex);
   CzDhKey *key = cz_dh_key_new_from_private (group, g_bytes_get_data (priv, NULL),
                                              g_bytes_get_size (priv));
 
@@ -44,7 +34,7 @@ key_from_hex (CzDhGroup group, const char *priv_hex)
 static GBytes *
 derive_hex (const CzDhKey *key, const char *peer_hex, GError **error)
 {
-  g_autoptr(GBytes) peer = unhex (peer_hex);
+  g_autoptr(GBytes) peer = cz_test_unhex (peer_hex);
 
   return cz_dh_key_derive (key, g_bytes_get_data (peer, NULL),
                            g_bytes_get_size (peer), error);
@@ -227,7 +217,7 @@ test_exchange (gconstpointer data)
 static GBytes *
 prime_plus (CzDhGroup group, int delta)
 {
-  g_autoptr(GBytes) p = unhex (cz_dh_group_prime_hex (group));
+  g_autoptr(GBytes) p = cz_test_unhex (cz_dh_group_prime_hex (group));
   gsize len = g_bytes_get_size (p);
   guint8 *buf = g_memdup2 (g_bytes_get_data (p, NULL), len);
 

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "cz-cert.h"
+#include "cz-util.h"
 
 char *
 cz_test_make_pki (void)
@@ -52,6 +53,29 @@ cz_test_rmdir (const char *dir)
         g_unlink (path);
     }
   g_rmdir (dir);
+}
+
+GBytes *
+cz_test_unhex (const char *hex)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = cz_hex_decode (hex, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (bytes);
+  return bytes;
+}
+
+guint
+cz_test_count_dir_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
 }
 
 const char *

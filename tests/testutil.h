@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 char *cz_test_make_pki (void);
 void cz_test_rmdir (const char *dir);
 
+/* Decodes a test vector's hex (asserting it is valid). */
+GBytes *cz_test_unhex (const char *hex);
+/* Number of entries in a directory (asserting it opens). */
+guint cz_test_count_dir_entries (const char *path);
+
 /* The path of a built program: $CZ_SERVER_BIN / $CZ_CLIENT_BIN, or NULL
  * (tests that need it then skip). */
 const char *cz_test_server_bin (void);
