@@ -49,6 +49,7 @@ struct _CzChannel {
   gsize stall_pending;              /* backlog when the peer last took nothing */
 
   CzSessionInfo *info;
+  const CzCertInfo *own_cert;       /* server: parsed once, in the config */
   char *peer_address;
   gint64 since;
 
@@ -158,7 +159,9 @@ build_info (CzChannel *self, const guint8 *code8)
   peers = gnutls_certificate_get_peers (s, &n_peers);
   if (self->is_server)
     {
-      info->server_cert = first_cert (ours, ours ? 1 : 0);
+      /* The server's own certificate is parsed once, not per client. */
+      info->server_cert = self->own_cert ? cz_cert_info_copy (self->own_cert)
+                                         : first_cert (ours, ours ? 1 : 0);
       info->client_cert = first_cert (peers, n_peers);
       info->trust = g_strdup (info->client_cert ? "client-certificate" : "none");
     }
@@ -216,6 +219,8 @@ cz_channel_new_server (CzTlsServerConfig *config, int fd, const CzChannelOptions
       cz_channel_free (self);
       return NULL;
     }
+  /* The config outlives its channels (the server holds it). */
+  self->own_cert = cz_tls_server_config_get_cert_info (config);
   gnutls_transport_set_int (self->session, fd);
   return self;
 }

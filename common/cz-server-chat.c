@@ -716,7 +716,8 @@ cz_server_chat_closed (CzConn *conn)
   if (sessions->len == 0)
     {
       g_hash_table_remove (self->online, conn->user);
-      send_presence (self, conn->user, FALSE, conn);
+      if (!self->closing_all)
+        send_presence (self, conn->user, FALSE, conn);
     }
 }
 

@@ -53,6 +53,7 @@ struct _CzServer {
   char *address;
   guint16 port;
   gint stopping;             /* atomic */
+  gboolean closing_all;      /* engine thread: shutting every client down */
   gboolean started;
 
   GAsyncQueue *inbox;        /* CzStoreOp* completed on the store thread */

@@ -564,6 +564,8 @@ shutdown_clients (CzServer *self)
   gpointer value;
   g_autoptr(GPtrArray) all = g_ptr_array_new ();
 
+  /* Everyone leaves: no presence news for people who are leaving too. */
+  self->closing_all = TRUE;
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_ptr_array_add (all, value);

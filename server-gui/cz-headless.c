@@ -12,7 +12,13 @@
 char *
 cz_server_event_to_line (const CzServerEvent *e)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  /* Looked up once: GLib re-reads the zone files on every _now_local (). */
+  static GTimeZone *zone;
+  g_autoptr(GDateTime) now = NULL;
+
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+  now = g_date_time_new_now (zone);
   g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
 
   switch (e->kind)
