@@ -359,8 +359,8 @@ typedef struct {
 
 /* Host name syntax (RFC 1123 labels, '_' tolerated), with an optional
  * wildcard as the whole leftmost label. */
-static gboolean
-dns_name_valid (const char *name)
+gboolean
+cz_cert_dns_name_valid (const char *name)
 {
   g_auto(GStrv) labels = NULL;
 
@@ -392,7 +392,7 @@ parse_san (const char *text, San *san, GError **error)
     {
       g_autofree char *ascii = g_hostname_to_ascii (text + 4);
 
-      if (!dns_name_valid (ascii))
+      if (!cz_cert_dns_name_valid (ascii))
         return set_error (error, CZ_ERROR_INVALID,
                           _("“%s” is not a valid DNS name for a subject alternative name"),
                           text + 4);
@@ -713,99 +713,4 @@ cz_cert_generate_signed (const CzCertRequest *req, const char *ca_cert, const ch
 {
   g_return_val_if_fail (ca_cert != NULL && ca_key != NULL, NULL);
   return generate (req, ca_cert, ca_key, out_cert, out_key, error);
-}
-
-static void
-add_unique (GPtrArray *sans, char *san)
-{
-  if (g_ptr_array_find_with_equal_func (sans, san, g_str_equal, NULL))
-    g_free (san);
-  else
-    g_ptr_array_add (sans, san);
-}
-
-/* This host's name in lower-case ASCII if it is a usable DNS name. */
-static char *
-host_dns_name (void)
-{
-  g_autofree char *host = g_hostname_to_ascii (g_get_host_name ());
-
-  return dns_name_valid (host) ? g_ascii_strdown (host, -1) : NULL;
-}
-
-char **
-cz_cert_default_sans (void)
-{
-  GPtrArray *sans = g_ptr_array_new ();
-  g_autofree char *host = host_dns_name ();
-  struct ifaddrs *addrs = NULL;
-
-  if (host != NULL)
-    add_unique (sans, g_strconcat ("DNS:", host, NULL));
-  add_unique (sans, g_strdup ("DNS:localhost"));
-  add_unique (sans, g_strdup ("IP:127.0.0.1"));
-  add_unique (sans, g_strdup ("IP:::1"));
-
-  if (getifaddrs (&addrs) == 0)
-    {
-      for (struct ifaddrs *ifa = addrs; ifa != NULL; ifa = ifa->ifa_next)
-        {
-          const void *sa = ifa->ifa_addr;
-          const void *raw = NULL;
-          char text[INET6_ADDRSTRLEN];
-
-          if (sa == NULL || !(ifa->ifa_flags & IFF_UP))
-            continue;
-          if (ifa->ifa_addr->sa_family == AF_INET)
-            raw = &((const struct sockaddr_in *) sa)->sin_addr;
-          else if (ifa->ifa_addr->sa_family == AF_INET6 &&
-                   !IN6_IS_ADDR_LINKLOCAL (&((const struct sockaddr_in6 *) sa)->sin6_addr))
-            raw = &((const struct sockaddr_in6 *) sa)->sin6_addr;
-          if (raw != NULL && inet_ntop (ifa->ifa_addr->sa_family, raw, text, sizeof text))
-            add_unique (sans, g_strconcat ("IP:", text, NULL));
-        }
-      freeifaddrs (addrs);
-    }
-
-  g_ptr_array_add (sans, NULL);
-  return (char **) g_ptr_array_free (sans, FALSE);
-}
-
-gboolean
-cz_cert_ensure_demo (const char *dir, GError **error)
-{
-  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
-  g_autofree char *ca_key = g_build_filename (dir, "ca-key.pem", NULL);
-  g_autofree char *server = g_build_filename (dir, "server.pem", NULL);
-  g_autofree char *server_key = g_build_filename (dir, "server-key.pem", NULL);
-  g_autofree char *host = host_dns_name ();
-  g_autoptr(CzCertInfo) info = NULL;
-  g_auto(GStrv) sans = NULL;
-  CzCertRequest req = { .common_name = "Causerie demo CA" };
-
-  g_return_val_if_fail (dir != NULL, FALSE);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      return set_error (error, CZ_ERROR_IO, _("cannot create the folder %s: %s"),
-                        dir, g_strerror (saved));
-    }
-  if (!g_file_test (ca, G_FILE_TEST_EXISTS) || !g_file_test (ca_key, G_FILE_TEST_EXISTS))
-    {
-      info = cz_cert_generate_ca (&req, ca, ca_key, error);
-      if (info == NULL)
-        return FALSE;
-      g_clear_pointer (&info, cz_cert_info_free);
-    }
-  else if (g_file_test (server, G_FILE_TEST_EXISTS) &&
-           g_file_test (server_key, G_FILE_TEST_EXISTS))
-    return TRUE;
-
-  /* A new CA, or a missing server pair: (re)issue the server certificate. */
-  sans = cz_cert_default_sans ();
-  req.common_name = host != NULL ? host : "localhost";
-  req.sans = (const char *const *) sans;
-  info = cz_cert_generate_signed (&req, ca, ca_key, server, server_key, error);
-  return info != NULL;
 }

@@ -72,6 +72,10 @@ CzCertInfo *cz_cert_generate_signed (const CzCertRequest *req,
  * errors name the file and say what is wrong. */
 gboolean cz_cert_check_pair (const char *cert_file, const char *key_file, GError **error);
 
+/* TRUE for a host name a DNS SAN may carry (letters, digits, hyphens and
+ * dots, labels of 1 to 63 characters, a leading "*." allowed). */
+gboolean cz_cert_dns_name_valid (const char *name);
+
 /* This host's names and addresses as SANs ("DNS:host", "DNS:localhost",
  * "IP:127.0.0.1", "IP:::1", and the addresses of up interfaces), for the
  * certificate dialog's prefill and the demo certificate. */
