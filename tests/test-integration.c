@@ -37,6 +37,8 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
+static CzTestServer *start_with_cert (Fixture *f, const char *cert, const char *key);
+
 static gboolean
 need_programs (Fixture *f)
 {
@@ -175,7 +177,6 @@ test_ip_san (Fixture *f, gconstpointer data)
   g_autofree char *ca = NULL, *ca_key = NULL, *cert = NULL, *key = NULL;
   const char *sans[] = { "DNS:localhost", NULL };
   CzCertRequest req = { .common_name = "localhost", .sans = sans };
-  const char *args[5];
   JsonObject *ev;
 
   if (!need_programs (f))
@@ -186,13 +187,7 @@ test_ip_san (Fixture *f, gconstpointer data)
   key = g_build_filename (f->dir, "dns-only-key.pem", NULL);
   cz_cert_info_free (cz_cert_generate_signed (&req, ca, ca_key, cert, key, &error));
   g_assert_no_error (error);
-  args[0] = "--cert";
-  args[1] = cert;
-  args[2] = "--key";
-  args[3] = key;
-  args[4] = NULL;
-  server = cz_test_server_start (f->dir, args, &error);
-  g_assert_no_error (error);
+  server = start_with_cert (f, cert, key);
 
   c = cz_test_client_start (f->dir, server->port, NULL, &error);
   g_assert_no_error (error);
@@ -265,64 +260,76 @@ test_gnutls_cli (Fixture *f, gconstpointer data)
   (void) status;
 }
 
-/* A certificate made by certtool serves as the server certificate. */
-static void
-test_certtool_cert (Fixture *f, gconstpointer data)
+/* Makes NAME.pem / NAME-key.pem with certtool from @template, signed by
+ * the fixture's CA.  FALSE (test skipped) without certtool. */
+static gboolean
+certtool_issue (Fixture *f, const char *name, const char *template, char **cert, char **key)
 {
   const char *certtool = g_getenv ("CERTTOOL");
   g_autofree char *found = g_find_program_in_path ("certtool");
-  g_autofree char *tmpl = NULL, *key = NULL, *cert = NULL, *ca = NULL, *ca_key = NULL;
+  g_autofree char *tmpl = g_strdup_printf ("%s/%s.cfg", f->dir, name);
+  g_autofree char *ca = g_build_filename (f->dir, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CzTestServer) server = NULL;
-  g_autoptr(CzTestClient) c = NULL;
-  const char *args[5];
 
-  if (!need_programs (f))
-    return;
   if (certtool == NULL || *certtool == '\0')
     certtool = found;
   if (certtool == NULL)
     {
       g_test_skip ("certtool not installed");
-      return;
+      return FALSE;
     }
-  tmpl = g_build_filename (f->dir, "template.cfg", NULL);
-  key = g_build_filename (f->dir, "ct-key.pem", NULL);
-  cert = g_build_filename (f->dir, "ct.pem", NULL);
-  ca = g_build_filename (f->dir, "ca.pem", NULL);
-  ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
-  g_assert_true (g_file_set_contents (tmpl,
-                                      "cn = \"localhost\"\n"
-                                      "dns_name = \"localhost\"\n"
-                                      "ip_address = \"127.0.0.1\"\n"
-                                      "tls_www_server\nsigning_key\nexpiration_days = 30\n",
-                                      -1, NULL));
+  *cert = g_strdup_printf ("%s/%s.pem", f->dir, name);
+  *key = g_strdup_printf ("%s/%s-key.pem", f->dir, name);
+  g_assert_true (g_file_set_contents (tmpl, template, -1, NULL));
   {
     const char *gen_key[] = { certtool, "--generate-privkey", "--key-type", "ecdsa",
-                              "--outfile", key, NULL };
-    const char *gen_cert[] = { certtool, "--generate-certificate", "--load-privkey", key,
+                              "--outfile", *key, NULL };
+    const char *gen_cert[] = { certtool, "--generate-certificate", "--load-privkey", *key,
                                "--load-ca-certificate", ca, "--load-ca-privkey", ca_key,
-                               "--template", tmpl, "--outfile", cert, NULL };
-    g_autoptr(GSubprocess) p1 = g_subprocess_newv (gen_key, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                                   | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_subprocess_wait_check (p1, NULL, &error));
-    g_assert_no_error (error);
-    {
-      g_autoptr(GSubprocess) p2 = g_subprocess_newv (gen_cert, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                                     | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-      g_assert_no_error (error);
-      g_assert_true (g_subprocess_wait_check (p2, NULL, &error));
-      g_assert_no_error (error);
-    }
+                               "--template", tmpl, "--outfile", *cert, NULL };
+    const char *const *steps[] = { gen_key, gen_cert };
+
+    for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+      {
+        g_autoptr(GSubprocess) p = g_subprocess_newv (steps[i], G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                      | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+        g_assert_no_error (error);
+        g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+        g_assert_no_error (error);
+      }
   }
-  args[0] = "--cert";
-  args[1] = cert;
-  args[2] = "--key";
-  args[3] = key;
-  args[4] = NULL;
-  server = cz_test_server_start (f->dir, args, &error);
+  return TRUE;
+}
+
+static CzTestServer *
+start_with_cert (Fixture *f, const char *cert, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "--cert", cert, "--key", key, NULL };
+  CzTestServer *server = cz_test_server_start (f->dir, args, &error);
+
   g_assert_no_error (error);
+  return server;
+}
+
+/* A certificate made by certtool serves as the server certificate. */
+static void
+test_certtool_cert (Fixture *f, gconstpointer data)
+{
+  g_autofree char *key = NULL, *cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzTestServer) server = NULL;
+  g_autoptr(CzTestClient) c = NULL;
+
+  if (!need_programs (f)
+      || !certtool_issue (f, "ct", "cn = \"localhost\"\n"
+                                   "dns_name = \"localhost\"\n"
+                                   "ip_address = \"127.0.0.1\"\n"
+                                   "tls_www_server\nsigning_key\nexpiration_days = 30\n",
+                          &cert, &key))
+    return;
+  server = start_with_cert (f, cert, key);
   c = cz_test_client_start (f->dir, server->port, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (cz_test_client_expect (c, "connected", 10000));
@@ -540,51 +547,20 @@ test_mtls (Fixture *f, gconstpointer data)
 static void
 test_expired (Fixture *f, gconstpointer data)
 {
-  const char *certtool = g_getenv ("CERTTOOL");
-  g_autofree char *found = g_find_program_in_path ("certtool");
-  g_autofree char *tmpl = g_build_filename (f->dir, "old.cfg", NULL);
-  g_autofree char *key = g_build_filename (f->dir, "old-key.pem", NULL);
-  g_autofree char *cert = g_build_filename (f->dir, "old.pem", NULL);
-  g_autofree char *ca = g_build_filename (f->dir, "ca.pem", NULL);
-  g_autofree char *ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
+  g_autofree char *key = NULL, *cert = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CzTestServer) server = NULL;
   g_autoptr(CzTestClient) c = NULL;
   JsonObject *ev;
 
-  if (!need_programs (f))
+  if (!need_programs (f)
+      || !certtool_issue (f, "old", "cn = \"localhost\"\nip_address = \"127.0.0.1\"\n"
+                                    "tls_www_server\nsigning_key\n"
+                                    "activation_date = \"2020-01-01 00:00:00\"\n"
+                                    "expiration_date = \"2021-01-01 00:00:00\"\n",
+                          &cert, &key))
     return;
-  if (certtool == NULL || *certtool == '\0')
-    certtool = found;
-  if (certtool == NULL)
-    {
-      g_test_skip ("certtool not installed");
-      return;
-    }
-  g_assert_true (g_file_set_contents (tmpl,
-                                      "cn = \"localhost\"\nip_address = \"127.0.0.1\"\n"
-                                      "tls_www_server\nsigning_key\n"
-                                      "activation_date = \"2020-01-01 00:00:00\"\n"
-                                      "expiration_date = \"2021-01-01 00:00:00\"\n", -1, NULL));
-  {
-    const char *gen_key[] = { certtool, "--generate-privkey", "--key-type", "ecdsa", "--outfile", key, NULL };
-    const char *gen_cert[] = { certtool, "--generate-certificate", "--load-privkey", key,
-                               "--load-ca-certificate", ca, "--load-ca-privkey", ca_key,
-                               "--template", tmpl, "--outfile", cert, NULL };
-    g_autoptr(GSubprocess) p1 = g_subprocess_newv (gen_key, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                                   | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-    g_autoptr(GSubprocess) p2 = NULL;
-    g_assert_true (g_subprocess_wait_check (p1, NULL, &error));
-    p2 = g_subprocess_newv (gen_cert, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-    g_assert_true (g_subprocess_wait_check (p2, NULL, &error));
-    g_assert_no_error (error);
-  }
-  {
-    const char *args[] = { "--cert", cert, "--key", key, NULL };
-    server = cz_test_server_start (f->dir, args, &error);
-    g_assert_no_error (error);
-  }
+  server = start_with_cert (f, cert, key);
   c = cz_test_client_start (f->dir, server->port, NULL, &error);
   g_assert_no_error (error);
   ev = cz_test_client_expect (c, "error", 10000);
