@@ -176,15 +176,41 @@ cz_channel_queue_plain (CzChannel *self, GVariant *message)
                           g_bytes_get_size (body), NULL);
 }
 
+/* The serialized plaintext of the message being sealed: one buffer per
+ * thread, reused (GVariant serializes only to aligned memory, so not
+ * straight into the output). */
+static void
+scratch_free (gpointer data)
+{
+  GByteArray *scratch = data;
+
+  cz_memwipe (scratch->data, scratch->len);
+  g_byte_array_unref (scratch);
+}
+
+static GPrivate scratch_key = G_PRIVATE_INIT (scratch_free);
+
 static gboolean
 queue_sealed (CzChannel *self, GVariant *message, GError **error)
 {
-  g_autoptr(GByteArray) plain = g_byte_array_new ();
+  GByteArray *plain = g_private_get (&scratch_key);
   gboolean ok;
 
+  if (plain == NULL)
+    {
+      plain = g_byte_array_sized_new (1024);
+      g_private_set (&scratch_key, plain);
+    }
   cz_message_encode_append (message, plain);
   ok = cz_aead_seal_frame (&self->tx, plain->data, plain->len, out_buffer (self), error);
   cz_memwipe (plain->data, plain->len);
+  if (plain->len > 65536)
+    {
+      /* Not kept at the size of the largest history page. */
+      g_private_replace (&scratch_key, g_byte_array_sized_new (1024));
+      return ok;
+    }
+  g_byte_array_set_size (plain, 0);
   return ok;
 }
 

@@ -10,9 +10,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <nettle/gcm.h>
 #include <glib/gi18n-lib.h>
 
 #include "cz-frame.h"
+#include "cz-crypto.h"
 #include "cz-error.h"
 #include "cz-util.h"
 
@@ -194,14 +196,62 @@ cz_frame_append (GByteArray *out, const void *body, gsize len, GError **error)
   return TRUE;
 }
 
+/* ---- The cache of expanded keys ---------------------------------------------
+ *
+ * Expanding an AES-256-GCM key (round keys, then the GHASH table) costs
+ * four times what sealing a chat message does, and the result is 4.4 KiB:
+ * too much to keep for each direction of ten thousand idle connections,
+ * too slow to redo for every frame.  A direct-mapped cache of expanded
+ * keys, indexed by a per-CzAead id, sits in between.  Ids are never
+ * reused; a slot is wiped when its CzAead is cleared and when it is taken
+ * over.  One lock: the server seals on one thread. */
+
+#define AEAD_CACHE_SLOTS 512
+
+typedef struct {
+  guint64 id;
+  struct gcm_aes256_ctx ctx;
+} AeadSlot;
+
+static GMutex aead_cache_lock;
+static AeadSlot *aead_cache;     /* allocated at first use, never freed */
+static guint64 aead_last_id;
+
+/* The expanded key of @aead, with the cache locked. */
+static struct gcm_aes256_ctx *
+aead_lock_ctx (CzAead *aead)
+{
+  AeadSlot *slot;
+
+  g_mutex_lock (&aead_cache_lock);
+  if (G_UNLIKELY (aead_cache == NULL))
+    aead_cache = g_new0 (AeadSlot, AEAD_CACHE_SLOTS);
+  if (aead->id == 0)
+    aead->id = ++aead_last_id;
+  slot = &aead_cache[aead->id % AEAD_CACHE_SLOTS];
+  if (slot->id != aead->id)
+    {
+      gcm_aes256_set_key (&slot->ctx, aead->key);
+      slot->id = aead->id;
+    }
+  return &slot->ctx;
+}
+
+static void
+aead_unlock_ctx (void)
+{
+  g_mutex_unlock (&aead_cache_lock);
+}
+
 void
 cz_aead_init (CzAead *aead, const guint8 key[CZ_AEAD_KEY_SIZE])
 {
   g_return_if_fail (aead != NULL);
   g_return_if_fail (key != NULL);
 
+  /* A new id: nothing cached yet (clear an aead before re-using it). */
+  memset (aead, 0, sizeof *aead);
   memcpy (aead->key, key, CZ_AEAD_KEY_SIZE);
-  aead->counter = 0;
 }
 
 void
@@ -209,6 +259,13 @@ cz_aead_clear (CzAead *aead)
 {
   g_return_if_fail (aead != NULL);
 
+  if (aead->id != 0)
+    {
+      g_mutex_lock (&aead_cache_lock);
+      if (aead_cache != NULL && aead_cache[aead->id % AEAD_CACHE_SLOTS].id == aead->id)
+        cz_memwipe (&aead_cache[aead->id % AEAD_CACHE_SLOTS], sizeof (AeadSlot));
+      g_mutex_unlock (&aead_cache_lock);
+    }
   cz_memwipe (aead, sizeof *aead);
 }
 
@@ -234,6 +291,43 @@ check_counter (const CzAead *aead, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* AES-256-GCM with the frame header as additional data; @out may be @in. */
+static void
+seal (CzAead *aead, const guint8 nonce[CZ_AEAD_NONCE_SIZE], const guint8 *header,
+      const guint8 *in, gsize len, guint8 *out)
+{
+  struct gcm_aes256_ctx *ctx = aead_lock_ctx (aead);
+
+  gcm_aes256_set_iv (ctx, CZ_AEAD_NONCE_SIZE, nonce);
+  gcm_aes256_update (ctx, CZ_FRAME_HEADER_SIZE, header);
+  gcm_aes256_encrypt (ctx, len, out, in);
+  gcm_aes256_digest (ctx, CZ_AEAD_TAG_SIZE, out + len);
+  aead_unlock_ctx ();
+  aead->counter++;
+}
+
+/* Opens @len bytes (ciphertext and tag) into @plain; nothing usable is
+ * left in @plain when the tag does not verify. */
+static gboolean
+open_body (CzAead *aead, const guint8 nonce[CZ_AEAD_NONCE_SIZE], const guint8 *header,
+           const guint8 *body, gsize len, guint8 *plain)
+{
+  gsize plain_len = len - CZ_AEAD_TAG_SIZE;
+  guint8 tag[CZ_AEAD_TAG_SIZE];
+  struct gcm_aes256_ctx *ctx = aead_lock_ctx (aead);
+  gboolean ok;
+
+  gcm_aes256_set_iv (ctx, CZ_AEAD_NONCE_SIZE, nonce);
+  gcm_aes256_update (ctx, CZ_FRAME_HEADER_SIZE, header);
+  gcm_aes256_decrypt (ctx, plain_len, plain, body);
+  gcm_aes256_digest (ctx, CZ_AEAD_TAG_SIZE, tag);
+  aead_unlock_ctx ();
+  ok = cz_memeq_ct (tag, body + plain_len, CZ_AEAD_TAG_SIZE);
+  if (!ok)
+    cz_memwipe (plain, plain_len);
+  return ok;
 }
 
 gboolean
@@ -273,9 +367,7 @@ cz_aead_seal_frame (CzAead *aead, const void *plain, gsize len,
   if (plain_in_out)
     plain = out->data + plain_off;
   memcpy (out->data + start, header, CZ_FRAME_HEADER_SIZE);
-  cz_aes256_gcm_seal (aead->key, nonce, header, CZ_FRAME_HEADER_SIZE,
-                      plain, len, out->data + start + CZ_FRAME_HEADER_SIZE);
-  aead->counter++;
+  seal (aead, nonce, out->data + start, plain, len, out->data + start + CZ_FRAME_HEADER_SIZE);
 
   return TRUE;
 }
@@ -316,8 +408,7 @@ cz_aead_open_frame (CzAead *aead, const guint8 header[CZ_FRAME_HEADER_SIZE],
     }
 
   cz_aead_nonce (aead->counter, nonce);
-  if (!cz_aes256_gcm_open (aead->key, nonce, header, CZ_FRAME_HEADER_SIZE,
-                           body, len, plain))
+  if (!open_body (aead, nonce, header, body, len, plain))
     {
       cz_memwipe (plain, len - CZ_AEAD_TAG_SIZE);
       g_set_error_literal (error, CZ_ERROR, CZ_ERROR_DECRYPT,

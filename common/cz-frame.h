@@ -47,10 +47,14 @@ void cz_frame_put_header (guint8 header[CZ_FRAME_HEADER_SIZE], guint32 len);
  * CZ_ERROR_TOO_LARGE if len is 0 or > CZ_FRAME_MAX. */
 gboolean cz_frame_append (GByteArray *out, const void *body, gsize len, GError **error);
 
-/* One direction's AEAD state. */
+/* One direction's AEAD state.  The expanded key (AES round keys and the
+ * GHASH table, 4.4 KiB) is not kept here but in a small shared cache
+ * (cz-frame.c): busy connections find theirs there, idle ones cost no
+ * memory. */
 typedef struct {
   guint8 key[CZ_AEAD_KEY_SIZE];
   guint64 counter;      /* next nonce counter */
+  guint64 id;           /* its slot in the cache of expanded keys; 0: none */
 } CzAead;
 
 void cz_aead_init (CzAead *aead, const guint8 key[CZ_AEAD_KEY_SIZE]);

@@ -3,7 +3,7 @@
  * Encoding: normal form, little-endian on every host.  Decoding trusts
  * nothing: GLib checks the framing (g_variant_is_normal_form, which also
  * refuses strings that are not NUL-terminated UTF-8), then we walk the value
- * once more for our own rules: every string valid UTF-8, a non-empty kind,
+ * once more for our own rules: a non-empty kind,
  * no duplicate keys in any dictionary, and at most CZ_MESSAGE_MAX_DEPTH
  * levels of containers inside a field. */
 
@@ -29,39 +29,76 @@
 #define SHOW_MAX_BYTES 32
 #define SHOW_MAX_ITEMS 16
 
+/* Most fields a message built by cz_message_new() can have. */
+#define MAX_NEW_FIELDS 32
+
+GVariant *
+cz_message_newv (const char *kind, const char *const *keys, GVariant *const *values, gsize n)
+{
+  GVariant *small[16];
+  GVariant **entries = n <= G_N_ELEMENTS (small) ? small : g_new (GVariant *, n);
+  GVariant *parts[2];
+  GVariant *message;
+
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (n == 0 || (keys != NULL && values != NULL), NULL);
+
+  /* The constructors, not a GVariantBuilder and format strings: this runs
+   * for every message relayed, and parsing "{sv}" each time costs more
+   * than the values. */
+  for (gsize i = 0; i < n; i++)
+    entries[i] = g_variant_new_dict_entry (g_variant_new_string (keys[i]),
+                                           g_variant_new_variant (values[i]));
+  parts[0] = g_variant_new_string (kind);
+  parts[1] = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
+  message = g_variant_ref_sink (g_variant_new_tuple (parts, 2));
+  if (entries != small)
+    g_free (entries);
+  return message;
+}
+
 GVariant *
 cz_message_new (const char *kind, ...)
 {
-  GVariantBuilder fields;
+  const char *keys[MAX_NEW_FIELDS];
+  GVariant *values[MAX_NEW_FIELDS];
   const char *key;
+  gsize n = 0;
   va_list ap;
 
   g_return_val_if_fail (kind != NULL, NULL);
 
-  g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
   va_start (ap, kind);
   while ((key = va_arg (ap, const char *)) != NULL)
     {
       GVariant *value = va_arg (ap, GVariant *);
 
-      g_variant_builder_add (&fields, "{sv}", key, value);
+      if (n == MAX_NEW_FIELDS)
+        {
+          g_critical ("cz_message_new: more than %d fields", MAX_NEW_FIELDS);
+          g_variant_unref (g_variant_ref_sink (value));
+          continue;
+        }
+      keys[n] = key;
+      values[n++] = value;
     }
   va_end (ap);
 
-  return g_variant_ref_sink (g_variant_new ("(sa{sv})", kind, &fields));
+  return cz_message_newv (kind, keys, values, n);
 }
 
 GVariant *
 cz_message_new_from_fields (const char *kind, GVariant *fields)
 {
-  g_autoptr(GVariant) owned = NULL;
+  GVariant *parts[2];
 
   g_return_val_if_fail (kind != NULL, NULL);
   g_return_val_if_fail (fields != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (fields, G_VARIANT_TYPE_VARDICT), NULL);
 
-  owned = g_variant_ref_sink (fields);
-  return g_variant_ref_sink (g_variant_new ("(s@a{sv})", kind, owned));
+  parts[0] = g_variant_new_string (kind);
+  parts[1] = fields;
+  return g_variant_ref_sink (g_variant_new_tuple (parts, 2));
 }
 
 /* The wire form of @message: normal form, little-endian. */
@@ -145,8 +182,8 @@ type_depth (const GVariantType *type)
   return 1 + deepest;
 }
 
-/* Whether values of @type must be visited: they may hold strings,
- * dictionaries (duplicate keys) or variants (unknown content). */
+/* Whether values of @type must be visited: they may hold dictionaries
+ * (duplicate keys) or variants (unknown content). */
 static gboolean
 type_needs_walk (const GVariantType *type)
 {
@@ -154,28 +191,12 @@ type_needs_walk (const GVariantType *type)
   gsize i, len = g_variant_type_get_string_length (type);
 
   for (i = 0; i < len; i++)
-    if (strchr ("vsog{", sig[i]) != NULL)
+    if (sig[i] == 'v' || sig[i] == '{')
       return TRUE;
   return FALSE;
 }
 
-static gboolean
-check_string (GVariant *value, const char *field, GError **error)
-{
-  gsize len;
-  const char *str = g_variant_get_string (value, &len);
-
-  if (!g_utf8_validate (str, len, NULL))
-    {
-      g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
-                   _("Invalid UTF-8 in the value of field “%s”"), where (field));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* No two of the @n dictionary keys are equal.  @field is NULL for the
- * message's own fields. */
+/* No two of the @n keys of a dictionary inside field @field are equal. */
 static gboolean
 check_duplicates (GVariant *const *keys, gsize n, const char *field, GError **error)
 {
@@ -200,9 +221,6 @@ check_duplicates (GVariant *const *keys, gsize n, const char *field, GError **er
       if (!g_variant_is_of_type (keys[i], G_VARIANT_TYPE_STRING))
         g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
                      _("Duplicate key in field “%s”"), where (field));
-      else if (field == NULL)
-        g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
-                     _("Duplicate field “%s”"), g_variant_get_string (keys[i], NULL));
       else
         g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
                      _("Duplicate key “%s” in field “%s”"),
@@ -214,9 +232,9 @@ check_duplicates (GVariant *const *keys, gsize n, const char *field, GError **er
 
 static gboolean validate_value (GVariant *value, const char *field, guint depth, GError **error);
 
-/* Visits a dictionary (at @depth; its entries are one level deeper and
- * their keys and values two) and checks its keys are distinct.  With
- * @field NULL, @dict is the message's a{sv} and each key names a field. */
+/* Visits a dictionary inside field @field (at @depth; its entries are one
+ * level deeper and their keys and values two) and checks its keys are
+ * distinct. */
 static gboolean
 validate_dict (GVariant *dict, const char *field, guint depth, GError **error)
 {
@@ -231,26 +249,10 @@ validate_dict (GVariant *dict, const char *field, guint depth, GError **error)
       g_autoptr(GVariant) entry = g_variant_get_child_value (dict, i);
       g_autoptr(GVariant) value = g_variant_get_child_value (entry, 1);
       GVariant *key = g_variant_get_child_value (entry, 0);
-      const char *name = field;
 
       keys[n_keys++] = key;
-      if (field == NULL)
-        {
-          gsize len;
-
-          name = g_variant_get_string (key, &len);
-          if (!g_utf8_validate (name, len, NULL))
-            {
-              g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
-                                   _("Invalid UTF-8 in a field name"));
-              goto out;
-            }
-          /* The field's own v is level 0: its content is level 1. */
-          if (!validate_value (value, name, 0, error))
-            goto out;
-        }
-      else if (!validate_value (key, field, depth + 2, error)
-               || !validate_value (value, field, depth + 2, error))
+      if (!validate_value (key, field, depth + 2, error)
+          || !validate_value (value, field, depth + 2, error))
         goto out;
     }
   ok = check_duplicates (keys, n_keys, field, error);
@@ -272,16 +274,10 @@ validate_value (GVariant *value, const char *field, guint depth, GError **error)
   if (depth + type_depth (type) > CZ_MESSAGE_MAX_DEPTH)
     return too_deep (field, error);
 
+  /* Strings were checked with the framing (UTF-8, NUL); numbers, byte
+   * strings, arrays of integers...: nothing more to check. */
   if (g_variant_type_is_basic (type))
-    {
-      if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING)
-          || g_variant_type_equal (type, G_VARIANT_TYPE_OBJECT_PATH)
-          || g_variant_type_equal (type, G_VARIANT_TYPE_SIGNATURE))
-        return check_string (value, field, error);
-      return TRUE;
-    }
-
-  /* Numbers, byte strings, arrays of integers...: nothing more to check. */
+    return TRUE;
   if (!type_needs_walk (type))
     return TRUE;
 
@@ -300,29 +296,94 @@ validate_value (GVariant *value, const char *field, guint depth, GError **error)
   return TRUE;
 }
 
+/* No two of the message's @n field names are equal. */
 static gboolean
+check_field_names (const char *const *names, gsize n, GError **error)
+{
+  g_autoptr(GHashTable) seen = n > SMALL_DICT ? g_hash_table_new (g_str_hash, g_str_equal) : NULL;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gboolean dup = FALSE;
+
+      if (seen != NULL)
+        dup = !g_hash_table_add (seen, (gpointer) names[i]);
+      else
+        for (gsize j = 0; j < i && !dup; j++)
+          dup = strcmp (names[i], names[j]) == 0;
+      if (dup)
+        {
+          g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME, _("Duplicate field “%s”"), names[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Validates the message's own fields (the top-level a{sv}) and returns
+ * the message rebuilt in tree form from the pieces the walk took out
+ * anyway: field lookups are then reference counts, not offset-table
+ * walks and allocations, and strings still point into the one buffer. */
+static GVariant *
 validate_message (GVariant *message, GError **error)
 {
   g_autoptr(GVariant) kind = g_variant_get_child_value (message, 0);
   g_autoptr(GVariant) fields = g_variant_get_child_value (message, 1);
-  const char *kind_str;
-  gsize kind_len;
+  gsize n = g_variant_n_children (fields), n_done = 0, kind_len;
+  GVariant *small_keys[SMALL_DICT], *small_entries[SMALL_DICT];
+  const char *small_names[SMALL_DICT];
+  GVariant **keys = n <= SMALL_DICT ? small_keys : g_new (GVariant *, n);
+  const char **names = n <= SMALL_DICT ? small_names : g_new (const char *, n);
+  GVariant **entries = n <= SMALL_DICT ? small_entries : g_new (GVariant *, n);
+  GVariant *parts[2], *result = NULL;
 
-  kind_str = g_variant_get_string (kind, &kind_len);
-  if (!g_utf8_validate (kind_str, kind_len, NULL))
-    {
-      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
-                           _("Invalid UTF-8 in the message kind"));
-      return FALSE;
-    }
+  g_variant_get_string (kind, &kind_len);
   if (kind_len == 0)
     {
       g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
                            _("The message kind is empty"));
-      return FALSE;
+      goto out;
     }
 
-  return validate_dict (fields, NULL, 0, error);
+  for (; n_done < n; n_done++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (fields, n_done);
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (entry, 1);
+      g_autoptr(GVariant) value = g_variant_get_variant (boxed);
+      GVariant *key = g_variant_get_child_value (entry, 0);
+
+      keys[n_done] = key;
+      names[n_done] = g_variant_get_string (key, NULL);
+      entries[n_done] = NULL;
+      /* The field's own v is level 0: its content is level 1. */
+      if (!g_variant_type_is_basic (g_variant_get_type (value))
+          && !validate_value (value, names[n_done], 1, error))
+        {
+          n_done++;
+          goto out;
+        }
+      entries[n_done] = g_variant_ref_sink (g_variant_new_dict_entry (key, g_variant_new_variant (value)));
+    }
+  if (!check_field_names (names, n, error))
+    goto out;
+
+  parts[0] = kind;
+  parts[1] = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
+  result = g_variant_ref_sink (g_variant_new_tuple (parts, 2));
+
+out:
+  for (gsize i = 0; i < n_done; i++)
+    {
+      g_variant_unref (keys[i]);
+      g_clear_pointer (&entries[i], g_variant_unref);
+    }
+  if (keys != small_keys)
+    g_free (keys);
+  if (names != small_names)
+    g_free (names);
+  if (entries != small_entries)
+    g_free (entries);
+  return result;
 }
 
 GVariant *
@@ -352,56 +413,135 @@ cz_message_decode (const guint8 *data, gsize len, GError **error)
   }
 #endif
 
-  if (!validate_message (message, error))
-    return NULL;
-
-  return g_steal_pointer (&message);
+  return validate_message (message, error);
 }
 
 const char *
 cz_message_kind (GVariant *message)
 {
-  const char *kind;
+  g_autoptr(GVariant) kind = NULL;
 
   g_return_val_if_fail (message != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
 
-  g_variant_get_child (message, 0, "&s", &kind);
-  return kind;
+  /* Points into @message's data (serialized) or into the child it holds
+   * (tree form): valid as long as @message. */
+  kind = g_variant_get_child_value (message, 0);
+  return g_variant_get_string (kind, NULL);
+}
+
+void
+cz_message_lookup_fields (GVariant *message, CzMessageField *fields, gsize n)
+{
+  g_autoptr(GVariant) dict = NULL;
+  gsize n_entries, found = 0;
+
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE));
+  g_return_if_fail (fields != NULL || n == 0);
+
+  for (gsize j = 0; j < n; j++)
+    fields[j].value = NULL;
+
+  /* One pass over the entries for all the fields asked for. */
+  dict = g_variant_get_child_value (message, 1);
+  n_entries = g_variant_n_children (dict);
+  for (gsize i = 0; i < n_entries && found < n; i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (dict, i);
+      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+      const char *name = g_variant_get_string (key, NULL);
+
+      for (gsize j = 0; j < n; j++)
+        {
+          g_autoptr(GVariant) boxed = NULL;
+
+          if (fields[j].value != NULL || strcmp (fields[j].key, name) != 0)
+            continue;
+          boxed = g_variant_get_child_value (entry, 1);
+          fields[j].value = g_variant_get_variant (boxed);
+          if (fields[j].type != NULL && !g_variant_is_of_type (fields[j].value, fields[j].type))
+            g_clear_pointer (&fields[j].value, g_variant_unref);
+          found++;   /* keys are unique: a wrong type stays wrong */
+          break;
+        }
+    }
+}
+
+void
+cz_message_fields_clear (CzMessageField *fields, gsize n)
+{
+  for (gsize j = 0; j < n; j++)
+    g_clear_pointer (&fields[j].value, g_variant_unref);
 }
 
 GVariant *
 cz_message_lookup (GVariant *message, const char *key, const GVariantType *type)
 {
-  g_autoptr(GVariant) fields = NULL;
+  CzMessageField field = { key, type, NULL };
 
   g_return_val_if_fail (message != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  fields = g_variant_get_child_value (message, 1);
-  return g_variant_lookup_value (fields, key, type);
+  cz_message_lookup_fields (message, &field, 1);
+  return field.value;
 }
 
-/* The value of a required field, or NULL with @what in the error. */
+/* How an error names a field's expected type. */
+static const char *
+type_description (const GVariantType *type)
+{
+  if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING))
+    return _("a string");
+  if (g_variant_type_equal (type, G_VARIANT_TYPE_UINT32))
+    return _("an unsigned 32-bit integer (u)");
+  if (g_variant_type_equal (type, G_VARIANT_TYPE_INT64))
+    return _("a 64-bit integer (x)");
+  if (g_variant_type_equal (type, G_VARIANT_TYPE_BOOLEAN))
+    return _("a boolean");
+  if (g_variant_type_equal (type, G_VARIANT_TYPE_BYTESTRING))
+    return _("a byte array (ay)");
+  return g_variant_type_peek_string (type);
+}
+
+static void
+set_field_error (GError **error, const char *key, const GVariantType *type)
+{
+  g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+               /* TRANSLATORS: the second %s is a type: "a string"... */
+               _("Field “%s” is missing or not %s"), key, type_description (type));
+}
+
+gboolean
+cz_message_require_fields (GVariant *message, CzMessageField *fields, gsize n, GError **error)
+{
+  cz_message_lookup_fields (message, fields, n);
+  for (gsize j = 0; j < n; j++)
+    if (fields[j].value == NULL)
+      {
+        set_field_error (error, fields[j].key, fields[j].type);
+        cz_message_fields_clear (fields, n);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* The value of a required field, or NULL with an error naming it. */
 static GVariant *
-require (GVariant *message, const char *key, const GVariantType *type,
-         const char *what, GError **error)
+require (GVariant *message, const char *key, const GVariantType *type, GError **error)
 {
   GVariant *value = cz_message_lookup (message, key, type);
 
   if (value == NULL)
-    g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
-                 /* TRANSLATORS: the second %s is a type: "a string"... */
-                 _("Field “%s” is missing or not %s"), key, what);
+    set_field_error (error, key, type);
   return value;
 }
 
 gboolean
 cz_message_get_string (GVariant *message, const char *key, const char **out, GError **error)
 {
-  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_STRING,
-                                       _("a string"), error);
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_STRING, error);
 
   if (value == NULL)
     return FALSE;
@@ -414,8 +554,7 @@ cz_message_get_string (GVariant *message, const char *key, const char **out, GEr
 gboolean
 cz_message_get_uint32 (GVariant *message, const char *key, guint32 *out, GError **error)
 {
-  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_UINT32,
-                                       _("an unsigned 32-bit integer (u)"), error);
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_UINT32, error);
 
   if (value == NULL)
     return FALSE;
@@ -426,8 +565,7 @@ cz_message_get_uint32 (GVariant *message, const char *key, guint32 *out, GError 
 gboolean
 cz_message_get_int64 (GVariant *message, const char *key, gint64 *out, GError **error)
 {
-  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_INT64,
-                                       _("a 64-bit integer (x)"), error);
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_INT64, error);
 
   if (value == NULL)
     return FALSE;
@@ -438,8 +576,7 @@ cz_message_get_int64 (GVariant *message, const char *key, gint64 *out, GError **
 gboolean
 cz_message_get_boolean (GVariant *message, const char *key, gboolean *out, GError **error)
 {
-  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_BOOLEAN,
-                                       _("a boolean"), error);
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_BOOLEAN, error);
 
   if (value == NULL)
     return FALSE;
@@ -450,8 +587,7 @@ cz_message_get_boolean (GVariant *message, const char *key, gboolean *out, GErro
 gboolean
 cz_message_get_bytes (GVariant *message, const char *key, GBytes **out, GError **error)
 {
-  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_BYTESTRING,
-                                       _("a byte array (ay)"), error);
+  g_autoptr(GVariant) value = require (message, key, G_VARIANT_TYPE_BYTESTRING, error);
 
   if (value == NULL)
     return FALSE;

@@ -18,6 +18,10 @@ G_BEGIN_DECLS
  *                          "text", g_variant_new_string ("hi"), NULL);
  * Returns a new (non-floating) reference. */
 GVariant *cz_message_new (const char *kind, ...) G_GNUC_NULL_TERMINATED;
+/* The same from parallel arrays of @n keys and values (floating values
+ * are sunk): what cz_message_new() does, for callers with arrays. */
+GVariant *cz_message_newv (const char *kind, const char *const *keys,
+                           GVariant *const *values, gsize n);
 /* The same from an a{sv} (sunk if floating). */
 GVariant *cz_message_new_from_fields (const char *kind, GVariant *fields);
 
@@ -37,6 +41,23 @@ const char *cz_message_kind (GVariant *message);
 /* Looks up field @key; NULL if it is absent or not of @type.  Returns a new
  * reference. */
 GVariant *cz_message_lookup (GVariant *message, const char *key, const GVariantType *type);
+
+/* Several fields at once, in one pass over the message (the hot paths ask
+ * for three or four fields of every chat message). */
+typedef struct {
+  const char *key;
+  const GVariantType *type;  /* NULL: any */
+  GVariant *value;           /* out: a new reference, or NULL */
+} CzMessageField;
+
+/* Sets each field's value: NULL when absent or not of its type. */
+void cz_message_lookup_fields (GVariant *message, CzMessageField *fields, gsize n);
+/* The same when every field is required: FALSE, with the error the typed
+ * accessors below give for the first one missing, and no values held. */
+gboolean cz_message_require_fields (GVariant *message, CzMessageField *fields, gsize n,
+                                    GError **error);
+/* Drops the values. */
+void cz_message_fields_clear (CzMessageField *fields, gsize n);
 
 /* Typed accessors for required fields.  Absent or wrongly typed fields give
  * FALSE with CZ_ERROR_BAD_FRAME ("field 'text' is missing or not a string").
