@@ -30,21 +30,28 @@ send_to_user (CzServer *self, const char *user, GVariant *message, CzConn *excep
 {
   GPtrArray *conns = g_hash_table_lookup (self->online, user);
 
+  if (conns != NULL && conns->len > 1)
+    g_variant_get_data (message);   /* serialized once, copied to each */
   for (guint i = 0; conns && i < conns->len; i++)
     if (conns->pdata[i] != except)
       cz_conn_send (conns->pdata[i], message);
 }
 
+/* To every connection logged in, except @except and @except_user's. */
 static void
-send_to_everyone (CzServer *self, GVariant *message, CzConn *except)
+send_to_everyone (CzServer *self, GVariant *message, CzConn *except, const char *except_user)
 {
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
 
+  g_variant_get_data (message);
   g_hash_table_iter_init (&iter, self->online);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
       GPtrArray *conns = value;
+
+      if (except_user != NULL && g_str_equal (key, except_user))
+        continue;
       for (guint i = 0; i < conns->len; i++)
         if (conns->pdata[i] != except)
           cz_conn_send (conns->pdata[i], message);
@@ -58,45 +65,95 @@ send_gerror (CzConn *conn, guint32 ref, const GError *error)
   cz_conn_send (conn, msg);
 }
 
-/* The fields of a `message` (also the entries of `history`). */
-static GVariant *
-record_fields (const CzMessageRecord *r, gboolean offline, gboolean with_state)
+/* The fields of a `message` (also the entries of `history`): at most 8. */
+static gsize
+record_entries (const CzMessageRecord *r, gboolean offline, gboolean with_state,
+                const char **keys, GVariant **values)
 {
-  GVariantBuilder b;
+  gsize n = 0;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&b, "{sv}", "id", g_variant_new_int64 (r->id));
-  g_variant_builder_add (&b, "{sv}", "from", g_variant_new_string (r->from));
-  g_variant_builder_add (&b, "{sv}", "ts", g_variant_new_int64 (r->ts));
-  g_variant_builder_add (&b, "{sv}", "text", g_variant_new_string (r->text));
-  g_variant_builder_add (&b, "{sv}", "offline", g_variant_new_boolean (offline));
+  keys[n] = "id", values[n++] = g_variant_new_int64 (r->id);
+  keys[n] = "from", values[n++] = g_variant_new_string (r->from);
+  keys[n] = "ts", values[n++] = g_variant_new_int64 (r->ts);
+  keys[n] = "text", values[n++] = g_variant_new_string (r->text);
+  keys[n] = "offline", values[n++] = g_variant_new_boolean (offline);
   if (r->to)
-    g_variant_builder_add (&b, "{sv}", "to", g_variant_new_string (r->to));
+    keys[n] = "to", values[n++] = g_variant_new_string (r->to);
   else
-    g_variant_builder_add (&b, "{sv}", "room", g_variant_new_string (LOBBY));
+    keys[n] = "room", values[n++] = g_variant_new_string (LOBBY);
   if (with_state && r->to)
     {
-      g_variant_builder_add (&b, "{sv}", "delivered", g_variant_new_boolean (r->delivered));
-      g_variant_builder_add (&b, "{sv}", "read", g_variant_new_boolean (r->read));
+      keys[n] = "delivered", values[n++] = g_variant_new_boolean (r->delivered);
+      keys[n] = "read", values[n++] = g_variant_new_boolean (r->read);
     }
-  return g_variant_builder_end (&b);
+  return n;
+}
+
+/* A history entry: the fields as an a{sv}. */
+static GVariant *
+record_fields (const CzMessageRecord *r)
+{
+  const char *keys[8];
+  GVariant *values[8], *entries[8];
+  gsize n = record_entries (r, FALSE, TRUE, keys, values);
+
+  for (gsize i = 0; i < n; i++)
+    entries[i] = g_variant_new_dict_entry (g_variant_new_string (keys[i]),
+                                           g_variant_new_variant (values[i]));
+  return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
+}
+
+/* A `message`. */
+static GVariant *
+record_message (const CzMessageRecord *r, gboolean offline)
+{
+  const char *keys[8];
+  GVariant *values[8];
+  gsize n = record_entries (r, offline, FALSE, keys, values);
+
+  return cz_message_newv ("message", keys, values, n);
 }
 
 static void
 send_record (CzConn *conn, const CzMessageRecord *r, gboolean offline)
 {
-  g_autoptr(GVariant) msg = cz_message_new_from_fields ("message", record_fields (r, offline, FALSE));
+  g_autoptr(GVariant) msg = record_message (r, offline);
   cz_conn_send (conn, msg);
 }
 
+/* Presence goes out once per loop iteration (cz_server_chat_flush_presence):
+ * a user who came and went within it is not announced, and the people who
+ * left together do not hear about each other. */
 static void
-send_presence (CzServer *self, const char *user, gboolean online, CzConn *except)
+note_presence (CzServer *self, const char *user, gboolean was_online)
 {
-  g_autoptr(GVariant) msg = cz_message_new ("presence",
-                                            "user", g_variant_new_string (user),
-                                            "online", g_variant_new_boolean (online),
-                                            NULL);
-  send_to_everyone (self, msg, except);
+  if (self->closing_all || g_hash_table_contains (self->presence_before, user))
+    return;
+  g_hash_table_insert (self->presence_before, g_strdup (user), GINT_TO_POINTER (was_online));
+  g_ptr_array_add (self->presence_order, g_strdup (user));
+}
+
+void
+cz_server_chat_flush_presence (CzServer *self)
+{
+  for (guint i = 0; i < self->presence_order->len; i++)
+    {
+      const char *user = self->presence_order->pdata[i];
+      gboolean before = GPOINTER_TO_INT (g_hash_table_lookup (self->presence_before, user));
+      gboolean now = g_hash_table_contains (self->online, user);
+      g_autoptr(GVariant) msg = NULL;
+
+      if (now == before || self->closing_all)
+        continue;
+      msg = cz_message_new ("presence",
+                            "user", g_variant_new_string (user),
+                            "online", g_variant_new_boolean (now),
+                            NULL);
+      /* The user's own sessions know. */
+      send_to_everyone (self, msg, NULL, user);
+    }
+  g_ptr_array_set_size (self->presence_order, 0);
+  g_hash_table_remove_all (self->presence_before);
 }
 
 static GArray *
@@ -378,42 +435,58 @@ go_online (CzServer *self, CzConn *conn)
     {
       sessions = g_ptr_array_new ();
       g_hash_table_insert (self->online, g_strdup (conn->user), sessions);
-      send_presence (self, conn->user, TRUE, conn);
+      note_presence (self, conn->user, FALSE);
     }
   g_ptr_array_add (sessions, conn);
 }
 
 /* ---- Chat ------------------------------------------------------------------------ */
 
+/* say {ref?, text} and msg {ref?, to, text}: every chat message comes
+ * through here, so its fields are read in one pass. */
 static void
-handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
+handle_say (CzConn *conn, GVariant *msg, gboolean direct)
 {
+  CzMessageField fields[] = {
+    { "text", G_VARIANT_TYPE_STRING, NULL },
+    { "ref", G_VARIANT_TYPE_UINT32, NULL },
+    { "to", G_VARIANT_TYPE_STRING, NULL },
+  };
+  gsize n = direct ? 3 : 2;
   const char *text, *to = NULL;
+  guint32 ref;
   g_autoptr(GError) error = NULL;
   CzStoreOp *op;
 
-  if ((direct && !cz_message_get_string (msg, "to", &to, &error))
-      || !cz_message_get_string (msg, "text", &text, &error))
+  cz_message_lookup_fields (msg, fields, n);
+  ref = fields[1].value ? g_variant_get_uint32 (fields[1].value) : 0;
+  if (fields[0].value == NULL || (direct && fields[2].value == NULL))
     {
-      send_gerror (conn, ref, error);
+      /* What the single-field accessors say, "to" first. */
+      if (direct && !cz_message_get_string (msg, "to", &to, &error))
+        send_gerror (conn, ref, error);
+      else if (!cz_message_get_string (msg, "text", &text, &error))
+        send_gerror (conn, ref, error);
+      cz_message_fields_clear (fields, n);
       return;
     }
+  text = g_variant_get_string (fields[0].value, NULL);
+  to = direct ? g_variant_get_string (fields[2].value, NULL) : NULL;
+
   if (direct && !cz_user_name_valid (to))
+    cz_conn_send_error (conn, ref, CZ_ERROR_NO_SUCH_USER, _("there is no such user"));
+  else if (!cz_text_valid (text, -1, &error))
+    send_gerror (conn, ref, error);
+  else
     {
-      cz_conn_send_error (conn, ref, CZ_ERROR_NO_SUCH_USER, _("there is no such user"));
-      return;
+      op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
+      op->user = g_strdup (conn->user);
+      op->peer = g_strdup (to);
+      op->text = g_strdup (text);
+      op->ts = cz_now_ms ();
+      cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
     }
-  if (!cz_text_valid (text, -1, &error))
-    {
-      send_gerror (conn, ref, error);
-      return;
-    }
-  op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
-  op->user = g_strdup (conn->user);
-  op->peer = g_strdup (to);
-  op->text = g_strdup (text);
-  op->ts = cz_now_ms ();
-  cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
+  cz_message_fields_clear (fields, n);
 }
 
 /* After the commit: acknowledge, then deliver. */
@@ -451,11 +524,11 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, guint32 ref)
       cz_conn_send (sender, ack);
       event.client_id = sender->id;
     }
-  message = cz_message_new_from_fields ("message", record_fields (&record, FALSE, FALSE));
+  message = record_message (&record, FALSE);
   if (op->peer)
     send_to_user (self, op->peer, message, NULL);
   else
-    send_to_everyone (self, message, sender);
+    send_to_everyone (self, message, sender, NULL);
   cz_server_emit (self, &event);
 }
 
@@ -577,7 +650,7 @@ history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
     }
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; op->messages && i < op->messages->len; i++)
-    g_variant_builder_add_value (&b, record_fields (op->messages->pdata[i], FALSE, TRUE));
+    g_variant_builder_add_value (&b, record_fields (op->messages->pdata[i]));
   reply = cz_message_new ("history",
                           "ref", g_variant_new_uint32 (ref),
                           "messages", g_variant_builder_end (&b),
@@ -593,11 +666,19 @@ void
 cz_server_chat_message (CzConn *conn, GVariant *msg)
 {
   const char *kind = cz_message_kind (msg);
-  guint32 ref = cz_message_ref (msg);
   gboolean authed = conn->user != NULL;
+  guint32 ref;
 
   if (g_str_equal (kind, "bye"))
     return;   /* the channel closes */
+
+  /* The hot path first: it reads its ref with its other fields. */
+  if (authed && (g_str_equal (kind, "msg") || g_str_equal (kind, "say")))
+    {
+      handle_say (conn, msg, kind[0] == 'm');
+      return;
+    }
+  ref = cz_message_ref (msg);
 
   if (g_str_equal (kind, "register") || g_str_equal (kind, "register-keys")
       || g_str_equal (kind, "auth-start") || g_str_equal (kind, "auth-finish"))
@@ -628,11 +709,7 @@ cz_server_chat_message (CzConn *conn, GVariant *msg)
           cz_conn_send_error (conn, ref, CZ_ERROR_NOT_AUTHENTICATED, _("log in first"));
           return;
         }
-      if (g_str_equal (kind, "say"))
-        handle_say (conn, msg, ref, FALSE);
-      else if (g_str_equal (kind, "msg"))
-        handle_say (conn, msg, ref, TRUE);
-      else if (g_str_equal (kind, "who"))
+      if (g_str_equal (kind, "who"))
         handle_who (conn, ref);
       else if (g_str_equal (kind, "history"))
         handle_history (conn, msg, ref);
@@ -715,9 +792,8 @@ cz_server_chat_closed (CzConn *conn)
   g_ptr_array_remove_fast (sessions, conn);
   if (sessions->len == 0)
     {
+      note_presence (self, conn->user, TRUE);
       g_hash_table_remove (self->online, conn->user);
-      if (!self->closing_all)
-        send_presence (self, conn->user, FALSE, conn);
     }
 }
 
@@ -725,4 +801,6 @@ void
 cz_server_chat_shutdown (CzServer *self)
 {
   g_hash_table_remove_all (self->online);
+  g_ptr_array_set_size (self->presence_order, 0);
+  g_hash_table_remove_all (self->presence_before);
 }

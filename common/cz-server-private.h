@@ -59,6 +59,8 @@ struct _CzServer {
   GAsyncQueue *inbox;        /* CzStoreOp* completed on the store thread */
   GHashTable *conns;         /* id → CzConn* */
   GHashTable *online;        /* user → GPtrArray of CzConn* */
+  GHashTable *presence_before;  /* user → was online, for changes not yet announced */
+  GPtrArray *presence_order;    /* those users (owned strings), in order of change */
   GQueue pending_deadline;   /* conn ids in connection order (deadlines increase) */
   GPtrArray *dirty;          /* CzConn* with output to flush */
   GPtrArray *graveyard;      /* dead CzConn* to free */
@@ -106,5 +108,7 @@ void cz_server_chat_message (CzConn *conn, GVariant *message);
 void cz_server_chat_store_done (CzServer *server, CzStoreOp *op);
 void cz_server_chat_closed (CzConn *conn);
 void cz_server_chat_shutdown (CzServer *server);
+/* Announces this iteration's presence changes (end of each loop iteration). */
+void cz_server_chat_flush_presence (CzServer *server);
 
 G_END_DECLS

@@ -113,6 +113,8 @@ cz_server_new (const CzServerConfig *config, GError **error)
   self->conns = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
+  self->presence_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->presence_order = g_ptr_array_new_with_free_func (g_free);
   g_queue_init (&self->pending_deadline);
   self->dirty = g_ptr_array_new ();
   self->graveyard = g_ptr_array_new ();
@@ -479,16 +481,27 @@ next_deadline_ms (CzServer *self)
   }
 }
 
+static void flush_dirty (CzServer *self);
+
+/* Completions come a store batch at a time (up to a thousand messages):
+ * the first acknowledgements leave before the last are built. */
+#define FLUSH_EVERY_COMPLETIONS 64
+
 static void
 drain_inbox (CzServer *self)
 {
   guint64 value;
   CzStoreOp *op;
+  guint done = 0;
 
   while (read (self->wake_fd, &value, sizeof value) > 0)
     ;
   while ((op = g_async_queue_try_pop (self->inbox)) != NULL)
-    cz_server_chat_store_done (self, op);
+    {
+      cz_server_chat_store_done (self, op);
+      if (++done % FLUSH_EVERY_COMPLETIONS == 0)
+        flush_dirty (self);
+    }
 }
 
 static void
@@ -618,6 +631,7 @@ loop_thread (gpointer data)
             conn_io (conn);
         }
       sweep_deadlines (self);
+      cz_server_chat_flush_presence (self);
       flush_dirty (self);
       bury_dead (self);
 
@@ -723,6 +737,8 @@ cz_server_free (CzServer *self)
     }
   g_clear_pointer (&self->conns, g_hash_table_unref);
   g_clear_pointer (&self->online, g_hash_table_unref);
+  g_clear_pointer (&self->presence_before, g_hash_table_unref);
+  g_clear_pointer (&self->presence_order, g_ptr_array_unref);
   g_queue_clear (&self->pending_deadline);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->graveyard, g_ptr_array_unref);
