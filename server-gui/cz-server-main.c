@@ -33,6 +33,9 @@ cz_server_options_group (CzServerOptions *o)
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
       N_("Run without a window, logging to standard error"), NULL },
+    { "log-messages", 0, 0, G_OPTION_ARG_NONE, &o->log_messages,
+      N_("With --headless, log every message with its text (by default only a count per minute)"),
+      NULL },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &o->demo,
       N_("Open the window and listen on 127.0.0.1:7443 with a demo certificate, "
          "created on first use in $XDG_DATA_HOME/causerie/demo"), NULL },

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   gboolean headless;
+  gboolean log_messages;     /* --headless: log every message with its text */
   gboolean demo;             /* window: demo CA and certificate, 127.0.0.1:7443 */
   char *add_user;
   char *bind;
