@@ -1,5 +1,5 @@
-/* cz-store-ops.c: the store's prepared statements and what each queued
- * operation does, one SAVEPOINT each inside the batch's transaction (group
+/* cz-store-ops.c: the store's prepared statements, its user id cache and
+ * what each queued operation does inside the batch's transaction (group
  * commit).  Store thread only, except the op constructors. */
 #include "config.h"
 
@@ -141,9 +141,22 @@ op_is_write (const CzStoreOp *op)
          op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ;
 }
 
+/* A single SQL statement is atomic by itself (SQLite undoes a failed one
+ * with its statement journal, or the whole transaction, which the batch
+ * sees): only an op of several write statements needs its own SAVEPOINT.
+ * ADD_USER and SAVE_MESSAGE write once; MARK_* once per id. */
+static gboolean
+op_needs_savepoint (const CzStoreOp *op)
+{
+  return (op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ) &&
+         op->ids != NULL && op->ids->len > 1;
+}
+
 /* ---- Statements (store thread) --------------------------------------- */
 
-/* A statement in use; reset and unbound when it goes out of scope. */
+/* A statement in use; reset and unbound when it goes out of scope.  Every
+ * use goes through g_autoptr(CzStmtInUse), so an idle statement is always
+ * reset and unbound already. */
 typedef sqlite3_stmt CzStmtInUse;
 
 static void
@@ -155,10 +168,9 @@ stmt_release (CzStmtInUse *stmt)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzStmtInUse, stmt_release)
 
-static CzStmtInUse *
+static inline CzStmtInUse *
 stmt_get (CzStore *self, CzStoreStmt id)
 {
-  stmt_release (self->stmts[id]);
   return self->stmts[id];
 }
 
@@ -178,21 +190,73 @@ column_strdup (sqlite3_stmt *stmt, int col)
   return text != NULL ? g_strdup ((const char *) text) : NULL;
 }
 
+/* ---- User id cache (store thread) ------------------------------------ */
+
+/* Users are never deleted nor renamed, so a name's id only changes when
+ * the transaction that added it does not commit: cz_store_run_batch()
+ * empties the cache then.  Unknown names are not cached (another process
+ * may add accounts: causerie-server --add-user). */
+#define USER_CACHE_MAX 65536
+
+typedef struct {
+  gint64 id;
+  char name[];   /* the key */
+} CzStoreUserId;
+
+void
+cz_store_user_cache_init (CzStore *self)
+{
+  if (self->user_ids == NULL)
+    self->user_ids = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+}
+
+void
+cz_store_user_cache_free (CzStore *self)
+{
+  g_clear_pointer (&self->user_ids, g_hash_table_unref);
+}
+
+static void
+user_cache_add (CzStore *self, const char *name, gint64 id)
+{
+  gsize len = strlen (name);
+  CzStoreUserId *entry = g_malloc (sizeof *entry + len + 1);
+
+  if (g_hash_table_size (self->user_ids) >= USER_CACHE_MAX)
+    g_hash_table_remove_all (self->user_ids);
+  entry->id = id;
+  memcpy (entry->name, name, len + 1);
+  /* replace, not insert: the key lives in the value. */
+  g_hash_table_replace (self->user_ids, entry->name, entry);
+}
+
 /* Looks user @name up; FALSE with CZ_ERROR_NO_SUCH_USER when unknown. */
 static gboolean
 require_user (CzStore *self, CzStoreOp *op, const char *name, gint64 *id)
 {
-  g_autoptr(CzStmtInUse) stmt = stmt_get (self, STMT_USER_ID);
+  g_autoptr(CzStmtInUse) stmt = NULL;
+  CzStoreUserId *cached;
   int rc;
 
+  if (name == NULL)
+    return op_fail (op, CZ_ERROR_NO_SUCH_USER, _("no such user: %s"), "");
+  cached = g_hash_table_lookup (self->user_ids, name);
+  if (cached != NULL)
+    {
+      *id = cached->id;
+      return TRUE;
+    }
+
+  stmt = stmt_get (self, STMT_USER_ID);
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-  rc = name != NULL ? sqlite3_step (stmt) : SQLITE_DONE;
+  rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return op_fail (op, CZ_ERROR_NO_SUCH_USER, _("no such user: %s"), name ? name : "");
+    return op_fail (op, CZ_ERROR_NO_SUCH_USER, _("no such user: %s"), name);
   if (rc != SQLITE_ROW)
     return op_fail_sqlite (self, op, rc);
 
   *id = sqlite3_column_int64 (stmt, 0);
+  user_cache_add (self, name, *id);
   return TRUE;
 }
 
@@ -300,8 +364,12 @@ do_add_user (CzStore *self, CzStoreOp *op)
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
     return op_fail (op, CZ_ERROR_USER_EXISTS, _("the user %s already exists"), op->user);
+  if (rc != SQLITE_DONE)
+    return op_fail_sqlite (self, op, rc);
 
-  return rc == SQLITE_DONE || op_fail_sqlite (self, op, rc);
+  /* Not committed yet: dropped if the batch is not (cz_store_run_batch). */
+  user_cache_add (self, op->user, sqlite3_last_insert_rowid (self->db));
+  return TRUE;
 }
 
 static gboolean
@@ -324,6 +392,8 @@ do_save_message (CzStore *self, CzStoreOp *op)
   sqlite3_bind_int64 (stmt, 2, sender);
   if (op->peer != NULL)
     sqlite3_bind_int64 (stmt, 3, recipient);
+  else
+    sqlite3_bind_null (stmt, 3);
   sqlite3_bind_text (stmt, 4, op->text, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
@@ -404,7 +474,7 @@ do_history (CzStore *self, CzStoreOp *op)
 static void
 run_op (CzStore *self, CzStoreOp *op)
 {
-  gboolean write = op_is_write (op);
+  gboolean savepoint = op_needs_savepoint (op);
   int rc;
 
   cz_store_op_clear_outputs (op);
@@ -412,7 +482,7 @@ run_op (CzStore *self, CzStoreOp *op)
       op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ)
     op->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_message_record_free);
 
-  if (write && (rc = step_simple (self, STMT_SAVEPOINT)) != SQLITE_DONE)
+  if (savepoint && (rc = step_simple (self, STMT_SAVEPOINT)) != SQLITE_DONE)
     {
       op_fail_sqlite (self, op, rc);
       return;
@@ -434,7 +504,7 @@ run_op (CzStore *self, CzStoreOp *op)
 
   if (op->error != NULL && op->messages != NULL)
     g_ptr_array_set_size (op->messages, 0);
-  if (!write)
+  if (!savepoint)
     return;
   if (op->error != NULL)
     step_simple (self, STMT_ROLLBACK_TO);
@@ -494,6 +564,11 @@ cz_store_run_batch (CzStore *self, CzStoreOp **ops, guint n)
           fail_from = first_write;
         }
     }
+
+  /* Ids added or looked up during a batch that did not commit may not be
+   * on disk (and may be given to another user next). */
+  if (batch_error != NULL)
+    g_hash_table_remove_all (self->user_ids);
 
   for (guint i = fail_from; batch_error != NULL && i < n; i++)
     {

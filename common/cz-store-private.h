@@ -15,7 +15,7 @@ typedef enum {
   STMT_BEGIN_READ,
   STMT_COMMIT,
   STMT_ROLLBACK,
-  STMT_SAVEPOINT,
+  STMT_SAVEPOINT,      /* only around operations of several write statements */
   STMT_RELEASE,
   STMT_ROLLBACK_TO,
   STMT_USER_ID,
@@ -37,15 +37,23 @@ struct _CzStore {
   char *display_name;
   sqlite3 *db;                 /* store thread only */
   sqlite3_stmt *stmts[N_STMTS];
+  /* Store thread only: user name -> CzStoreUserId*.  Holds ids seen by
+   * lookups and ADD_USER; emptied when a batch does not commit, so that it
+   * never keeps an id across batches that is not on disk. */
+  GHashTable *user_ids;
 
   GMutex mutex;
-  GCond wake_cond;             /* queue not empty, or closing */
+  GCond wake_cond;             /* ops submitted, or closing */
   GCond done_cond;             /* open finished, a synchronous op finished */
-  GQueue queue;
+  GPtrArray *submitted;        /* CzStoreOp*, FIFO; the store thread swaps
+                                  it with its own empty array */
   GThread *thread;
   gboolean closing;
+  gboolean waiting;            /* the store thread sleeps on wake_cond */
   gboolean open_done;
   GError *open_error;
+  CzStoreBatchDoneFunc batch_done_func;
+  gpointer batch_done_data;
 
   gint batch_count;            /* atomic */
 };
@@ -62,6 +70,9 @@ gboolean cz_store_prepare_statements (CzStore *store, GError **error);
 void cz_store_finalize_statements (CzStore *store);
 /* Runs @n queued operations in one transaction, then their done callbacks. */
 void cz_store_run_batch (CzStore *store, CzStoreOp **ops, guint n);
+/* The user name -> id cache (store thread). */
+void cz_store_user_cache_init (CzStore *store);
+void cz_store_user_cache_free (CzStore *store);
 /* Clears the outputs of @op (before a run, or when it fails unrun).  Any
  * thread that owns @op. */
 void cz_store_op_clear_outputs (CzStoreOp *op);

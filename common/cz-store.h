@@ -2,9 +2,12 @@
  *
  * One owner thread makes every SQLite call.  Operations are queued structs
  * processed FIFO; the operations that are waiting when the thread wakes up
- * run in one transaction (group commit), each inside its own SAVEPOINT so
- * one failure rolls back only that operation.  Completion callbacks run on
- * the store thread after the COMMIT. */
+ * run in one transaction (group commit, at most CZ_STORE_BATCH_MAX each).
+ * One operation's failure undoes only that operation: a single write
+ * statement is atomic by itself, and operations of several write
+ * statements run inside their own SAVEPOINT.  Completion callbacks run on
+ * the store thread after the COMMIT, then the batch-done function (see
+ * cz_store_set_batch_done_func()). */
 #pragma once
 
 #include <glib-object.h>
@@ -93,11 +96,26 @@ void cz_store_close (CzStore *store);
 
 const char *cz_store_get_path (CzStore *store);
 
+/* Runs on the store thread once per batch (committed or not), after the
+ * done callbacks of all the batch's operations have returned.  Same rules
+ * as a done callback: quick, and never cz_store_close(). */
+typedef void (*CzStoreBatchDoneFunc) (CzStore *store, gpointer user_data);
+
 /* Thread-safe.  @op->done runs on the store thread after the operation's
  * transaction committed (or failed) and takes @op back; it must be quick
  * (post @op to your own loop).  After cz_store_close() it runs at once in
  * the caller's thread, with an error. */
 void cz_store_submit (CzStore *store, CzStoreOp *op);
+/* Thread-safe.  Sets (or with %NULL, unsets) the function called once per
+ * batch after its done callbacks: a consumer whose done callback only
+ * queues the operation can wake its own loop once per batch there instead
+ * of once per operation.  Every done callback is followed by a call of the
+ * function in the same thread, including the done callbacks of operations
+ * refused after cz_store_close() (then in the thread that submitted them,
+ * for that one operation).  A batch already under way keeps the function
+ * it started with: keep @user_data valid until cz_store_close() returns. */
+void cz_store_set_batch_done_func (CzStore *store, CzStoreBatchDoneFunc func,
+                                   gpointer user_data);
 /* Synchronous: submits and waits (tools, startup, tests).  @op stays owned
  * by the caller; its done field is ignored.  Returns FALSE and a copy of
  * op->error on failure.  Not from the store thread. */

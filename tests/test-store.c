@@ -1,6 +1,8 @@
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -20,21 +22,15 @@ typedef struct {
 static void
 rm_rf (const char *path)
 {
-  GDir *dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
 
-  if (dir != NULL)
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      rm_rf (child);
     }
-  else
+  if (g_rmdir (path) != 0)
     g_unlink (path);
 }
 
@@ -77,26 +73,53 @@ run_ok (CzStore *store, CzStoreOp *op)
   g_assert_null (op->error);
 }
 
+/* The op fails with @code (as its error and cz_store_run()'s). */
 static void
-add_user (CzStore *store, const char *name, const char *password)
+run_fails (CzStore *store, CzStoreOp *op, int code)
 {
-  g_autoptr(CzStoreOp) op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cz_store_run (store, op, &error));
+  g_assert_error (error, CZ_ERROR, code);
+  g_assert_error (op->error, CZ_ERROR, code);
+}
+
+static CzStoreOp *
+add_user_op (const char *name, const char *password)
+{
+  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
   g_autoptr(GBytes) salt = cz_scram_new_salt ();
 
   op->user = g_strdup (name);
   cz_scram_credentials_from_password (&op->creds, password, salt, CZ_SCRAM_MIN_ITERATIONS);
+  return op;
+}
+
+static void
+add_user (CzStore *store, const char *name, const char *password)
+{
+  g_autoptr(CzStoreOp) op = add_user_op (name, password);
+
   run_ok (store, op);
 }
 
-static gint64
-save (CzStore *store, const char *from, const char *to, const char *text)
+static CzStoreOp *
+save_op (const char *from, const char *to, const char *text)
 {
-  g_autoptr(CzStoreOp) op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
+  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
 
   op->user = g_strdup (from);
   op->peer = g_strdup (to);
   op->text = g_strdup (text);
   op->ts = 1700000000000;
+  return op;
+}
+
+static gint64
+save (CzStore *store, const char *from, const char *to, const char *text)
+{
+  g_autoptr(CzStoreOp) op = save_op (from, to, text);
+
   run_ok (store, op);
   g_assert_cmpint (op->id, >, 0);
   g_assert_cmpint (op->ts, ==, 1700000000000);
@@ -127,16 +150,28 @@ pending (CzStore *store, const char *user)
   return op;
 }
 
+/* Marks message @id, and @id2 too if not 0 (two UPDATEs: a SAVEPOINT). */
 static CzStoreOp *
-mark (CzStore *store, CzStoreOpKind kind, const char *user, gint64 id)
+mark (CzStore *store, CzStoreOpKind kind, const char *user, gint64 id, gint64 id2)
 {
   CzStoreOp *op = cz_store_op_new (kind);
 
   op->user = g_strdup (user);
   op->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_array_append_val (op->ids, id);
+  if (id2 != 0)
+    g_array_append_val (op->ids, id2);
   run_ok (store, op);
   return op;
+}
+
+/* How many messages mark() changed. */
+static guint
+n_marked (CzStore *store, CzStoreOpKind kind, const char *user, gint64 id, gint64 id2)
+{
+  g_autoptr(CzStoreOp) op = mark (store, kind, user, id, id2);
+
+  return op->messages->len;
 }
 
 #define REC(op, i) ((CzMessageRecord *) g_ptr_array_index ((op)->messages, (i)))
@@ -330,27 +365,19 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_cmpmem (get->creds.stored_key, 32, creds.stored_key, 32);
   g_assert_cmpmem (get->creds.server_key, 32, creds.server_key, 32);
 
-  g_assert_false (cz_store_run (store, dup, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_USER_EXISTS);
-  g_assert_error (dup->error, CZ_ERROR, CZ_ERROR_USER_EXISTS);
-  g_clear_error (&error);
+  run_fails (store, dup, CZ_ERROR_USER_EXISTS);
 
   unknown->user = g_strdup ("nobody");
-  g_assert_false (cz_store_run (store, unknown, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER);
-  g_clear_error (&error);
+  run_fails (store, unknown, CZ_ERROR_NO_SUCH_USER);
 
   bad->user = g_strdup ("Not Valid");
   bad->creds.salt = g_bytes_ref (salt);
   bad->creds.iterations = 5000;
-  g_assert_false (cz_store_run (store, bad, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_NAME);
-  g_clear_error (&error);
+  run_fails (store, bad, CZ_ERROR_BAD_NAME);
   g_free (bad->user);
   bad->user = g_strdup ("valid");
   bad->creds.iterations = 1000;
-  g_assert_false (cz_store_run (store, bad, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  run_fails (store, bad, CZ_ERROR_INVALID);
   g_assert_false (cz_store_user_exists (store, "valid", NULL));
 }
 
@@ -359,7 +386,6 @@ test_messages (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
   g_autoptr(CzStoreOp) op = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 ids[3];
 
   add_user (store, "alice", "a");
@@ -383,39 +409,28 @@ test_messages (Fixture *f, gconstpointer data)
   g_clear_pointer (&op, cz_store_op_free);
 
   /* Only the recipient can mark. */
-  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "alice", ids[0]);
-  g_assert_cmpuint (op->messages->len, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
-  op = mark (store, CZ_STORE_OP_MARK_READ, "alice", ids[0]);
-  g_assert_cmpuint (op->messages->len, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "alice", ids[0], 0), ==, 0);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "alice", ids[0], 0), ==, 0);
 
-  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0]);
+  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0], 0);
   g_assert_cmpuint (op->messages->len, ==, 1);
   g_assert_cmpint (REC (op, 0)->id, ==, ids[0]);
   g_assert_cmpstr (REC (op, 0)->from, ==, "alice");
   g_assert_true (REC (op, 0)->delivered);
   g_assert_false (REC (op, 0)->read);
   g_clear_pointer (&op, cz_store_op_free);
-  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0]);     /* twice */
-  g_assert_cmpuint (op->messages->len, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0], 0), ==, 0);
 
   /* Read implies delivered. */
-  op = mark (store, CZ_STORE_OP_MARK_READ, "bob", ids[1]);
+  op = mark (store, CZ_STORE_OP_MARK_READ, "bob", ids[1], 0);
   g_assert_cmpuint (op->messages->len, ==, 1);
   g_assert_true (REC (op, 0)->read);
   g_assert_true (REC (op, 0)->delivered);
   g_clear_pointer (&op, cz_store_op_free);
-  op = mark (store, CZ_STORE_OP_MARK_READ, "bob", ids[1]);
-  g_assert_cmpuint (op->messages->len, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
-  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[1]);
-  g_assert_cmpuint (op->messages->len, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
-  op = mark (store, CZ_STORE_OP_MARK_READ, "bob", ids[0]);      /* delivered, not read yet */
-  g_assert_cmpuint (op->messages->len, ==, 1);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", ids[1], 0), ==, 0);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[1], 0), ==, 0);
+  /* Delivered, not read yet. */
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", ids[0], 0), ==, 1);
 
   op = pending (store, "bob");
   g_assert_cmpuint (op->messages->len, ==, 1);
@@ -427,27 +442,26 @@ test_messages (Fixture *f, gconstpointer data)
   g_assert_true (REC (op, 0)->read && REC (op, 1)->read);
   g_assert_false (REC (op, 2)->delivered);
   g_clear_pointer (&op, cz_store_op_free);
+  /* Several ids in one op: only the ones that change come back. */
+  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[2], ids[0]);
+  g_assert_cmpuint (op->messages->len, ==, 1);
+  g_assert_cmpint (REC (op, 0)->id, ==, ids[2]);
+  g_clear_pointer (&op, cz_store_op_free);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", ids[2], ids[1]), ==, 1);
 
   /* Unknown sender or recipient. */
-  op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
-  op->user = g_strdup ("mallory");
-  op->text = g_strdup ("hi");
-  g_assert_false (cz_store_run (store, op, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER);
-  g_clear_error (&error);
+  op = save_op ("mallory", NULL, "hi");
+  run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
   g_free (op->user);
   op->user = g_strdup ("alice");
   op->peer = g_strdup ("mallory");
-  g_assert_false (cz_store_run (store, op, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER);
+  run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
   g_assert_cmpint (op->id, ==, 0);
-  g_clear_error (&error);
   g_clear_pointer (&op, cz_store_op_free);
 
   op = cz_store_op_new (CZ_STORE_OP_PENDING);
   op->user = g_strdup ("mallory");
-  g_assert_false (cz_store_run (store, op, &error));
-  g_assert_error (error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER);
+  run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
 }
 
 static void
@@ -511,48 +525,55 @@ test_history (Fixture *f, gconstpointer data)
   g_assert_cmpint (REC (op, 0)->id, ==, lobby[0]);
 }
 
+/* ---- Batches ------------------------------------------------------- */
+
+static struct {
+  GMutex lock;              /* held by a test while it queues one batch */
+  gint n_done;              /* queue_done_cb calls */
+  guint n_batches;          /* batch_done_cb calls */
+  guint done_at[8];         /* n_done at each batch_done_cb call */
+  GThread *done_thread, *batch_thread;
+} gate;
+
+static void
+queue_done_cb (CzStoreOp *op, gpointer user_data)
+{
+  gate.done_thread = g_thread_self ();
+  g_atomic_int_inc (&gate.n_done);
+  g_async_queue_push (user_data, op);
+}
+
+/* The store thread calls it before it takes the next batch: while a test
+ * holds gate.lock, all the ops it submits wait for the same batch. */
+static void
+batch_done_cb (CzStore *store, gpointer user_data)
+{
+  g_assert_true (user_data == &gate);
+  g_mutex_lock (&gate.lock);
+  if (gate.n_batches < G_N_ELEMENTS (gate.done_at))
+    gate.done_at[gate.n_batches] = (guint) g_atomic_int_get (&gate.n_done);
+  gate.n_batches++;
+  gate.batch_thread = g_thread_self ();
+  g_mutex_unlock (&gate.lock);
+}
+
 /* ---- Group commit ---------------------------------------------------- */
 
 #define N_GROUP 500
 
-static struct {
-  GMutex lock;
-  GCond cond;
-  guint n_done;
-  guint n_errors;
-  gint64 ids[N_GROUP];
-  guint order[N_GROUP];
-} group;
-
-static void
-group_done_cb (CzStoreOp *op, gpointer user_data)
-{
-  guint index = GPOINTER_TO_UINT (user_data);
-
-  g_mutex_lock (&group.lock);
-  if (op->error != NULL)
-    group.n_errors++;
-  group.ids[index] = op->id;
-  group.order[group.n_done++] = index;
-  g_cond_signal (&group.cond);
-  g_mutex_unlock (&group.lock);
-  cz_store_op_free (op);
-}
-
 static gpointer
 group_submit_thread (gpointer data)
 {
-  CzStore *store = data;
+  gpointer *args = data;    /* the store, the queue */
 
   for (guint i = 0; i < N_GROUP; i++)
     {
-      CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
+      g_autofree char *text = g_strdup_printf ("message %u", i);
+      CzStoreOp *op = save_op ("alice", NULL, text);
 
-      op->user = g_strdup ("alice");
-      op->text = g_strdup_printf ("message %u", i);
-      op->done = group_done_cb;
-      op->user_data = GUINT_TO_POINTER (i);
-      cz_store_submit (store, op);
+      op->done = queue_done_cb;
+      op->user_data = args[1];
+      cz_store_submit (args[0], op);
     }
   return NULL;
 }
@@ -561,107 +582,160 @@ static void
 test_group_commit (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
+  g_autoptr(GAsyncQueue) queue = g_async_queue_new ();
   g_autoptr(CzStoreOp) op = NULL;
+  gpointer args[2] = { store, queue };
+  gint64 ids[N_GROUP], extra = 0;
   GThread *thread;
   guint before, batches;
-  gint64 extra = 0;
 
   add_user (store, "alice", "a");
   before = cz_store_get_batch_count (store);
 
-  thread = g_thread_new ("submitter", group_submit_thread, store);
-  g_mutex_lock (&group.lock);
-  while (group.n_done < N_GROUP)
-    g_cond_wait (&group.cond, &group.lock);
-  g_mutex_unlock (&group.lock);
+  thread = g_thread_new ("submitter", group_submit_thread, args);
+  for (guint i = 0; i < N_GROUP; i++)
+    {
+      g_autoptr(CzStoreOp) done = g_async_queue_pop (queue);
+      g_autofree char *text = g_strdup_printf ("message %u", i);
+
+      g_assert_no_error (done->error);
+      g_assert_cmpstr (done->text, ==, text);    /* FIFO */
+      g_assert_cmpint (done->id, >, i > 0 ? ids[i - 1] : 0);
+      ids[i] = done->id;
+    }
   g_thread_join (thread);
 
   batches = cz_store_get_batch_count (store) - before;
   g_test_message ("%d messages committed in %u transactions", N_GROUP, batches);
-  g_assert_cmpuint (group.n_errors, ==, 0);
   g_assert_cmpuint (batches, >, 0);
   g_assert_cmpuint (batches, <, N_GROUP);
-  for (guint i = 0; i < N_GROUP; i++)
-    {
-      g_assert_cmpuint (group.order[i], ==, i);       /* FIFO */
-      g_assert_cmpint (group.ids[i], >, 0);
-      if (i > 0)
-        g_assert_cmpint (group.ids[i], >, group.ids[i - 1]);
-    }
 
   /* History is capped at 500. */
   for (guint i = 0; i < 10; i++)
     extra = save (store, "alice", NULL, "more");
   op = history (store, "alice", NULL, 0, 0);
   g_assert_cmpuint (op->messages->len, ==, CZ_STORE_HISTORY_MAX);
-  g_assert_cmpint (REC (op, 0)->id, ==, group.ids[10]);
+  g_assert_cmpint (REC (op, 0)->id, ==, ids[10]);
   g_assert_cmpint (REC (op, CZ_STORE_HISTORY_MAX - 1)->id, ==, extra);
   g_clear_pointer (&op, cz_store_op_free);
   op = history (store, "alice", NULL, 0, 100000);
   g_assert_cmpuint (op->messages->len, ==, CZ_STORE_HISTORY_MAX);
 }
 
-/* One op's failure inside a batch does not undo the others. */
-static void
-isolation_done_cb (CzStoreOp *op, gpointer user_data)
-{
-  GAsyncQueue *queue = user_data;
-
-  g_async_queue_push (queue, op);
-}
-
+/* One batch (one transaction) of ops that write one statement each, so
+ * without savepoints: the ones that fail do not undo the others.  The
+ * batch-done function runs once per batch, after its done callbacks. */
 static void
 test_isolation (Fixture *f, gconstpointer data)
 {
+  static const int expect[] = { -1, -1, CZ_ERROR_USER_EXISTS, CZ_ERROR_NO_SUCH_USER,
+                                CZ_ERROR_INVALID, -1 };
   g_autoptr(CzStore) store = open_ok (f->path);
   g_autoptr(GAsyncQueue) queue = g_async_queue_new ();
-  g_autoptr(GBytes) salt = cz_scram_new_salt ();
-  const char *users[] = { "dave", "dave", "erin" };
-  CzStoreOp *op;
+  g_autoptr(CzStoreOp) h = NULL;
+  CzStoreOp *ops[G_N_ELEMENTS (expect)], *op;
+  gint64 ids[G_N_ELEMENTS (expect)];
+  guint batches;
 
-  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+  add_user (store, "alice", "a");
+  gate.n_done = 0;
+  cz_store_set_batch_done_func (store, batch_done_cb, &gate);
+  g_mutex_lock (&gate.lock);
+  /* This op's batch ends in batch_done_cb(), which waits for the lock. */
+  g_assert_true (cz_store_user_exists (store, "alice", NULL));
+  batches = cz_store_get_batch_count (store);
+  ops[0] = add_user_op ("carol", "c");
+  ops[1] = save_op ("carol", "alice", "first");   /* carol's id is from this batch */
+  ops[2] = add_user_op ("carol", "c");            /* a failing INSERT */
+  ops[3] = save_op ("carol", "zed", "x");         /* unknown recipient */
+  ops[4] = save_op ("alice", NULL, NULL);         /* no text */
+  ops[5] = save_op ("alice", "carol", "second");
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
     {
-      op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
-      op->user = g_strdup (users[i]);
-      op->creds.salt = g_bytes_ref (salt);
-      op->creds.iterations = CZ_SCRAM_MIN_ITERATIONS;
-      op->done = isolation_done_cb;
-      op->user_data = queue;
-      cz_store_submit (store, op);
+      ops[i]->done = queue_done_cb;
+      ops[i]->user_data = queue;
+      cz_store_submit (store, ops[i]);
     }
-  op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
-  op->user = g_strdup ("dave");
-  op->peer = g_strdup ("zed");    /* unknown: fails */
-  op->text = g_strdup ("x");
-  op->done = isolation_done_cb;
-  op->user_data = queue;
-  cz_store_submit (store, op);
+  g_mutex_unlock (&gate.lock);
 
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
     {
       g_autoptr(CzStoreOp) done = g_async_queue_pop (queue);
 
-      if (i == 1)
-        g_assert_error (done->error, CZ_ERROR, CZ_ERROR_USER_EXISTS);
-      else if (i == 3)
-        g_assert_error (done->error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER);
+      g_assert_true (done == ops[i]);    /* FIFO */
+      ids[i] = done->id;
+      if (expect[i] >= 0)
+        g_assert_error (done->error, CZ_ERROR, expect[i]);
       else
         g_assert_no_error (done->error);
     }
-  g_assert_true (cz_store_user_exists (store, "dave", NULL));
-  g_assert_true (cz_store_user_exists (store, "erin", NULL));
+  /* A synchronous op: its batch comes after the one above. */
+  h = history (store, "alice", "carol", 0, 0);
+  g_assert_cmpuint (cz_store_get_batch_count (store) - batches, ==, 2);
+  g_assert_cmpuint (h->messages->len, ==, 2);
+  g_assert_cmpint (REC (h, 0)->id, ==, ids[1]);
+  g_assert_cmpstr (REC (h, 0)->from, ==, "carol");
+  g_assert_cmpstr (REC (h, 0)->text, ==, "first");
+  g_assert_cmpint (REC (h, 1)->id, ==, ids[5]);
+  g_assert_cmpstr (REC (h, 1)->to, ==, "carol");
 
-  /* After close, ops fail at once instead of hanging. */
+  /* Once the thread is gone: calls for the user_exists' batch, the one
+   * above and the history's. */
   cz_store_close (store);
+  g_assert_cmpuint (gate.n_batches, ==, 3);
+  g_assert_cmpuint (gate.done_at[0], ==, 0);
+  g_assert_cmpuint (gate.done_at[1], ==, G_N_ELEMENTS (ops));
+  g_assert_true (gate.batch_thread == gate.done_thread);
+  g_assert_true (gate.batch_thread != g_thread_self ());
+
+  /* After close, ops fail at once instead of hanging; the batch-done
+   * function still follows their done callback, in this thread. */
   op = cz_store_op_new (CZ_STORE_OP_GET_USER);
-  op->user = g_strdup ("dave");
-  op->done = isolation_done_cb;
+  op->done = queue_done_cb;
   op->user_data = queue;
   cz_store_submit (store, op);
+  g_assert_cmpuint (gate.n_batches, ==, 4);
+  g_assert_cmpuint (gate.done_at[3], ==, G_N_ELEMENTS (ops) + 1);
+  g_assert_true (gate.batch_thread == g_thread_self ());
   op = g_async_queue_try_pop (queue);
   g_assert_nonnull (op);
   g_assert_error (op->error, CZ_ERROR, CZ_ERROR_STORE);
   cz_store_op_free (op);
+}
+
+/* A batch that does not commit (a file size limit) takes the user ids it
+ * saw with it: the id the failed ADD_USER got goes to the next user, and
+ * the lost name must not find it. */
+static void
+test_cache_rollback (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autoptr(CzStoreOp) ghost = add_user_op ("ghost", "g");
+  g_autoptr(CzStoreOp) op = save_op ("ghost", "alice", "boo");
+  g_autoptr(CzStoreOp) h = NULL;
+  struct rlimit saved, full;
+  struct stat st;
+
+  add_user (store, "alice", "a");
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  full = saved;
+  full.rlim_cur = (rlim_t) st.st_size + 100;   /* the next WAL frame does not fit */
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &full), ==, 0);
+  run_fails (store, ghost, CZ_ERROR_STORE);    /* at COMMIT */
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  g_test_message ("%s", ghost->error->message);
+  g_assert_false (cz_store_user_exists (store, "ghost", NULL));
+
+  add_user (store, "bob", "b");
+  run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
+  save (store, "alice", "bob", "hi");
+  h = history (store, "bob", "alice", 0, 0);
+  g_assert_cmpuint (h->messages->len, ==, 1);
+  g_assert_cmpstr (REC (h, 0)->from, ==, "alice");
+  g_assert_cmpstr (REC (h, 0)->to, ==, "bob");
 }
 
 /* ---- Unwritable database --------------------------------------------- */
@@ -765,8 +839,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_mutex_init (&group.lock);
-  g_cond_init (&group.cond);
+  g_mutex_init (&gate.lock);
 
 #define ADD(name, func) \
   g_test_add ("/store/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -779,6 +852,7 @@ main (int argc, char **argv)
   ADD ("history", test_history);
   ADD ("group-commit", test_group_commit);
   ADD ("isolation", test_isolation);
+  ADD ("cache-rollback", test_cache_rollback);
   ADD ("no-password", test_no_password);
 #undef ADD
   g_test_add_func ("/store/read-only", test_read_only);
