@@ -32,6 +32,32 @@
 /* Most fields a message built by cz_message_new() can have. */
 #define MAX_NEW_FIELDS 32
 
+/* The field names the protocol uses, as GVariants made once: most of the
+ * strings of a chat message are its keys. */
+static const char *const common_keys[] = {
+  "id", "from", "ts", "text", "offline", "to", "room", "ref", "user", "online",
+  "message", "code", "ids", "by", "state", "delivered", "read",
+};
+
+/* A new (non-floating) reference to the key string @key. */
+static GVariant *
+key_variant (const char *key)
+{
+  static GVariant *cache[G_N_ELEMENTS (common_keys)];
+  static gsize cache_ready;
+
+  if (g_once_init_enter (&cache_ready))
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (common_keys); i++)
+        cache[i] = g_variant_ref_sink (g_variant_new_string (common_keys[i]));
+      g_once_init_leave (&cache_ready, 1);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (common_keys); i++)
+    if (key == common_keys[i] || strcmp (key, common_keys[i]) == 0)
+      return g_variant_ref (cache[i]);
+  return g_variant_ref_sink (g_variant_new_string (key));
+}
+
 GVariant *
 cz_message_newv (const char *kind, const char *const *keys, GVariant *const *values, gsize n)
 {
@@ -47,8 +73,11 @@ cz_message_newv (const char *kind, const char *const *keys, GVariant *const *val
    * for every message relayed, and parsing "{sv}" each time costs more
    * than the values. */
   for (gsize i = 0; i < n; i++)
-    entries[i] = g_variant_new_dict_entry (g_variant_new_string (keys[i]),
-                                           g_variant_new_variant (values[i]));
+    {
+      g_autoptr(GVariant) key = key_variant (keys[i]);
+
+      entries[i] = g_variant_new_dict_entry (key, g_variant_new_variant (values[i]));
+    }
   parts[0] = g_variant_new_string (kind);
   parts[1] = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
   message = g_variant_ref_sink (g_variant_new_tuple (parts, 2));

@@ -504,15 +504,22 @@ drain_inbox (CzServer *self)
     }
 }
 
+/* On the store thread: hand the result over... */
 static void
 store_done_cb (CzStoreOp *op, gpointer user_data)
 {
   CzOpCtx *ctx = user_data;
-  CzServer *self = ctx->server;
+
+  g_async_queue_push (ctx->server->inbox, op);
+}
+
+/* ... and wake the loop once per batch, not once per message. */
+static void
+store_batch_done_cb (CzStore *store, gpointer user_data)
+{
+  CzServer *self = user_data;
   guint64 one = 1;
 
-  /* On the store thread: hand the result over and wake the loop. */
-  g_async_queue_push (self->inbox, op);
   if (write (self->wake_fd, &one, sizeof one) < 0)
     g_warning ("cannot wake the server loop: %s", g_strerror (errno));
 }
@@ -659,6 +666,7 @@ cz_server_start (CzServer *self, GError **error)
     return set_errno_error (error, _("cannot create the event loop"));
   epoll_add (self, self->listen_fd, EPOLLIN, LISTEN_TAG);
   epoll_add (self, self->wake_fd, EPOLLIN, WAKE_TAG);
+  cz_store_set_batch_done_func (self->store, store_batch_done_cb, self);
   self->started = TRUE;
   self->thread = g_thread_new ("causerie-net", loop_thread, self);
   return TRUE;
