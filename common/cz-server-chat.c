@@ -136,21 +136,45 @@ note_presence (CzServer *self, const char *user, gboolean was_online)
 void
 cz_server_chat_flush_presence (CzServer *self)
 {
-  for (guint i = 0; i < self->presence_order->len; i++)
+  g_autoptr(GPtrArray) news = NULL;     /* GVariant*, in order of change */
+  g_autoptr(GPtrArray) whose = NULL;    /* the user each one is about */
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (self->presence_order->len == 0)
+    return;
+  news = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  whose = g_ptr_array_new ();
+  for (guint i = 0; i < self->presence_order->len && !self->closing_all; i++)
     {
       const char *user = self->presence_order->pdata[i];
       gboolean before = GPOINTER_TO_INT (g_hash_table_lookup (self->presence_before, user));
       gboolean now = g_hash_table_contains (self->online, user);
-      g_autoptr(GVariant) msg = NULL;
+      GVariant *msg;
 
-      if (now == before || self->closing_all)
+      if (now == before)
         continue;
       msg = cz_message_new ("presence",
                             "user", g_variant_new_string (user),
                             "online", g_variant_new_boolean (now),
                             NULL);
-      /* The user's own sessions know. */
-      send_to_everyone (self, msg, NULL, user);
+      g_variant_get_data (msg);   /* serialized once for everyone */
+      g_ptr_array_add (news, msg);
+      g_ptr_array_add (whose, (gpointer) user);
+    }
+
+  /* Recipient by recipient: a connection's frames are sealed one after
+   * another with its key expanded once (a login storm sends thousands). */
+  g_hash_table_iter_init (&iter, self->online);
+  while (news->len > 0 && g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *conns = value;
+
+      for (guint c = 0; c < conns->len; c++)
+        for (guint i = 0; i < news->len; i++)
+          /* The user's own sessions know. */
+          if (!g_str_equal (whose->pdata[i], key))
+            cz_conn_send (conns->pdata[c], news->pdata[i]);
     }
   g_ptr_array_set_size (self->presence_order, 0);
   g_hash_table_remove_all (self->presence_before);
