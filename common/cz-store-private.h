@@ -30,12 +30,22 @@ typedef enum {
   N_STMTS
 } CzStoreStmt;
 
+/* cz-store-checkpoint.c: WAL checkpoints on their own thread and
+ * connection, asked for by the writer when the WAL grows. */
+typedef struct _CzCheckpointer CzCheckpointer;
+/* NULL if the second connection cannot be opened (the writer then keeps
+ * SQLite's automatic checkpoints). */
+CzCheckpointer *cz_checkpointer_start (const char *path, sqlite3 *writer);
+guint cz_checkpointer_get_count (CzCheckpointer *checkpointer);
+void cz_checkpointer_stop (CzCheckpointer *checkpointer, sqlite3 *writer);
+
 struct _CzStore {
   GObject parent_instance;
 
   char *path;
   char *display_name;
   sqlite3 *db;                 /* store thread only */
+  CzCheckpointer *checkpointer;  /* store thread only; NULL without WAL */
   sqlite3_stmt *stmts[N_STMTS];
   /* Store thread only: user name -> CzStoreUserId*.  Holds ids seen by
    * lookups and ADD_USER; emptied when a batch does not commit, so that it

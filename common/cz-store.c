@@ -281,6 +281,10 @@ store_setup (CzStore *self, GError **error)
   if (g_ascii_strcasecmp (mode, "wal") != 0)
     g_warning ("%s: the file system does not allow WAL mode; using a rollback journal",
                self->path);
+  else if (exec_sql (self, "PRAGMA journal_size_limit = 67108864", error))
+    self->checkpointer = cz_checkpointer_start (self->path, self->db);
+  else
+    return FALSE;
 
   for (const char *suffix = "-wal"; suffix != NULL;
        suffix = g_str_equal (suffix, "-wal") ? "-shm" : NULL)
@@ -298,6 +302,9 @@ store_setup (CzStore *self, GError **error)
 static void
 store_teardown (CzStore *self)
 {
+  /* Before the writer closes: its close checkpoints what is left. */
+  cz_checkpointer_stop (self->checkpointer, self->db);
+  self->checkpointer = NULL;
   cz_store_user_cache_free (self);
   cz_store_finalize_statements (self);
   g_clear_pointer (&self->db, sqlite3_close);
