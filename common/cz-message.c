@@ -349,70 +349,113 @@ check_field_names (const char *const *names, gsize n, GError **error)
   return TRUE;
 }
 
-/* Validates the message's own fields (the top-level a{sv}) and returns
- * the message rebuilt in tree form from the pieces the walk took out
- * anyway: field lookups are then reference counts, not offset-table
- * walks and allocations, and strings still point into the one buffer. */
-static GVariant *
+/* ---- The fields of the last message decoded -------------------------------
+ *
+ * Reading a field of a serialized GVariant walks offset tables and
+ * allocates at every level, and decoding already walked every field once to
+ * validate it.  So each thread remembers what its last decode took out: the
+ * message (a reference, so the pointer cannot be reused while remembered),
+ * its kind and its fields' names and values.  Lookups on that message (the
+ * handler of a message runs right after its decode) read the table;
+ * anything else takes the general path. */
+
+typedef struct {
+  GVariant *message;
+  const char *kind;
+  GPtrArray *names;            /* const char *, into the message's data */
+  GPtrArray *values;           /* GVariant *, the fields' contents */
+} Decoded;
+
+static void
+decoded_clear (Decoded *d)
+{
+  g_clear_pointer (&d->message, g_variant_unref);
+  d->kind = NULL;
+  g_ptr_array_set_size (d->names, 0);
+  g_ptr_array_set_size (d->values, 0);
+}
+
+static void
+decoded_free (gpointer data)
+{
+  Decoded *d = data;
+
+  decoded_clear (d);
+  g_ptr_array_unref (d->names);
+  g_ptr_array_unref (d->values);
+  g_free (d);
+}
+
+static GPrivate decoded_key = G_PRIVATE_INIT (decoded_free);
+
+static Decoded *
+decoded_get (void)
+{
+  Decoded *d = g_private_get (&decoded_key);
+
+  if (d == NULL)
+    {
+      d = g_new0 (Decoded, 1);
+      d->names = g_ptr_array_new ();
+      d->values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+      g_private_set (&decoded_key, d);
+    }
+  return d;
+}
+
+/* The table of @message if it is the last one decoded on this thread. */
+static Decoded *
+decoded_lookup (GVariant *message)
+{
+  Decoded *d = g_private_get (&decoded_key);
+
+  return d != NULL && d->message == message ? d : NULL;
+}
+
+/* Validates the message's own fields (the top-level a{sv}) and fills this
+ * thread's table with them. */
+static gboolean
 validate_message (GVariant *message, GError **error)
 {
   g_autoptr(GVariant) kind = g_variant_get_child_value (message, 0);
   g_autoptr(GVariant) fields = g_variant_get_child_value (message, 1);
-  gsize n = g_variant_n_children (fields), n_done = 0, kind_len;
-  GVariant *small_keys[SMALL_DICT], *small_entries[SMALL_DICT];
-  const char *small_names[SMALL_DICT];
-  GVariant **keys = n <= SMALL_DICT ? small_keys : g_new (GVariant *, n);
-  const char **names = n <= SMALL_DICT ? small_names : g_new (const char *, n);
-  GVariant **entries = n <= SMALL_DICT ? small_entries : g_new (GVariant *, n);
-  GVariant *parts[2], *result = NULL;
+  gsize n = g_variant_n_children (fields), kind_len;
+  Decoded *d = decoded_get ();
 
-  g_variant_get_string (kind, &kind_len);
+  decoded_clear (d);
+  d->kind = g_variant_get_string (kind, &kind_len);
   if (kind_len == 0)
     {
       g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
                            _("The message kind is empty"));
-      goto out;
+      goto fail;
     }
 
-  for (; n_done < n; n_done++)
+  for (gsize i = 0; i < n; i++)
     {
-      g_autoptr(GVariant) entry = g_variant_get_child_value (fields, n_done);
+      g_autoptr(GVariant) entry = g_variant_get_child_value (fields, i);
+      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
       g_autoptr(GVariant) boxed = g_variant_get_child_value (entry, 1);
-      g_autoptr(GVariant) value = g_variant_get_variant (boxed);
-      GVariant *key = g_variant_get_child_value (entry, 0);
+      GVariant *value = g_variant_get_variant (boxed);
+      /* Points into the message's buffer, like every serialized child. */
+      const char *name = g_variant_get_string (key, NULL);
 
-      keys[n_done] = key;
-      names[n_done] = g_variant_get_string (key, NULL);
-      entries[n_done] = NULL;
+      g_ptr_array_add (d->names, (gpointer) name);
+      g_ptr_array_add (d->values, value);
       /* The field's own v is level 0: its content is level 1. */
       if (!g_variant_type_is_basic (g_variant_get_type (value))
-          && !validate_value (value, names[n_done], 1, error))
-        {
-          n_done++;
-          goto out;
-        }
-      entries[n_done] = g_variant_ref_sink (g_variant_new_dict_entry (key, g_variant_new_variant (value)));
+          && !validate_value (value, name, 1, error))
+        goto fail;
     }
-  if (!check_field_names (names, n, error))
-    goto out;
+  if (!check_field_names ((const char *const *) d->names->pdata, n, error))
+    goto fail;
 
-  parts[0] = kind;
-  parts[1] = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
-  result = g_variant_ref_sink (g_variant_new_tuple (parts, 2));
+  d->message = g_variant_ref (message);
+  return TRUE;
 
-out:
-  for (gsize i = 0; i < n_done; i++)
-    {
-      g_variant_unref (keys[i]);
-      g_clear_pointer (&entries[i], g_variant_unref);
-    }
-  if (keys != small_keys)
-    g_free (keys);
-  if (names != small_names)
-    g_free (names);
-  if (entries != small_entries)
-    g_free (entries);
-  return result;
+fail:
+  decoded_clear (d);
+  return FALSE;
 }
 
 GVariant *
@@ -442,17 +485,22 @@ cz_message_decode (const guint8 *data, gsize len, GError **error)
   }
 #endif
 
-  return validate_message (message, error);
+  if (!validate_message (message, error))
+    return NULL;
+  return g_steal_pointer (&message);
 }
 
 const char *
 cz_message_kind (GVariant *message)
 {
   g_autoptr(GVariant) kind = NULL;
+  Decoded *d;
 
   g_return_val_if_fail (message != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE), NULL);
 
+  if ((d = decoded_lookup (message)) != NULL)
+    return d->kind;
   /* Points into @message's data (serialized) or into the child it holds
    * (tree form): valid as long as @message. */
   kind = g_variant_get_child_value (message, 0);
@@ -464,6 +512,7 @@ cz_message_lookup_fields (GVariant *message, CzMessageField *fields, gsize n)
 {
   g_autoptr(GVariant) dict = NULL;
   gsize n_entries, found = 0;
+  Decoded *d;
 
   g_return_if_fail (message != NULL);
   g_return_if_fail (g_variant_is_of_type (message, CZ_MESSAGE_TYPE));
@@ -471,6 +520,21 @@ cz_message_lookup_fields (GVariant *message, CzMessageField *fields, gsize n)
 
   for (gsize j = 0; j < n; j++)
     fields[j].value = NULL;
+
+  if ((d = decoded_lookup (message)) != NULL)
+    {
+      for (gsize j = 0; j < n; j++)
+        for (guint i = 0; i < d->names->len; i++)
+          if (strcmp (fields[j].key, d->names->pdata[i]) == 0)
+            {
+              GVariant *value = d->values->pdata[i];
+
+              if (fields[j].type == NULL || g_variant_is_of_type (value, fields[j].type))
+                fields[j].value = g_variant_ref (value);
+              break;
+            }
+      return;
+    }
 
   /* One pass over the entries for all the fields asked for. */
   dict = g_variant_get_child_value (message, 1);
