@@ -1,0 +1,128 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cz-error.h"
+#include "cz-scram.h"
+#include "store-helpers.h"
+
+void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      rm_rf (child);
+    }
+  if (g_rmdir (path) != 0)
+    g_unlink (path);
+}
+
+void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cz-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "data", "server.db", NULL);
+}
+
+void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+CzStore *
+open_ok (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CzStore *store = cz_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+void
+run_ok (CzStore *store, CzStoreOp *op)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cz_store_run (store, op, &error));
+  g_assert_no_error (error);
+  g_assert_null (op->error);
+}
+
+void
+run_fails (CzStore *store, CzStoreOp *op, int code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cz_store_run (store, op, &error));
+  g_assert_error (error, CZ_ERROR, code);
+  g_assert_error (op->error, CZ_ERROR, code);
+}
+
+CzStoreOp *
+add_user_op (const char *name, const char *password)
+{
+  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
+  g_autoptr(GBytes) salt = cz_scram_new_salt ();
+
+  op->user = g_strdup (name);
+  cz_scram_credentials_from_password (&op->creds, password, salt, CZ_SCRAM_MIN_ITERATIONS);
+  return op;
+}
+
+void
+add_user (CzStore *store, const char *name, const char *password)
+{
+  g_autoptr(CzStoreOp) op = add_user_op (name, password);
+
+  run_ok (store, op);
+}
+
+CzStoreOp *
+save_op (const char *from, const char *to, const char *text)
+{
+  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
+
+  op->user = g_strdup (from);
+  op->peer = g_strdup (to);
+  op->text = g_strdup (text);
+  op->ts = 1700000000000;
+  return op;
+}
+
+gint64
+save (CzStore *store, const char *from, const char *to, const char *text)
+{
+  g_autoptr(CzStoreOp) op = save_op (from, to, text);
+
+  run_ok (store, op);
+  g_assert_cmpint (op->id, >, 0);
+  g_assert_cmpint (op->ts, ==, 1700000000000);
+  return op->id;
+}
+
+CzStoreOp *
+history (CzStore *store, const char *user, const char *peer, gint64 before,
+         guint limit)
+{
+  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_HISTORY);
+
+  op->user = g_strdup (user);
+  op->peer = g_strdup (peer);
+  op->before = before;
+  op->limit = limit;
+  run_ok (store, op);
+  g_assert_nonnull (op->messages);
+  return op;
+}

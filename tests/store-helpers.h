@@ -1,0 +1,42 @@
+/* store-helpers.h: helpers shared by test-store and test-store-batch: a
+ * fixture with a fresh temporary folder, and synchronous store ops that
+ * assert their outcome. */
+#pragma once
+
+#include <glib.h>
+
+#include "cz-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *dir;
+  char *path;     /* dir/data/server.db: the parent folder does not exist yet */
+} Fixture;
+
+#define REC(op, i) ((CzMessageRecord *) g_ptr_array_index ((op)->messages, (i)))
+
+/* Removes @path and, for a folder, everything in it. */
+void rm_rf (const char *path);
+void fixture_setup (Fixture *f, gconstpointer data);
+void fixture_teardown (Fixture *f, gconstpointer data);
+
+/* Opens the store at @path, asserting success. */
+CzStore *open_ok (const char *path);
+/* Runs @op synchronously, asserting success. */
+void run_ok (CzStore *store, CzStoreOp *op);
+/* The op fails with @code (as its error and cz_store_run()'s). */
+void run_fails (CzStore *store, CzStoreOp *op, int code);
+
+/* An ADD_USER op for @name with SCRAM credentials from @password. */
+CzStoreOp *add_user_op (const char *name, const char *password);
+void add_user (CzStore *store, const char *name, const char *password);
+/* A SAVE_MESSAGE op from @from to @to (NULL: the lobby), at a fixed time. */
+CzStoreOp *save_op (const char *from, const char *to, const char *text);
+/* Saves it synchronously; returns the new message id. */
+gint64 save (CzStore *store, const char *from, const char *to, const char *text);
+/* A HISTORY op, run synchronously (free with cz_store_op_free()). */
+CzStoreOp *history (CzStore *store, const char *user, const char *peer, gint64 before,
+                    guint limit);
+
+G_END_DECLS
