@@ -61,6 +61,17 @@ filter_changed_cb (GtkSearchEntry *entry, CzMessageLog *self)
   gtk_tree_model_filter_refilter (GTK_TREE_MODEL_FILTER (self->filter));
 }
 
+/* A new filter over self->store, shown in the view. */
+static void
+attach_filter (CzMessageLog *self)
+{
+  g_clear_object (&self->filter);
+  self->filter = gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL);
+  gtk_tree_model_filter_set_visible_func (GTK_TREE_MODEL_FILTER (self->filter),
+                                          visible_func, self, NULL);
+  gtk_tree_view_set_model (self->view, self->filter);
+}
+
 static void
 vadjustment_value_changed_cb (GtkAdjustment *adj, CzMessageLog *self)
 {
@@ -84,10 +95,7 @@ cz_message_log_init (CzMessageLog *self)
   self->follow = TRUE;
   self->store = gtk_list_store_new (CZ_MESSAGE_LOG_N_COLUMNS, G_TYPE_INT64, G_TYPE_STRING,
                                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
-  self->filter = gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL);
-  gtk_tree_model_filter_set_visible_func (GTK_TREE_MODEL_FILTER (self->filter),
-                                          visible_func, self, NULL);
-  gtk_tree_view_set_model (self->view, self->filter);
+  attach_filter (self);
 
   vadj = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (vadj, "value-changed", G_CALLBACK (vadjustment_value_changed_cb), self, 0);
@@ -157,23 +165,57 @@ update_count (CzMessageLog *self)
   gtk_label_set_text (self->count_label, text);
 }
 
+/* Drops the oldest rows beyond the bound.  Removing the first row of a
+ * filtered store costs the filter a walk over every row after it, so the
+ * rows go while nothing listens: the view and the filter are detached,
+ * the store trimmed, and a new filter attached.  It is done once the log
+ * is a quarter over its bound, not at every row. */
+static void
+trim (CzMessageLog *self)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
+  int rows = gtk_tree_model_iter_n_children (model, NULL);
+  GtkTreeIter iter;
+
+  if (rows <= CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4)
+    return;
+  gtk_tree_view_set_model (self->view, NULL);
+  g_clear_object (&self->filter);
+  while (rows-- > CZ_MESSAGE_LOG_LIMIT && gtk_tree_model_get_iter_first (model, &iter))
+    gtk_list_store_remove (self->store, &iter);
+  attach_filter (self);
+}
+
 void
 cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
 {
-  GtkTreeModel *model = GTK_TREE_MODEL (self->store);
-  guint added = 0;
-  int rows;
+  guint added = 0, messages = 0, skip;
+  gint64 last_second = G_MININT64;
+  g_autofree char *time = NULL;
 
   g_return_if_fail (CZ_IS_MESSAGE_LOG (self));
 
   for (guint i = 0; i < events->len; i++)
+    if (((const CzServerEvent *) g_ptr_array_index (events, i))->kind == CZ_SERVER_EVENT_MESSAGE)
+      messages++;
+  if (messages == 0)
+    return;
+  /* Rows that would be dropped before anyone sees them are only counted. */
+  skip = messages > CZ_MESSAGE_LOG_LIMIT ? messages - CZ_MESSAGE_LOG_LIMIT : 0;
+
+  for (guint i = 0; i < events->len; i++)
     {
       const CzServerEvent *e = g_ptr_array_index (events, i);
-      g_autofree char *time = NULL;
 
-      if (e->kind != CZ_SERVER_EVENT_MESSAGE)
+      if (e->kind != CZ_SERVER_EVENT_MESSAGE || added++ < skip)
         continue;
-      time = cz_ui_format_time (e->ts);
+      if (e->ts / 1000 != last_second)
+        {
+          /* A batch's messages mostly share their second. */
+          last_second = e->ts / 1000;
+          g_free (time);
+          time = cz_ui_format_time (e->ts);
+        }
       gtk_list_store_insert_with_values (self->store, NULL, -1,
                                          CZ_MESSAGE_LOG_COL_ID, e->message_id,
                                          CZ_MESSAGE_LOG_COL_TIME, time,
@@ -181,21 +223,9 @@ cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
                                          CZ_MESSAGE_LOG_COL_TO, e->to ? e->to : "#lobby",
                                          CZ_MESSAGE_LOG_COL_TEXT, e->text,
                                          -1);
-      added++;
     }
-  if (added == 0)
-    return;
-  self->total += added;
-
-  /* Drop the oldest rows beyond the bound. */
-  rows = gtk_tree_model_iter_n_children (model, NULL);
-  while (rows-- > CZ_MESSAGE_LOG_LIMIT)
-    {
-      GtkTreeIter iter;
-      if (!gtk_tree_model_get_iter_first (model, &iter))
-        break;
-      gtk_list_store_remove (self->store, &iter);
-    }
+  self->total += messages;
+  trim (self);
   update_count (self);
 }
 

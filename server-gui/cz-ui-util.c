@@ -167,8 +167,18 @@ cz_ui_set_accessible_name (GtkWidget *widget, const char *name)
 char *
 cz_ui_format_time (gint64 unix_ms)
 {
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (unix_ms / 1000);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  /* Looked up once: GLib re-reads the zone files for every _local () call,
+   * and the message log formats thousands of times a second. */
+  static GTimeZone *zone;
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) now = NULL;
+
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+  utc = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  when = utc ? g_date_time_to_timezone (utc, zone) : NULL;
+  now = g_date_time_new_now (zone);
 
   if (when == NULL)
     return g_strdup ("—");

@@ -327,6 +327,37 @@ test_message_log (void)
   cz_message_log_set_filter (CZ_MESSAGE_LOG (log), NULL);
   g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
 
+  /* Many small batches, as the event sink delivers them under load: the
+   * log stays within its bound (plus the quarter it trims by), the newest
+   * last, and the filter still applies to what comes after a trim. */
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "bob");
+  for (int b = 0; b < 100; b++)
+    {
+      g_ptr_array_set_size (batch, 0);
+      for (int i = 0; i < 100; i++)
+        {
+          int k = 6000 + b * 100 + i;
+          g_autofree char *body = g_strdup_printf ("message %d", k);
+          g_ptr_array_add (batch, message_event (k + 1, k % 10 == 0 ? "bob" : "alice",
+                                                 "carol", body));
+        }
+      cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+      model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+      n = gtk_tree_model_iter_n_children (model, NULL);
+      g_assert_cmpint (n, >=, CZ_MESSAGE_LOG_LIMIT / 10);
+      g_assert_cmpint (n, <=, (CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4) / 10);
+    }
+  g_assert_cmpuint (cz_message_log_get_total (CZ_MESSAGE_LOG (log)), ==, CZ_MESSAGE_LOG_LIMIT + 11000);
+  g_assert_true (gtk_tree_model_iter_nth_child (model, &iter, NULL, n - 1));
+  g_clear_pointer (&text, g_free);
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_cmpstr (text, ==, "message 15990");
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), NULL);
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+  n = gtk_tree_model_iter_n_children (model, NULL);
+  g_assert_cmpint (n, >=, CZ_MESSAGE_LOG_LIMIT);
+  g_assert_cmpint (n, <=, CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4);
+
   gtk_widget_destroy (log);
   g_object_unref (log);
 }
