@@ -64,6 +64,18 @@ first_cert (const gnutls_datum_t *list, unsigned int n)
   return (list && n > 0) ? cz_cert_info_new_from_datum (&list[0]) : NULL;
 }
 
+/* Client side: through the config's cache (parsed once per server, not
+ * once per connection). */
+static CzCertInfo *
+client_cert_info (CzChannel *self, const gnutls_datum_t *list, unsigned int n, gboolean own)
+{
+  if (list == NULL || n == 0)
+    return NULL;
+  if (self->verify.config == NULL)
+    return first_cert (list, n);
+  return cz_tls_client_config_cert_info (self->verify.config, &list[0], own);
+}
+
 static char *
 verification_sentence (CzChannel *self)
 {
@@ -118,8 +130,8 @@ build_info (CzChannel *self, const guint8 *code8)
     }
   else
     {
-      info->server_cert = first_cert (peers, n_peers);
-      info->client_cert = first_cert (ours, ours ? 1 : 0);
+      info->server_cert = client_cert_info (self, peers, n_peers, FALSE);
+      info->client_cert = client_cert_info (self, ours, ours ? 1 : 0, TRUE);
       info->trust = g_strdup (cz_trust_mode_name (cz_tls_client_config_get_trust (self->verify.config)));
     }
   info->verification = verification_sentence (self);
@@ -137,6 +149,31 @@ build_info (CzChannel *self, const guint8 *code8)
                                 code8[4], code8[5], code8[6], code8[7]);
   info->peer_address = g_strdup (self->peer_address);
   info->since = self->since;
+}
+
+CzSessionInfo *
+cz_channel_get_info (CzChannel *self)
+{
+  return self->info;
+}
+
+gnutls_session_t
+cz_channel_get_session (CzChannel *self)
+{
+  return self->session;
+}
+
+const CzTlsVerifyState *
+cz_channel_get_verify_state (CzChannel *self)
+{
+  return &self->verify;
+}
+
+void
+cz_channel_set_peer_address (CzChannel *self, const char *address)
+{
+  g_free (self->peer_address);
+  self->peer_address = g_strdup (address);
 }
 
 /* ---- Hellos and keys ----------------------------------------------------------------------- */

@@ -25,6 +25,18 @@ struct _CzChannel {
   CzAead rx;
   CzFrameReader reader;
 
+  int fd;                           /* the socket, unless a custom transport is set */
+  gnutls_push_func user_push;       /* cz_channel_set_transport() */
+  gnutls_pull_func user_pull;
+  gpointer user_ptr;
+  guint8 *ahead;                    /* bytes read past what GnuTLS asked for */
+  gsize ahead_off;
+  gsize ahead_len;
+  gboolean drained;                 /* the socket had no more at the last read */
+  GByteArray *wire;                 /* TLS records not yet written to the socket */
+  gsize wire_off;
+  gboolean corked;                  /* records wait in `wire` for one write */
+
   GByteArray *out;                  /* TLS plaintext waiting for gnutls_record_send */
   gsize out_off;
   gsize inflight;                   /* size of a send that returned EAGAIN */

@@ -1,7 +1,9 @@
 /* cz-channel.c: one connection's state machine (TLS → hellos → sealed). */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <glib/gi18n-lib.h>
 
 #include "cz-channel-private.h"
@@ -22,11 +24,160 @@
  * a reading peer takes some of it at every flush. */
 #define BACKLOG_SOFT (256 * 1024)
 #define BACKLOG_GROWTH (4 * 1024 * 1024)
+/* GnuTLS reads a record as its 5-byte header, then its body: for smaller
+ * reads the transport asks the socket for up to this much at once, so that
+ * the few small records of a login cost one recv() rather than two each. */
+#define READ_AHEAD 8192
+/* Records produced in one pass are written together, up to this much (a
+ * peer that does not read holds at most one batch of records, as GnuTLS
+ * alone would hold one record). */
+#define WIRE_BATCH RECV_CHUNK
+/* The first allocation of the record buffer: a server's whole flight with
+ * its hello fits. */
+#define WIRE_FIRST 2048
 
 /* struct _CzChannel: cz-channel-private.h */
 
 static __thread guint8 recv_buf[RECV_CHUNK];
 static __thread guint8 plain_buf[CZ_FRAME_MAX];
+static __thread guint8 ahead_buf[READ_AHEAD];
+
+/* ---- Transport ------------------------------------------------------------------
+ *
+ * GnuTLS reads through pull_cb (read-ahead, the rest kept in self->ahead)
+ * and writes through push_cb.  While the channel works (cz_channel_io,
+ * flush_out) it is corked: records collect in self->wire and wire_write()
+ * sends them with one system call, so a server flight and the hello after
+ * it, or a client's Finished and its first frames, leave as one segment.
+ * Uncorked (the session used directly), records are written at once. */
+
+static ssize_t
+transport_read (CzChannel *self, void *data, size_t len)
+{
+  ssize_t n;
+
+  if (self->user_pull)
+    return self->user_pull (self->user_ptr, data, len);
+  if (self->drained)
+    {
+      /* The last read came back short: the socket had nothing more then,
+       * and its owner polls it (level-triggered) before the next pass. */
+      errno = EAGAIN;
+      return -1;
+    }
+  n = recv (self->fd, data, len, 0);
+  self->drained = n >= 0 && (gsize) n < len;
+  return n;
+}
+
+static ssize_t
+pull_cb (gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+  CzChannel *self = ptr;
+  ssize_t n;
+
+  if (self->ahead)
+    {
+      gsize avail = MIN (len, self->ahead_len - self->ahead_off);
+
+      memcpy (data, self->ahead + self->ahead_off, avail);
+      self->ahead_off += avail;
+      if (self->ahead_off == self->ahead_len)
+        {
+          g_clear_pointer (&self->ahead, g_free);
+          self->ahead_off = self->ahead_len = 0;
+        }
+      return (ssize_t) avail;
+    }
+  if (len >= READ_AHEAD)
+    n = transport_read (self, data, len);
+  else
+    {
+      n = transport_read (self, ahead_buf, sizeof ahead_buf);
+      if (n > (ssize_t) len)
+        {
+          self->ahead_len = (gsize) n - len;
+          self->ahead = g_memdup2 (ahead_buf + len, self->ahead_len);
+          self->ahead_off = 0;
+          n = (ssize_t) len;
+        }
+      if (n > 0)
+        memcpy (data, ahead_buf, n);
+    }
+  if (n < 0 && self->user_pull == NULL)
+    gnutls_transport_set_errno (self->session, errno);
+  return n;
+}
+
+static gsize
+wire_pending (CzChannel *self)
+{
+  return self->wire ? self->wire->len - self->wire_off : 0;
+}
+
+static gboolean wire_write (CzChannel *self, GError **error);
+
+static ssize_t
+push_cb (gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+  CzChannel *self = ptr;
+  gsize total = 0;
+
+  for (int i = 0; i < iovcnt; i++)
+    total += iov[i].iov_len;
+  if (self->wire == NULL)
+    self->wire = g_byte_array_sized_new (MAX (total, WIRE_FIRST));
+  for (int i = 0; i < iovcnt; i++)
+    g_byte_array_append (self->wire, iov[i].iov_base, iov[i].iov_len);
+  if (!self->corked && !wire_write (self, NULL))
+    {
+      gnutls_transport_set_errno (self->session, EPIPE);
+      return -1;
+    }
+  return (ssize_t) total;
+}
+
+/* Writes what the socket takes of self->wire.  FALSE (with @error) when the
+ * connection is gone. */
+static gboolean
+wire_write (CzChannel *self, GError **error)
+{
+  while (wire_pending (self) > 0)
+    {
+      const guint8 *data = self->wire->data + self->wire_off;
+      gsize len = self->wire->len - self->wire_off;
+      ssize_t n;
+
+      errno = 0;
+      n = self->user_push ? self->user_push (self->user_ptr, data, len)
+                          : send (self->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0)
+        {
+          self->wire_off += (gsize) n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return TRUE;
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_CLOSED,
+                           _("the connection was closed by the peer"));
+      return FALSE;
+    }
+  /* Drained: idle connections hold no buffer. */
+  g_clear_pointer (&self->wire, g_byte_array_unref);
+  self->wire_off = 0;
+  return TRUE;
+}
+
+static void
+transport_init (CzChannel *self, int fd)
+{
+  self->fd = fd;
+  gnutls_transport_set_ptr (self->session, self);
+  gnutls_transport_set_pull_function (self->session, pull_cb);
+  gnutls_transport_set_vec_push_function (self->session, push_cb);
+}
 
 /* ---- Creation ------------------------------------------------------------------ */
 
@@ -53,7 +204,9 @@ cz_channel_new_server (CzTlsServerConfig *config, int fd, const CzChannelOptions
 {
   CzChannel *self = channel_new (TRUE, options, callbacks, user_data);
 
-  self->session = cz_tls_server_session_new (config, error);
+  /* Early start: the hello leaves with the server's flight, which saves
+   * the client a round trip and the server a wakeup. */
+  self->session = cz_tls_server_session_new_full (config, TRUE, error);
   if (self->session == NULL)
     {
       cz_channel_free (self);
@@ -61,7 +214,7 @@ cz_channel_new_server (CzTlsServerConfig *config, int fd, const CzChannelOptions
     }
   /* The config outlives its channels (the server holds it). */
   self->own_cert = cz_tls_server_config_get_cert_info (config);
-  gnutls_transport_set_int (self->session, fd);
+  transport_init (self, fd);
   return self;
 }
 
@@ -78,7 +231,7 @@ cz_channel_new_client (CzTlsClientConfig *config, int fd, const char *host, guin
       cz_channel_free (self);
       return NULL;
     }
-  gnutls_transport_set_int (self->session, fd);
+  transport_init (self, fd);
   return self;
 }
 
@@ -86,9 +239,10 @@ void
 cz_channel_set_transport (CzChannel *self, gnutls_push_func push, gnutls_pull_func pull,
                           gpointer transport_ptr)
 {
-  gnutls_transport_set_ptr (self->session, transport_ptr);
-  gnutls_transport_set_push_function (self->session, push);
-  gnutls_transport_set_pull_function (self->session, pull);
+  /* The channel keeps its own buffering in front of them. */
+  self->user_push = push;
+  self->user_pull = pull;
+  self->user_ptr = transport_ptr;
 }
 
 void
@@ -110,6 +264,8 @@ cz_channel_free (CzChannel *self)
       cz_memwipe (self->out->data, self->out->len);
       g_byte_array_unref (self->out);
     }
+  g_clear_pointer (&self->wire, g_byte_array_unref);
+  g_free (self->ahead);
   g_clear_pointer (&self->info, cz_session_info_unref);
   g_free (self->peer_address);
   g_clear_error (&self->close_error);
@@ -128,37 +284,65 @@ out_buffer (CzChannel *self)
 
 static void fail (CzChannel *self, GError *error, gboolean tell_peer);
 
-/* Writes as much queued output as the socket takes.  FALSE on a fatal error
- * (the channel is then failed, not yet notified). */
+static gboolean
+out_pending (CzChannel *self)
+{
+  return self->out && self->out_off < self->out->len;
+}
+
+/* Seals queued output into records (never more than WIRE_BATCH ahead of
+ * the socket) and writes them.  FALSE on a fatal error (the channel is then
+ * failed, not yet notified).  Before the handshake is done, only writes the
+ * handshake's records. */
 static gboolean
 flush_out (CzChannel *self)
 {
-  while (self->out && self->out_off < self->out->len)
-    {
-      gsize chunk = self->inflight ? self->inflight : MIN (self->out->len - self->out_off, RECV_CHUNK);
-      ssize_t ret = gnutls_record_send (self->session, self->out->data + self->out_off, chunk);
+  gboolean corked = self->corked;
 
-      if (ret > 0)
+  self->corked = TRUE;
+  for (;;)
+    {
+      GError *error = NULL;
+
+      while (self->state != CZ_CHANNEL_HANDSHAKE && out_pending (self)
+             && wire_pending (self) < WIRE_BATCH)
         {
-          self->out_off += ret;
-          self->written += (guint64) ret;
-          self->inflight = 0;
-          continue;
+          gsize chunk = self->inflight ? self->inflight
+                                       : MIN (self->out->len - self->out_off, RECV_CHUNK);
+          ssize_t ret = gnutls_record_send (self->session, self->out->data + self->out_off, chunk);
+
+          if (ret > 0)
+            {
+              self->out_off += ret;
+              self->written += (guint64) ret;
+              self->inflight = 0;
+              continue;
+            }
+          if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+            {
+              self->inflight = chunk;
+              break;
+            }
+          cz_tls_set_error (&error, (int) ret, self->session, NULL);
+          self->out_off = self->out->len;   /* nothing more can be sent */
+          self->corked = corked;
+          fail (self, error, FALSE);
+          return FALSE;
         }
-      if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+      if (!wire_write (self, &error))
         {
-          self->inflight = chunk;
-          return TRUE;
+          if (self->out)
+            self->out_off = self->out->len;
+          self->corked = corked;
+          fail (self, error, FALSE);
+          return FALSE;
         }
-      {
-        GError *error = NULL;
-        cz_tls_set_error (&error, (int) ret, self->session, NULL);
-        self->out_off = self->out->len;   /* nothing more can be sent */
-        fail (self, error, FALSE);
-        return FALSE;
-      }
+      if (wire_pending (self) > 0 || self->inflight || !out_pending (self)
+          || self->state == CZ_CHANNEL_HANDSHAKE)
+        break;
     }
-  if (self->out)
+  self->corked = corked;
+  if (self->out && !out_pending (self))
     {
       /* Drained: give the memory back (idle connections hold nothing). */
       g_byte_array_unref (self->out);
@@ -229,22 +413,31 @@ cz_channel_send (CzChannel *self, GVariant *message, GError **error)
 gsize
 cz_channel_pending_output (CzChannel *self)
 {
-  return self->out ? self->out->len - self->out_off : 0;
+  return (self->out ? self->out->len - self->out_off : 0) + wire_pending (self);
 }
 
 gboolean
 cz_channel_wants_write (CzChannel *self)
 {
   if (self->state == CZ_CHANNEL_HANDSHAKE)
-    return gnutls_record_get_direction (self->session) == 1;
+    return wire_pending (self) > 0 || gnutls_record_get_direction (self->session) == 1;
   return cz_channel_pending_output (self) > 0;
 }
 
 gboolean
 cz_channel_has_buffered_input (CzChannel *self)
 {
-  return (self->state == CZ_CHANNEL_HELLO || self->state == CZ_CHANNEL_OPEN)
-         && gnutls_record_check_pending (self->session) > 0;
+  switch (self->state)
+    {
+    case CZ_CHANNEL_HELLO:
+    case CZ_CHANNEL_OPEN:
+      return self->ahead != NULL || gnutls_record_check_pending (self->session) > 0;
+    case CZ_CHANNEL_HANDSHAKE:
+    case CZ_CHANNEL_TRUST:
+      return self->ahead != NULL;
+    default:
+      return FALSE;
+    }
 }
 
 CzChannelState
@@ -327,6 +520,8 @@ finish (CzChannel *self)
     }
   if (self->state == CZ_CHANNEL_CLOSED && !self->closed_notified)
     {
+      /* The close_notify or alert, if the socket takes it now. */
+      wire_write (self, NULL);
       self->closed_notified = TRUE;
       if (self->cb.closed)
         self->cb.closed (self, self->close_error, self->user_data);
@@ -528,13 +723,18 @@ do_read (CzChannel *self)
 CzChannelState
 cz_channel_io (CzChannel *self)
 {
+  gboolean corked = self->corked;
+
+  self->corked = TRUE;
+  self->drained = FALSE;
   if (self->state == CZ_CHANNEL_HANDSHAKE)
     do_handshake (self);
   if (self->state == CZ_CHANNEL_HELLO || self->state == CZ_CHANNEL_OPEN
       || self->state == CZ_CHANNEL_TRUST)
     do_read (self);
-  if (self->state != CZ_CHANNEL_HANDSHAKE && self->state != CZ_CHANNEL_CLOSED)
+  if (self->state != CZ_CHANNEL_CLOSED)
     flush_out (self);
+  self->corked = corked;
   return finish (self);
 }
 
@@ -567,36 +767,11 @@ check_backlog (CzChannel *self)
 gboolean
 cz_channel_flush (CzChannel *self)
 {
-  if (self->state != CZ_CHANNEL_HANDSHAKE && self->state != CZ_CHANNEL_CLOSED)
+  if (self->state != CZ_CHANNEL_CLOSED)
     {
       flush_out (self);
       if (self->state == CZ_CHANNEL_OPEN)
         check_backlog (self);
     }
   return finish (self) != CZ_CHANNEL_CLOSED;
-}
-
-CzSessionInfo *
-cz_channel_get_info (CzChannel *self)
-{
-  return self->info;
-}
-
-gnutls_session_t
-cz_channel_get_session (CzChannel *self)
-{
-  return self->session;
-}
-
-const CzTlsVerifyState *
-cz_channel_get_verify_state (CzChannel *self)
-{
-  return &self->verify;
-}
-
-void
-cz_channel_set_peer_address (CzChannel *self, const char *address)
-{
-  g_free (self->peer_address);
-  self->peer_address = g_strdup (address);
 }

@@ -6,7 +6,9 @@
  * owner (the server's epoll loop, the client's GLib source) calls
  * cz_channel_io() whenever the socket is ready and asks cz_channel_wants_write()
  * what to wait for next; the channel reports through a small callback table.
- * It never blocks and is used from one thread. */
+ * Readiness must be level-triggered: one pass may leave bytes in the socket
+ * (after a short read it does not ask again).  It never blocks and is used
+ * from one thread. */
 #pragma once
 
 #include <glib.h>
@@ -94,7 +96,9 @@ CzChannel *cz_channel_new_client (CzTlsClientConfig *config, int fd,
                                   const CzChannelCallbacks *callbacks, gpointer user_data,
                                   GError **error);
 /* Replaces the socket transport with GnuTLS push/pull functions (tests
- * without sockets).  Call right after creation. */
+ * without sockets).  Call right after creation.  The channel's own
+ * read-ahead and write batching stay in front of them; a @push that
+ * returns -1 with errno EAGAIN is tried again at the next flush. */
 void cz_channel_set_transport (CzChannel *channel, gnutls_push_func push,
                                gnutls_pull_func pull, gpointer transport_ptr);
 void cz_channel_free (CzChannel *channel);

@@ -332,10 +332,19 @@ verify_client_if_sent_cb (gnutls_session_t session)
 gnutls_session_t
 cz_tls_server_session_new (CzTlsServerConfig *config, GError **error)
 {
+  return cz_tls_server_session_new_full (config, FALSE, error);
+}
+
+gnutls_session_t
+cz_tls_server_session_new_full (CzTlsServerConfig *config, gboolean early_start, GError **error)
+{
   gnutls_session_t session = NULL;
+  unsigned int flags = GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL;
   int ret;
 
-  ret = gnutls_init (&session, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+  if (early_start)
+    flags |= GNUTLS_ENABLE_EARLY_START;
+  ret = gnutls_init (&session, flags);
   if (ret < 0)
     {
       cz_tls_set_error (error, ret, NULL, NULL);
@@ -370,6 +379,12 @@ cz_tls_server_session_new (CzTlsServerConfig *config, GError **error)
 
 /* ---- Client configuration ------------------------------------------------ */
 
+/* The last certificate of one kind a client saw, and its facts. */
+typedef struct {
+  GBytes *der;
+  CzCertInfo *info;
+} CertCache;
+
 struct _CzTlsClientConfig {
   gnutls_certificate_credentials_t creds;
   gnutls_priority_t priority;
@@ -377,13 +392,26 @@ struct _CzTlsClientConfig {
   char *ca_file;
   char *pin;
   char *known_servers;
+  GMutex cache_lock;                /* sessions may live on several threads */
+  CertCache peer_cert;
+  CertCache own_cert;
 };
+
+static void
+cert_cache_clear (CertCache *cache)
+{
+  g_clear_pointer (&cache->der, g_bytes_unref);
+  g_clear_pointer (&cache->info, cz_cert_info_free);
+}
 
 static void
 client_config_clear (gpointer data)
 {
   CzTlsClientConfig *config = data;
 
+  cert_cache_clear (&config->peer_cert);
+  cert_cache_clear (&config->own_cert);
+  g_mutex_clear (&config->cache_lock);
   g_clear_pointer (&config->creds, gnutls_certificate_free_credentials);
   g_clear_pointer (&config->priority, gnutls_priority_deinit);
   g_clear_pointer (&config->ca_file, g_free);
@@ -411,6 +439,7 @@ cz_tls_client_config_new (const CzTlsClientOptions *options, GError **error)
   g_autoptr(CzTlsClientConfig) config = g_atomic_rc_box_new0 (CzTlsClientConfig);
   int ret;
 
+  g_mutex_init (&config->cache_lock);
   config->trust = options->trust;
   ret = gnutls_certificate_allocate_credentials (&config->creds);
   if (ret < 0)
@@ -498,6 +527,32 @@ const char *
 cz_tls_client_config_get_known_servers (CzTlsClientConfig *config)
 {
   return config->known_servers;
+}
+
+CzCertInfo *
+cz_tls_client_config_cert_info (CzTlsClientConfig *config, const gnutls_datum_t *der,
+                                gboolean own)
+{
+  CertCache *cache = own ? &config->own_cert : &config->peer_cert;
+  CzCertInfo *info = NULL;
+
+  g_mutex_lock (&config->cache_lock);
+  if (cache->der && g_bytes_get_size (cache->der) == der->size
+      && memcmp (g_bytes_get_data (cache->der, NULL), der->data, der->size) == 0)
+    info = cz_cert_info_copy (cache->info);
+  g_mutex_unlock (&config->cache_lock);
+  if (info)
+    return info;
+
+  info = cz_cert_info_new_from_datum (der);
+  if (info == NULL)
+    return NULL;
+  g_mutex_lock (&config->cache_lock);
+  cert_cache_clear (cache);
+  cache->der = g_bytes_new (der->data, der->size);
+  cache->info = cz_cert_info_copy (info);
+  g_mutex_unlock (&config->cache_lock);
+  return info;
 }
 
 void

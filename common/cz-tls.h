@@ -45,6 +45,14 @@ const CzCertInfo *cz_tls_server_config_get_cert_info (CzTlsServerConfig *config)
 
 /* A non-blocking server session (transport set by the caller). */
 gnutls_session_t cz_tls_server_session_new (CzTlsServerConfig *config, GError **error);
+/* The same; with @early_start the handshake returns right after the server's
+ * Finished (TLS 1.3 "0.5-RTT", GnuTLS early start), so the server can send
+ * its first application record with its flight; the first record read then
+ * completes the handshake (the client's Finished is checked before any of
+ * its data is returned).  GnuTLS never does this when it asked for a client
+ * certificate. */
+gnutls_session_t cz_tls_server_session_new_full (CzTlsServerConfig *config,
+                                                 gboolean early_start, GError **error);
 
 /* Client side. */
 typedef struct _CzTlsClientConfig CzTlsClientConfig;
@@ -64,6 +72,12 @@ CzTlsClientConfig *cz_tls_client_config_ref (CzTlsClientConfig *config);
 void cz_tls_client_config_unref (CzTlsClientConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzTlsClientConfig, cz_tls_client_config_unref)
 CzTrustMode cz_tls_client_config_get_trust (CzTlsClientConfig *config);
+/* The facts of a certificate this client's sessions see (@own: its own
+ * certificate, else the server's), as a new copy.  The last one of each kind
+ * is kept, keyed by its exact DER bytes, so reconnecting to the same server
+ * does not parse it again.  NULL if @der does not parse. */
+CzCertInfo *cz_tls_client_config_cert_info (CzTlsClientConfig *config, const gnutls_datum_t *der,
+                                            gboolean own);
 const char *cz_tls_client_config_get_known_servers (CzTlsClientConfig *config);
 
 /* How the peer's certificate was judged during the handshake (client). */

@@ -317,6 +317,167 @@ test_bad_server_hello (Fixture *f, gconstpointer data)
   g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_BAD_KEY);
 }
 
+/* ---- The transport under the channel ------------------------------------------------
+ *
+ * These replace the pair's memory transport on one side with one that counts
+ * the channel's reads and writes, and can refuse writes. */
+
+#include <errno.h>
+
+typedef struct {
+  GByteArray *in;            /* what this side reads */
+  GByteArray *peer_in;       /* what the peer reads */
+  gnutls_session_t session;
+  guint pushes;
+  guint pulls;
+  gboolean blocked;          /* writes fail with EAGAIN */
+} CountingEnd;
+
+static ssize_t
+counting_push (gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+  CountingEnd *e = ptr;
+
+  if (e->blocked)
+    {
+      errno = EAGAIN;
+      gnutls_transport_set_errno (e->session, EAGAIN);
+      return -1;
+    }
+  e->pushes++;
+  g_byte_array_append (e->peer_in, data, len);
+  return (ssize_t) len;
+}
+
+static ssize_t
+counting_pull (gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+  CountingEnd *e = ptr;
+  gsize n = MIN (len, e->in->len);
+
+  e->pulls++;
+  if (n == 0)
+    {
+      errno = EAGAIN;
+      gnutls_transport_set_errno (e->session, EAGAIN);
+      return -1;
+    }
+  memcpy (data, e->in->data, n);
+  g_byte_array_remove_range (e->in, 0, n);
+  return (ssize_t) n;
+}
+
+static void
+count_side (CzTestPair *p, gboolean server, CountingEnd *e)
+{
+  CzChannel *channel = server ? p->server : p->client;
+
+  e->in = server ? cz_test_pair_to_server (p) : cz_test_pair_to_client (p);
+  e->peer_in = server ? cz_test_pair_to_client (p) : cz_test_pair_to_server (p);
+  e->session = cz_channel_get_session (channel);
+  cz_channel_set_transport (channel, counting_push, counting_pull, e);
+}
+
+/* The server's hello leaves with its TLS flight (TLS 1.3 early start), in
+ * one write; the client answers its Finished, its hello and whatever it
+ * queued when ready in one write too.  So the client is ready before the
+ * server has even seen its Finished, and the server after one more pass. */
+static void
+test_early_hello (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTestPair) p = cz_test_pair_new (f->server_config, f->client_config, "localhost",
+                                              CZ_DH_X25519);
+  CountingEnd s = { 0 }, c = { 0 };
+
+  count_side (p, TRUE, &s);
+  count_side (p, FALSE, &c);
+  cz_channel_start (p->client);
+  g_assert_cmpuint (c.pushes, ==, 1);                       /* ClientHello */
+  cz_channel_io (p->server);
+  g_assert_cmpuint (s.pushes, ==, 1);                       /* flight + hello */
+  g_assert_cmpint (cz_channel_get_state (p->server), ==, CZ_CHANNEL_HELLO);
+  cz_channel_io (p->client);
+  g_assert_true (p->client_ready);
+  g_assert_cmpint (cz_channel_get_state (p->client), ==, CZ_CHANNEL_OPEN);
+  g_assert_cmpuint (c.pushes, ==, 2);                       /* Finished + hello */
+  g_assert_false (p->server_ready);
+  cz_channel_io (p->server);
+  g_assert_true (p->server_ready);
+  g_assert_cmpstr (cz_channel_get_info (p->server)->code, ==,
+                   cz_channel_get_info (p->client)->code);
+  /* One read brought the client's Finished and hello; the next found
+   * nothing. */
+  g_assert_cmpuint (s.pulls, <=, 4);
+}
+
+/* Small records that arrive together are read with one read, not two per
+ * record (header, then body). */
+static void
+test_read_ahead (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTestPair) p = open_pair (f, CZ_DH_X25519);
+  g_autoptr(GError) error = NULL;
+  CountingEnd s = { 0 };
+
+  count_side (p, TRUE, &s);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GVariant) m = cz_message_new ("say", "ref", g_variant_new_uint32 (i),
+                                              "text", g_variant_new_string ("one record each"),
+                                              NULL);
+      g_assert_true (cz_channel_send (p->client, m, &error));
+      g_assert_true (cz_channel_flush (p->client));
+    }
+  cz_channel_io (p->server);
+  g_assert_cmpuint (p->server_msgs->len, ==, 20);
+  for (guint i = 0; i < 20; i++)
+    g_assert_cmpuint (cz_message_ref (p->server_msgs->pdata[i]), ==, i);
+  g_assert_cmpuint (s.pulls, <=, 3);
+  g_assert_false (cz_channel_has_buffered_input (p->server));
+}
+
+/* A socket that takes nothing: the output waits, the owner is told to wait
+ * for writability, and everything arrives in order once the socket takes
+ * data again. */
+static void
+test_write_blocked (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTestPair) p = open_pair (f, CZ_DH_X25519);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strnfill (20000, 'y');
+  CountingEnd s = { 0 };
+
+  count_side (p, TRUE, &s);
+  s.blocked = TRUE;
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autoptr(GVariant) m = cz_message_new ("message", "id", g_variant_new_int64 (i),
+                                              "text", g_variant_new_string (text), NULL);
+      g_assert_true (cz_channel_send (p->server, m, &error));
+    }
+  g_assert_true (cz_channel_flush (p->server));
+  g_assert_true (cz_channel_flush (p->server));
+  g_assert_cmpuint (cz_test_pair_to_client (p)->len, ==, 0);
+  g_assert_true (cz_channel_wants_write (p->server));
+  g_assert_cmpuint (cz_channel_pending_output (p->server), >, 12 * 20000);
+  g_assert_cmpint (cz_channel_get_state (p->server), ==, CZ_CHANNEL_OPEN);
+
+  s.blocked = FALSE;
+  g_assert_true (cz_channel_flush (p->server));
+  g_assert_cmpuint (cz_channel_pending_output (p->server), ==, 0);
+  g_assert_false (cz_channel_wants_write (p->server));
+  cz_test_pair_pump (p);
+  g_assert_cmpuint (p->client_msgs->len, ==, 12);
+  for (guint i = 0; i < 12; i++)
+    {
+      gint64 id = -1;
+      g_assert_true (cz_message_get_int64 (p->client_msgs->pdata[i], "id", &id, NULL));
+      g_assert_cmpint (id, ==, i);
+      g_assert_cmpuint (strlen (cz_message_opt_string (p->client_msgs->pdata[i], "text", "")),
+                        ==, 20000);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -332,5 +493,8 @@ main (int argc, char **argv)
   g_test_add ("/channel/wrong-host", Fixture, NULL, setup, test_wrong_host, teardown);
   g_test_add ("/channel/ip-hosts", Fixture, NULL, setup, test_ip_hosts, teardown);
   g_test_add ("/channel/bad-server-hello", Fixture, NULL, setup, test_bad_server_hello, teardown);
+  g_test_add ("/channel/early-hello", Fixture, NULL, setup, test_early_hello, teardown);
+  g_test_add ("/channel/read-ahead", Fixture, NULL, setup, test_read_ahead, teardown);
+  g_test_add ("/channel/write-blocked", Fixture, NULL, setup, test_write_blocked, teardown);
   return g_test_run ();
 }

@@ -259,6 +259,107 @@ test_mtls_require (Fixture *f, gconstpointer data)
   cz_test_rmdir (other);
 }
 
+/* The server sends its hello right after its flight (TLS 1.3 early start)
+ * only when it asked for no client certificate: here it waits until it has
+ * checked the client's certificate, so a client is never ready before. */
+static void
+test_mtls_no_early_hello (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsServerConfig) server = mtls_server (f, CZ_CLIENT_CERT_REQUIRE);
+  g_autofree char *ca = path (f, "ca.pem");
+  g_autofree char *cert = NULL, *key = NULL;
+  g_autoptr(CzTlsClientConfig) config = NULL;
+  g_autoptr(CzTestPair) p = NULL;
+
+  make_client_cert (f->dir, "carol-desk", &cert, &key);
+  config = client_config (CZ_TRUST_CA, ca, NULL, NULL, cert, key);
+  p = cz_test_pair_new (server, config, "localhost", CZ_DH_X25519);
+  cz_channel_start (p->client);
+  cz_channel_io (p->server);
+  g_assert_cmpint (cz_channel_get_state (p->server), ==, CZ_CHANNEL_HANDSHAKE);
+  cz_channel_io (p->client);
+  g_assert_false (p->client_ready);
+  g_assert_cmpint (cz_channel_get_state (p->client), ==, CZ_CHANNEL_HELLO);
+  cz_test_pair_pump (p);
+  g_assert_true (p->server_ready);
+  g_assert_true (p->client_ready);
+  g_assert_cmpstr (cz_channel_get_info (p->server)->client_cert->subject, ==, "CN=carol-desk");
+}
+
+/* A certificate's DER form, from a PEM file. */
+static GBytes *
+cert_der (const char *file)
+{
+  g_autofree char *pem = NULL;
+  gsize len = 0;
+  gnutls_datum_t in, out = { NULL, 0 };
+  gnutls_x509_crt_t crt = NULL;
+  GBytes *der;
+
+  g_assert_true (g_file_get_contents (file, &pem, &len, NULL));
+  in.data = (unsigned char *) pem;
+  in.size = len;
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &in, GNUTLS_X509_FMT_PEM), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &out), ==, 0);
+  der = g_bytes_new (out.data, out.size);
+  gnutls_free (out.data);
+  gnutls_x509_crt_deinit (crt);
+  return der;
+}
+
+/* The client keeps the facts of the last certificate it saw, keyed by its
+ * exact bytes: a copy each time, the right one when the certificate
+ * changes, and the same facts a fresh parse gives. */
+static void
+test_cert_info_cache (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ca = path (f, "ca.pem");
+  g_autofree char *server = path (f, "server.pem");
+  g_autoptr(GBytes) server_der = cert_der (server);
+  g_autoptr(GBytes) ca_der = cert_der (ca);
+  g_autoptr(CzCertInfo) expected = cz_cert_info_new_from_file (server, &error);
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_CA, ca, NULL, NULL, NULL, NULL);
+  gnutls_datum_t sd = { (unsigned char *) g_bytes_get_data (server_der, NULL),
+                        g_bytes_get_size (server_der) };
+  gnutls_datum_t cd = { (unsigned char *) g_bytes_get_data (ca_der, NULL),
+                        g_bytes_get_size (ca_der) };
+  gnutls_datum_t junk = { (unsigned char *) "not a certificate", 17 };
+
+  g_assert_no_error (error);
+  {
+    g_autoptr(CzCertInfo) a = cz_tls_client_config_cert_info (config, &sd, FALSE);
+    g_autoptr(CzCertInfo) b = cz_tls_client_config_cert_info (config, &sd, FALSE);
+    g_autoptr(CzCertInfo) c = cz_tls_client_config_cert_info (config, &cd, FALSE);
+    g_autoptr(CzCertInfo) d = cz_tls_client_config_cert_info (config, &sd, FALSE);
+
+    g_assert_true (a != b);
+    g_assert_true (a->subject != b->subject);
+    g_assert_cmpstr (a->fingerprint, ==, expected->fingerprint);
+    g_assert_cmpstr (b->fingerprint, ==, expected->fingerprint);
+    g_assert_cmpstr (b->spki_sha256, ==, expected->spki_sha256);
+    g_assert_cmpstr (b->not_after, ==, expected->not_after);
+    g_assert_cmpstr (c->subject, ==, "CN=Causerie test CA");
+    g_assert_true (c->is_ca);
+    g_assert_cmpstr (d->subject, ==, "CN=localhost");
+    g_assert_false (d->is_ca);
+    g_assert_null (cz_tls_client_config_cert_info (config, &junk, FALSE));
+  }
+  /* Two connections with one config: both show the server's certificate. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+      CzSessionInfo *info;
+
+      g_assert_true (p->client_ready);
+      info = cz_channel_get_info (p->client);
+      g_assert_cmpstr (info->server_cert->fingerprint, ==, expected->fingerprint);
+      g_assert_cmpstr (info->server_cert->subject, ==, "CN=localhost");
+      g_assert_null (info->client_cert);
+    }
+}
+
 /* A server certificate cannot log a client in: the purpose is checked. */
 static void
 test_mtls_purpose (Fixture *f, gconstpointer data)
@@ -425,6 +526,8 @@ main (int argc, char **argv)
   g_test_add ("/tls/mtls/require", Fixture, NULL, setup, test_mtls_require, teardown);
   g_test_add ("/tls/mtls/purpose", Fixture, NULL, setup, test_mtls_purpose, teardown);
   g_test_add ("/tls/mtls/request", Fixture, NULL, setup, test_mtls_request, teardown);
+  g_test_add ("/tls/mtls/no-early-hello", Fixture, NULL, setup, test_mtls_no_early_hello, teardown);
+  g_test_add ("/tls/cert-info-cache", Fixture, NULL, setup, test_cert_info_cache, teardown);
   g_test_add ("/tls/known-servers", Fixture, NULL, setup, test_known_servers_file, teardown);
   g_test_add ("/tls/config-errors", Fixture, NULL, setup, test_config_errors, teardown);
   g_test_add ("/tls/tls12-refused", Fixture, NULL, setup, test_tls12_refused, teardown);
