@@ -5,21 +5,7 @@
 #include "cz-error.h"
 #include "cz-scram.h"
 #include "store-helpers.h"
-
-void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-  if (g_rmdir (path) != 0)
-    g_unlink (path);
-}
+#include "testutil.h"
 
 void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -34,7 +20,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  cz_test_rmdir (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }

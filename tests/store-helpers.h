@@ -16,8 +16,6 @@ typedef struct {
 
 #define REC(op, i) ((CzMessageRecord *) g_ptr_array_index ((op)->messages, (i)))
 
-/* Removes @path and, for a folder, everything in it. */
-void rm_rf (const char *path);
 void fixture_setup (Fixture *f, gconstpointer data);
 void fixture_teardown (Fixture *f, gconstpointer data);
 

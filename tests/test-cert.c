@@ -29,24 +29,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_file_test (path, G_FILE_TEST_IS_SYMLINK) ? NULL
-                        : g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-  g_remove (path);
-}
-
-static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  rm_rf (fx->dir);
+  cz_test_rmdir (fx->dir);
   g_free (fx->dir);
 }
 

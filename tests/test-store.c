@@ -10,6 +10,7 @@
 #include "cz-scram.h"
 #include "cz-store.h"
 #include "store-helpers.h"
+#include "testutil.h"
 
 #define PASSWORD "correct horse battery staple 7f3a"
 
@@ -435,7 +436,7 @@ test_read_only (void)
     g_autoptr(CzStore) store = NULL;
 
     /* The child finds the folder by our pid. */
-    rm_rf (dir);
+    cz_test_rmdir (dir);
     store = open_ok (path);
     add_user (store, "alice", "a");
     g_clear_object (&store);
@@ -447,7 +448,7 @@ test_read_only (void)
     g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
     g_chmod (data_dir, 0700);
     g_chmod (path, 0600);
-    rm_rf (dir);
+    cz_test_rmdir (dir);
 
     g_test_trap_assert_passed ();
     g_test_trap_assert_stdout ("server.db is read-only: *\ncannot create */other.db: *\n");
