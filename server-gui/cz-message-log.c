@@ -22,6 +22,8 @@ struct _CzMessageLog {
   char *filter_text;          /* casefolded, NULL = everything */
   guint64 total;
   gboolean follow;            /* keep the newest row in view */
+  gboolean updating;          /* rows were added: the scroll position is ours */
+  guint follow_source;        /* follow_idle_cb pending */
 };
 
 G_DEFINE_TYPE (CzMessageLog, cz_message_log, GTK_TYPE_BOX)
@@ -49,6 +51,8 @@ visible_func (GtkTreeModel *model, GtkTreeIter *iter, gpointer data)
   return contains (from, self->filter_text) || contains (to, self->filter_text);
 }
 
+static void show_model (CzMessageLog *self);
+
 static void
 filter_changed_cb (GtkSearchEntry *entry, CzMessageLog *self)
 {
@@ -58,23 +62,51 @@ filter_changed_cb (GtkSearchEntry *entry, CzMessageLog *self)
   if (text && *text)
     self->filter_text = g_utf8_casefold (text, -1);
   self->follow = TRUE;
-  gtk_tree_model_filter_refilter (GTK_TREE_MODEL_FILTER (self->filter));
+  show_model (self);
 }
 
-/* A new filter over self->store, shown in the view. */
+/* The view shows the store itself, or a filter over it while a filter text
+ * is set.  A GtkTreeModelFilter walks every row after one that is removed
+ * or inserted at the front, so it only sits in between when it is needed. */
 static void
-attach_filter (CzMessageLog *self)
+show_model (CzMessageLog *self)
 {
-  g_clear_object (&self->filter);
-  self->filter = gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL);
-  gtk_tree_model_filter_set_visible_func (GTK_TREE_MODEL_FILTER (self->filter),
-                                          visible_func, self, NULL);
-  gtk_tree_view_set_model (self->view, self->filter);
+  if (self->filter_text == NULL)
+    {
+      gtk_tree_view_set_model (self->view, GTK_TREE_MODEL (self->store));
+      g_clear_object (&self->filter);
+      return;
+    }
+  if (self->filter == NULL)
+    {
+      self->filter = gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL);
+      gtk_tree_model_filter_set_visible_func (GTK_TREE_MODEL_FILTER (self->filter),
+                                              visible_func, self, NULL);
+      gtk_tree_view_set_model (self->view, self->filter);
+    }
+  else
+    gtk_tree_model_filter_refilter (GTK_TREE_MODEL_FILTER (self->filter));
+}
+
+/* After a batch, once the view is laid out (GTK's layout runs at a higher
+ * priority than idle): back to the newest row. */
+static gboolean
+follow_idle_cb (gpointer data)
+{
+  CzMessageLog *self = data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->follow_source = 0;
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  self->updating = FALSE;
+  return G_SOURCE_REMOVE;
 }
 
 static void
 vadjustment_value_changed_cb (GtkAdjustment *adj, CzMessageLog *self)
 {
+  if (self->updating)
+    return;
   double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
   self->follow = gtk_adjustment_get_value (adj) >= bottom - 1.0;
 }
@@ -95,7 +127,7 @@ cz_message_log_init (CzMessageLog *self)
   self->follow = TRUE;
   self->store = gtk_list_store_new (CZ_MESSAGE_LOG_N_COLUMNS, G_TYPE_INT64, G_TYPE_STRING,
                                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
-  attach_filter (self);
+  show_model (self);
 
   vadj = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (vadj, "value-changed", G_CALLBACK (vadjustment_value_changed_cb), self, 0);
@@ -107,6 +139,7 @@ cz_message_log_dispose (GObject *object)
 {
   CzMessageLog *self = CZ_MESSAGE_LOG (object);
 
+  g_clear_handle_id (&self->follow_source, g_source_remove);
   if (self->view)
     gtk_tree_view_set_model (self->view, NULL);
   g_clear_object (&self->filter);
@@ -165,11 +198,11 @@ update_count (CzMessageLog *self)
   gtk_label_set_text (self->count_label, text);
 }
 
-/* Drops the oldest rows beyond the bound.  Removing the first row of a
- * filtered store costs the filter a walk over every row after it, so the
- * rows go while nothing listens: the view and the filter are detached,
- * the store trimmed, and a new filter attached.  It is done once the log
- * is a quarter over its bound, not at every row. */
+/* Drops the oldest rows beyond the bound.  Unfiltered, one at a time (a
+ * removal at the front costs the store and the view a tree walk).  While a
+ * filter is shown, removing a row costs the filter a walk over every row
+ * after it, so the log lets a quarter more pile up, then trims with the
+ * filter and the view detached. */
 static void
 trim (CzMessageLog *self)
 {
@@ -177,13 +210,18 @@ trim (CzMessageLog *self)
   int rows = gtk_tree_model_iter_n_children (model, NULL);
   GtkTreeIter iter;
 
-  if (rows <= CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4)
+  if (rows <= CZ_MESSAGE_LOG_LIMIT
+      || (self->filter != NULL && rows <= CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4))
     return;
-  gtk_tree_view_set_model (self->view, NULL);
-  g_clear_object (&self->filter);
+  if (self->filter != NULL)
+    {
+      gtk_tree_view_set_model (self->view, NULL);
+      g_clear_object (&self->filter);
+    }
   while (rows-- > CZ_MESSAGE_LOG_LIMIT && gtk_tree_model_get_iter_first (model, &iter))
     gtk_list_store_remove (self->store, &iter);
-  attach_filter (self);
+  if (gtk_tree_view_get_model (self->view) == NULL)
+    show_model (self);
 }
 
 void
@@ -227,6 +265,15 @@ cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
   self->total += messages;
   trim (self);
   update_count (self);
+  /* Rows removed above the view move it up to keep its rows in place, and
+   * the adjustment would then say the log no longer follows: until the
+   * view has laid itself out, the scroll position is ours, and then the
+   * newest row goes back in view. */
+  if (self->follow && self->follow_source == 0)
+    {
+      self->updating = TRUE;
+      self->follow_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, follow_idle_cb, self, NULL);
+    }
 }
 
 void
@@ -242,7 +289,7 @@ GtkTreeModel *
 cz_message_log_get_model (CzMessageLog *self)
 {
   g_return_val_if_fail (CZ_IS_MESSAGE_LOG (self), NULL);
-  return self->filter;
+  return gtk_tree_view_get_model (self->view);
 }
 
 guint64

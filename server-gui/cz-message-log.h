@@ -25,13 +25,14 @@ G_DECLARE_FINAL_TYPE (CzMessageLog, cz_message_log, CZ, MESSAGE_LOG, GtkBox)
 
 GtkWidget *cz_message_log_new (void);
 /* Appends the CZ_SERVER_EVENT_MESSAGE events of @events (others ignored).
- * The log keeps the last CZ_MESSAGE_LOG_LIMIT messages, letting up to a
- * quarter more pile up between trims. */
+ * The log keeps the last CZ_MESSAGE_LOG_LIMIT messages (while a filter is
+ * set, up to a quarter more pile up between trims). */
 void cz_message_log_append_events (CzMessageLog *self, GPtrArray *events);
 /* Shows only messages from or to users whose name contains @text. */
 void cz_message_log_set_filter (CzMessageLog *self, const char *text);
-/* What the view shows (filtered); replaced when the log is trimmed, so
- * valid until the next append. */
+/* What the view shows: the log, or a filter over it while a filter text is
+ * set; replaced when the filter is set or cleared, and when a filtered log
+ * is trimmed. */
 GtkTreeModel *cz_message_log_get_model (CzMessageLog *self);
 /* Messages received since the window opened (including dropped ones). */
 guint64 cz_message_log_get_total (CzMessageLog *self);

@@ -316,6 +316,7 @@ test_message_log (void)
 
   /* Filtered by user: bob's lobby messages only. */
   cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "BoB");
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
   n = gtk_tree_model_iter_n_children (model, NULL);
   g_assert_cmpint (n, ==, CZ_MESSAGE_LOG_LIMIT / 10);
   g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
@@ -325,11 +326,12 @@ test_message_log (void)
   cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "carol");
   g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT * 9 / 10);
   cz_message_log_set_filter (CZ_MESSAGE_LOG (log), NULL);
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
   g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
 
-  /* Many small batches, as the event sink delivers them under load: the
-   * log stays within its bound (plus the quarter it trims by), the newest
-   * last, and the filter still applies to what comes after a trim. */
+  /* Many small batches while filtered, as the event sink delivers them
+   * under load: the log stays within its bound (plus the quarter it trims
+   * by), the newest last, and the filter still applies after a trim. */
   cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "bob");
   for (int b = 0; b < 100; b++)
     {
@@ -357,6 +359,11 @@ test_message_log (void)
   n = gtk_tree_model_iter_n_children (model, NULL);
   g_assert_cmpint (n, >=, CZ_MESSAGE_LOG_LIMIT);
   g_assert_cmpint (n, <=, CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4);
+  /* Unfiltered, the bound is exact again from the next message on. */
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, message_event (16001, "alice", "carol", "message 16000"));
+  cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
 
   gtk_widget_destroy (log);
   g_object_unref (log);
