@@ -1,7 +1,7 @@
 /* cz-server-chat.c: what the server does with each message (DESIGN §2.5–
- * §2.8, §2.1 "Accounts" and "Chat"): registration, SCRAM login with
- * throttling, lobby and direct messages acknowledged after commit, offline
- * delivery, receipts, presence, who and history. */
+ * §2.8, §2.1 "Chat"): dispatch, lobby and direct messages acknowledged
+ * after commit, offline delivery, receipts, presence, who and history.
+ * Registration and login are in cz-server-accounts.c. */
 #include "config.h"
 
 #include <string.h>
@@ -56,13 +56,6 @@ send_to_everyone (CzServer *self, GVariant *message, CzConn *except, const char 
         if (conns->pdata[i] != except)
           cz_conn_send (conns->pdata[i], message);
     }
-}
-
-static void
-send_gerror (CzConn *conn, guint32 ref, const GError *error)
-{
-  g_autoptr(GVariant) msg = cz_message_new_error (ref, cz_error_wire_code (error), error->message);
-  cz_conn_send (conn, msg);
 }
 
 /* The fields of a `message` (also the entries of `history`): at most 8. */
@@ -206,248 +199,6 @@ get_ids (GVariant *message, GError **error)
   return out;
 }
 
-/* ---- Accounts ------------------------------------------------------------------ */
-
-static void
-handle_register (CzConn *conn, GVariant *msg, guint32 ref)
-{
-  CzServer *self = conn->server;
-  const char *user;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-
-  if (self->config.no_registration)
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_REGISTRATION_CLOSED,
-                          _("this server does not accept new accounts"));
-      return;
-    }
-  if (!cz_message_get_string (msg, "user", &user, &error))
-    {
-      send_gerror (conn, ref, error);
-      return;
-    }
-  if (!cz_user_name_valid (user))
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_BAD_NAME,
-                          _("user names are 1 to 32 of a-z, 0-9, “_”, “.” and “-”"));
-      return;
-    }
-  g_free (conn->reg_user);
-  g_clear_pointer (&conn->reg_salt, g_bytes_unref);
-  conn->reg_user = g_strdup (user);
-  conn->reg_salt = cz_scram_new_salt ();
-  conn->reg_ref = ref;
-  reply = cz_message_new ("register-params",
-                          "ref", g_variant_new_uint32 (ref),
-                          "salt", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
-                                                            conn->reg_salt, TRUE),
-                          "iterations", g_variant_new_uint32 (self->config.scram_iterations),
-                          NULL);
-  cz_conn_send (conn, reply);
-}
-
-static void
-handle_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
-{
-  CzServer *self = conn->server;
-  g_autoptr(GBytes) stored = NULL;
-  g_autoptr(GBytes) server_key = NULL;
-  g_autoptr(GError) error = NULL;
-  CzStoreOp *op;
-
-  if (conn->reg_user == NULL)
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL,
-                          _("register-keys must follow register"));
-      return;
-    }
-  if (!cz_message_get_bytes (msg, "stored_key", &stored, &error)
-      || !cz_message_get_bytes (msg, "server_key", &server_key, &error))
-    {
-      send_gerror (conn, ref, error);
-      return;
-    }
-  if (g_bytes_get_size (stored) != 32 || g_bytes_get_size (server_key) != 32)
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_BAD_FRAME,
-                          _("stored_key and server_key must be 32 bytes each"));
-      return;
-    }
-  op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
-  op->user = g_steal_pointer (&conn->reg_user);
-  op->creds.salt = g_steal_pointer (&conn->reg_salt);
-  op->creds.iterations = self->config.scram_iterations;
-  memcpy (op->creds.stored_key, g_bytes_get_data (stored, NULL), 32);
-  memcpy (op->creds.server_key, g_bytes_get_data (server_key, NULL), 32);
-  cz_server_submit (self, conn, ref, CZ_OP_REGISTER, op);
-}
-
-static void
-handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
-{
-  CzServer *self = conn->server;
-  const char *mechanism, *first;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) cbind = NULL;
-  g_autofree char *user = NULL;
-  g_autofree char *user_key = NULL;
-  g_autofree char *addr_key = NULL;
-  gint64 now = g_get_monotonic_time ();
-  guint wait;
-  CzStoreOp *op;
-
-  if (conn->auth_busy || conn->scram)
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL, _("a login is already under way"));
-      return;
-    }
-  if (!cz_message_get_string (msg, "mechanism", &mechanism, &error)
-      || !cz_message_get_string (msg, "message", &first, &error))
-    {
-      send_gerror (conn, ref, error);
-      return;
-    }
-  if (!g_str_equal (mechanism, CZ_SCRAM_MECHANISM))
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_AUTH_FAILED,
-                          _("only SCRAM-SHA-256-PLUS is supported"));
-      return;
-    }
-  cbind = cz_tls_channel_binding (cz_channel_get_session (conn->channel), &error);
-  if (cbind == NULL)
-    {
-      send_gerror (conn, ref, error);
-      return;
-    }
-  conn->scram = cz_scram_server_new (cbind, NULL);
-  if (!cz_scram_server_parse_first (conn->scram, first, &user, &error))
-    {
-      g_clear_pointer (&conn->scram, cz_scram_server_free);
-      send_gerror (conn, ref, error);
-      return;
-    }
-
-  user_key = g_strconcat ("user:", user, NULL);
-  addr_key = g_strconcat ("addr:", conn->host, NULL);
-  wait = MAX (cz_throttle_check (self->throttle, user_key, now),
-              cz_throttle_check (self->throttle, addr_key, now));
-  if (wait > 0)
-    {
-      g_autofree char *text =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                      "too many failed logins: try again in %u second",
-                                      "too many failed logins: try again in %u seconds", wait),
-                         wait);
-      g_autoptr(GVariant) err = cz_message_new ("error",
-                                                "ref", g_variant_new_uint32 (ref),
-                                                "code", g_variant_new_string ("throttled"),
-                                                "message", g_variant_new_string (text),
-                                                "retry_after", g_variant_new_uint32 (wait),
-                                                NULL);
-      g_clear_pointer (&conn->scram, cz_scram_server_free);
-      cz_conn_send (conn, err);
-      cz_server_log (self, G_LOG_LEVEL_INFO, _("%s: login for “%s” throttled (%u s)"),
-                     conn->address, user, wait);
-      return;
-    }
-
-  conn->auth_ref = ref;
-  g_free (conn->auth_user);
-  conn->auth_user = g_strdup (user);
-  conn->auth_busy = TRUE;
-  op = cz_store_op_new (CZ_STORE_OP_GET_USER);
-  op->user = g_steal_pointer (&user);
-  cz_server_submit (self, conn, ref, CZ_OP_LOGIN_LOOKUP, op);
-}
-
-static void
-login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref)
-{
-  CzServer *self = conn->server;
-  g_autofree char *server_first = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean known = op->error == NULL;
-
-  conn->auth_busy = FALSE;
-  if (conn->scram == NULL)
-    return;
-  if (op->error && !g_error_matches (op->error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER))
-    {
-      g_clear_pointer (&conn->scram, cz_scram_server_free);
-      send_gerror (conn, ref, op->error);
-      return;
-    }
-  server_first = cz_scram_server_first (conn->scram, known ? &op->creds : NULL,
-                                        self->fake_secret, self->config.scram_iterations);
-  reply = cz_message_new ("auth-challenge",
-                          "ref", g_variant_new_uint32 (ref),
-                          "message", g_variant_new_string (server_first),
-                          NULL);
-  cz_conn_send (conn, reply);
-}
-
-static void
-handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
-{
-  CzServer *self = conn->server;
-  const char *final;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *server_final = NULL;
-  g_autofree char *user_key = NULL;
-  g_autofree char *addr_key = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  CzStoreOp *op;
-
-  if (conn->scram == NULL || conn->auth_busy)
-    {
-      cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL, _("auth-finish must follow auth-challenge"));
-      return;
-    }
-  if (!cz_message_get_string (msg, "message", &final, &error))
-    {
-      g_clear_pointer (&conn->scram, cz_scram_server_free);
-      send_gerror (conn, ref, error);
-      return;
-    }
-  user_key = g_strconcat ("user:", conn->auth_user, NULL);
-  addr_key = g_strconcat ("addr:", conn->host, NULL);
-  server_final = cz_scram_server_final (conn->scram, final, &error);
-  g_clear_pointer (&conn->scram, cz_scram_server_free);
-  if (server_final == NULL)
-    {
-      gint64 now = g_get_monotonic_time ();
-      cz_throttle_failure (self->throttle, user_key, now);
-      cz_throttle_failure (self->throttle, addr_key, now);
-      cz_server_log (self, G_LOG_LEVEL_INFO, _("%s: failed login for “%s”"),
-                     conn->address, conn->auth_user);
-      /* The same answer for a wrong password and an unknown user. */
-      cz_conn_send_error (conn, ref, CZ_ERROR_AUTH_FAILED, _("wrong user name or password"));
-      return;
-    }
-
-  cz_throttle_success (self->throttle, user_key);
-  cz_throttle_success (self->throttle, addr_key);
-  conn->user = g_steal_pointer (&conn->auth_user);
-  conn->deadline_us = 0;
-  reply = cz_message_new ("auth-ok",
-                          "ref", g_variant_new_uint32 (ref),
-                          "message", g_variant_new_string (server_final),
-                          "user", g_variant_new_string (conn->user),
-                          NULL);
-  cz_conn_send (conn, reply);
-  {
-    CzServerEvent event = { .kind = CZ_SERVER_EVENT_LOGGED_IN, .client_id = conn->id,
-                            .address = conn->address, .user = conn->user };
-    cz_server_emit (self, &event);
-  }
-
-  /* Online (live messages, presence) once the offline queue is sent. */
-  op = cz_store_op_new (CZ_STORE_OP_PENDING);
-  op->user = g_strdup (conn->user);
-  cz_server_submit (self, conn, 0, CZ_OP_PENDING, op);
-}
-
 /* After the offline queue: store operations finish in order, so a message
  * committed during the login comes once, from the queue or live. */
 static void
@@ -488,9 +239,9 @@ handle_say (CzConn *conn, GVariant *msg, gboolean direct)
     {
       /* What the single-field accessors say, "to" first. */
       if (direct && !cz_message_get_string (msg, "to", &to, &error))
-        send_gerror (conn, ref, error);
+        cz_conn_send_gerror (conn, ref, error);
       else if (!cz_message_get_string (msg, "text", &text, &error))
-        send_gerror (conn, ref, error);
+        cz_conn_send_gerror (conn, ref, error);
       cz_message_fields_clear (fields, n);
       return;
     }
@@ -500,7 +251,7 @@ handle_say (CzConn *conn, GVariant *msg, gboolean direct)
   if (direct && !cz_user_name_valid (to))
     cz_conn_send_error (conn, ref, CZ_ERROR_NO_SUCH_USER, _("there is no such user"));
   else if (!cz_text_valid (text, -1, &error))
-    send_gerror (conn, ref, error);
+    cz_conn_send_gerror (conn, ref, error);
   else
     {
       op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
@@ -533,7 +284,7 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, guint32 ref)
           cz_conn_send_error (sender, ref, CZ_ERROR_STORE, text);
         }
       else if (sender)
-        send_gerror (sender, ref, op->error);
+        cz_conn_send_gerror (sender, ref, op->error);
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("message from %s not saved: %s"),
                      op->user, op->error->message);
       return;
@@ -565,7 +316,7 @@ handle_mark (CzConn *conn, GVariant *msg, gboolean read)
 
   if (ids == NULL)
     {
-      send_gerror (conn, cz_message_ref (msg), error);
+      cz_conn_send_gerror (conn, cz_message_ref (msg), error);
       return;
     }
   op = cz_store_op_new (read ? CZ_STORE_OP_MARK_READ : CZ_STORE_OP_MARK_DELIVERED);
@@ -636,7 +387,7 @@ handle_history (CzConn *conn, GVariant *msg, guint32 ref)
 
   if (!cz_message_get_string (msg, "with", &with, &error))
     {
-      send_gerror (conn, ref, error);
+      cz_conn_send_gerror (conn, ref, error);
       return;
     }
   if (!g_str_equal (with, "#lobby") && !cz_user_name_valid (with))
@@ -669,7 +420,7 @@ history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
 
   if (op->error)
     {
-      send_gerror (conn, ref, op->error);
+      cz_conn_send_gerror (conn, ref, op->error);
       return;
     }
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
@@ -713,14 +464,7 @@ cz_server_chat_message (CzConn *conn, GVariant *msg)
                               _("this connection is already logged in"));
           return;
         }
-      if (g_str_equal (kind, "register"))
-        handle_register (conn, msg, ref);
-      else if (g_str_equal (kind, "register-keys"))
-        handle_register_keys (conn, msg, ref);
-      else if (g_str_equal (kind, "auth-start"))
-        handle_auth_start (conn, msg, ref);
-      else
-        handle_auth_finish (conn, msg, ref);
+      cz_server_accounts_message (conn, kind, msg, ref);
       return;
     }
 
@@ -757,22 +501,12 @@ cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
   switch (ctx->purpose)
     {
     case CZ_OP_REGISTER:
-      if (conn && op->error)
-        send_gerror (conn, ctx->ref, op->error);
-      else if (conn)
-        {
-          g_autoptr(GVariant) reply = cz_message_new ("registered",
-                                                      "ref", g_variant_new_uint32 (ctx->ref),
-                                                      "user", g_variant_new_string (op->user),
-                                                      NULL);
-          cz_conn_send (conn, reply);
-          cz_server_log (self, G_LOG_LEVEL_INFO, _("new account “%s” from %s"),
-                         op->user, conn->address);
-        }
+      if (conn)
+        cz_server_accounts_registered (conn, op, ctx->ref);
       break;
     case CZ_OP_LOGIN_LOOKUP:
       if (conn)
-        login_lookup_done (conn, op, ctx->ref);
+        cz_server_accounts_login_lookup_done (conn, op, ctx->ref);
       break;
     case CZ_OP_SAY:
     case CZ_OP_MSG:

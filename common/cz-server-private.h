@@ -98,10 +98,19 @@ void cz_conn_mark_dirty (CzConn *conn);
 /* Sends a message (marks dirty); FALSE if the connection cannot take it. */
 gboolean cz_conn_send (CzConn *conn, GVariant *message);
 void cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char *text);
+/* The same for a GError (its wire code and message). */
+void cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error);
 /* Submits a store op for @conn; its completion comes back, on the engine
  * thread, to cz_server_chat_store_done() with a CzOpCtx in op->user_data. */
 void cz_server_submit (CzServer *server, CzConn *conn, guint32 ref, CzOpPurpose purpose,
                        CzStoreOp *op);
+
+/* cz-server-accounts.c */
+/* register, register-keys, auth-start, auth-finish (@kind) before login. */
+void cz_server_accounts_message (CzConn *conn, const char *kind, GVariant *message, guint32 ref);
+/* Store completions of CZ_OP_REGISTER and CZ_OP_LOGIN_LOOKUP. */
+void cz_server_accounts_registered (CzConn *conn, CzStoreOp *op, guint32 ref);
+void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref);
 
 /* cz-server-chat.c */
 void cz_server_chat_message (CzConn *conn, GVariant *message);

@@ -299,6 +299,13 @@ cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char *tex
   cz_conn_send (conn, msg);
 }
 
+void
+cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error)
+{
+  g_autoptr(GVariant) msg = cz_message_new_error (ref, cz_error_wire_code (error), error->message);
+  cz_conn_send (conn, msg);
+}
+
 static void
 channel_ready_cb (CzChannel *channel, gpointer user_data)
 {
