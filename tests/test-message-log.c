@@ -1,0 +1,246 @@
+/* test-message-log.c: the server window's message log, in process: bounded,
+ * filtered, fed in many small batches, and by the engine's event sink from
+ * another thread at 2,000 events a second without stalling the main loop.
+ * Skipped without a display. */
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "cz-event-sink.h"
+#include "cz-message-log.h"
+
+static gboolean have_display;
+
+static gboolean
+need_display (void)
+{
+  if (!have_display)
+    g_test_skip ("no display (run under xvfb-run)");
+  return have_display;
+}
+
+/* Spins the main loop for @ms. */
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+static CzServerEvent *
+message_event (gint64 id, const char *from, const char *to, const char *text)
+{
+  CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = id,
+                      .ts = g_get_real_time () / 1000, .from = (char *) from,
+                      .to = (char *) to, .text = (char *) text };
+  return cz_server_event_copy (&e);
+}
+
+static void
+test_message_log (void)
+{
+  GtkWidget *log;
+  GtkTreeModel *model;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_server_event_free);
+  GtkTreeIter iter;
+  g_autofree char *text = NULL, *to = NULL;
+  CzServerEvent other = { .kind = CZ_SERVER_EVENT_LOG, .text = (char *) "ignored" };
+  int n;
+
+  if (!need_display ())
+    return;
+  log = g_object_ref_sink (cz_message_log_new ());
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+
+  g_ptr_array_add (batch, cz_server_event_copy (&other));
+  for (int i = 0; i < CZ_MESSAGE_LOG_LIMIT + 1000; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("message %d", i);
+      g_ptr_array_add (batch, message_event (i + 1, i % 10 == 0 ? "bob" : "alice",
+                                             i % 10 == 0 ? NULL : "carol", body));
+    }
+  cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+  /* Bounded: the oldest are dropped, the newest is last. */
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
+  g_assert_cmpuint (cz_message_log_get_total (CZ_MESSAGE_LOG (log)), ==, CZ_MESSAGE_LOG_LIMIT + 1000);
+  g_assert_true (gtk_tree_model_iter_nth_child (model, &iter, NULL, CZ_MESSAGE_LOG_LIMIT - 1));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_cmpstr (text, ==, "message 5999");
+  g_clear_pointer (&text, g_free);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_cmpstr (text, ==, "message 1000");
+
+  /* Filtered by user: bob's lobby messages only. */
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "BoB");
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+  n = gtk_tree_model_iter_n_children (model, NULL);
+  g_assert_cmpint (n, ==, CZ_MESSAGE_LOG_LIMIT / 10);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TO, &to, -1);
+  g_assert_cmpstr (to, ==, "#lobby");
+  /* Recipients match too. */
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "carol");
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT * 9 / 10);
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), NULL);
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
+
+  /* Many small batches while filtered, as the event sink delivers them
+   * under load: the log stays within its bound (plus the quarter it trims
+   * by), the newest last, and the filter still applies after a trim. */
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), "bob");
+  for (int b = 0; b < 100; b++)
+    {
+      g_ptr_array_set_size (batch, 0);
+      for (int i = 0; i < 100; i++)
+        {
+          int k = 6000 + b * 100 + i;
+          g_autofree char *body = g_strdup_printf ("message %d", k);
+          g_ptr_array_add (batch, message_event (k + 1, k % 10 == 0 ? "bob" : "alice",
+                                                 "carol", body));
+        }
+      cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+      model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+      n = gtk_tree_model_iter_n_children (model, NULL);
+      g_assert_cmpint (n, >=, CZ_MESSAGE_LOG_LIMIT / 10);
+      g_assert_cmpint (n, <=, (CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4) / 10);
+    }
+  g_assert_cmpuint (cz_message_log_get_total (CZ_MESSAGE_LOG (log)), ==, CZ_MESSAGE_LOG_LIMIT + 11000);
+  g_assert_true (gtk_tree_model_iter_nth_child (model, &iter, NULL, n - 1));
+  g_clear_pointer (&text, g_free);
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_cmpstr (text, ==, "message 15990");
+  cz_message_log_set_filter (CZ_MESSAGE_LOG (log), NULL);
+  model = cz_message_log_get_model (CZ_MESSAGE_LOG (log));
+  n = gtk_tree_model_iter_n_children (model, NULL);
+  g_assert_cmpint (n, >=, CZ_MESSAGE_LOG_LIMIT);
+  g_assert_cmpint (n, <=, CZ_MESSAGE_LOG_LIMIT + CZ_MESSAGE_LOG_LIMIT / 4);
+  /* Unfiltered, the bound is exact again from the next message on. */
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, message_event (16001, "alice", "carol", "message 16000"));
+  cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, CZ_MESSAGE_LOG_LIMIT);
+
+  gtk_widget_destroy (log);
+  g_object_unref (log);
+}
+
+/* ---- Batching: 2,000 messages a second from another thread ------------------------ */
+
+#define FLOOD_EVENTS 6000
+
+typedef struct {
+  CzEventSink *sink;
+  CzMessageLog *log;
+  guint batches;
+  guint received;
+  gint64 last_tick;
+  gint64 worst_gap;
+  gboolean done;
+} Flood;
+
+static void
+flood_batch_cb (GPtrArray *events, gpointer data)
+{
+  Flood *f = data;
+
+  f->batches++;
+  f->received += events->len;
+  cz_message_log_append_events (f->log, events);
+}
+
+static gpointer
+flood_thread (gpointer data)
+{
+  Flood *f = data;
+
+  for (int i = 0; i < FLOOD_EVENTS; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("flood %d", i);
+      CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = i + 1,
+                          .ts = g_get_real_time () / 1000, .from = (char *) "alice",
+                          .to = NULL, .text = text };
+      cz_event_sink_push (&e, f->sink);
+      if (i % 2 == 1)
+        g_usleep (1000);          /* about 2,000 a second */
+    }
+  return NULL;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  Flood *f = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (f->last_tick && now - f->last_tick > f->worst_gap)
+    f->worst_gap = now - f->last_tick;
+  f->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_event_flood (void)
+{
+  Flood f = { 0 };
+  GtkWidget *window;
+  GThread *thread;
+  guint tick;
+  gint64 end;
+
+  if (!need_display ())
+    return;
+  window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  f.log = CZ_MESSAGE_LOG (cz_message_log_new ());
+  gtk_container_add (GTK_CONTAINER (window), GTK_WIDGET (f.log));
+  gtk_widget_show_all (window);
+  f.sink = cz_event_sink_new (NULL, flood_batch_cb, &f);
+
+  tick = g_timeout_add (10, tick_cb, &f);
+  thread = g_thread_new ("flood", flood_thread, &f);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (f.received < FLOOD_EVENTS && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_source_remove (tick);
+
+  g_test_message ("%u events in %u batches; longest main loop gap %" G_GINT64_FORMAT " ms",
+                  f.received, f.batches, f.worst_gap / 1000);
+  g_assert_cmpuint (f.received, ==, FLOOD_EVENTS);
+  g_assert_cmpuint (cz_message_log_get_total (f.log), ==, FLOOD_EVENTS);
+  /* Batched: far fewer hand-overs than events... */
+  g_assert_cmpuint (f.batches, <, FLOOD_EVENTS / 4);
+  /* ...and the main loop never stalled. */
+  g_assert_cmpint (f.worst_gap, <, 250 * 1000);
+
+  /* Once detached, nothing more is delivered. */
+  cz_event_sink_detach (f.sink);
+  {
+    CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .from = (char *) "late", .text = (char *) "x" };
+    cz_event_sink_push (&e, f.sink);
+    spin_for (100);
+  }
+  g_assert_cmpuint (f.received, ==, FLOOD_EVENTS);
+  cz_event_sink_unref (f.sink);
+  gtk_widget_destroy (window);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  have_display = g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
+  if (have_display)
+    gtk_test_init (&argc, &argv, NULL);
+  else
+    g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server-window/message-log", test_message_log);
+  g_test_add_func ("/server-window/event-flood", test_event_flood);
+  return g_test_run ();
+}
