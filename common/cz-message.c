@@ -55,14 +55,12 @@ key_variant (const char *key)
 }
 
 GVariant *
-cz_message_newv (const char *kind, const char *const *keys, GVariant *const *values, gsize n)
+cz_message_fields_newv (const char *const *keys, GVariant *const *values, gsize n)
 {
   GVariant *small[16];
   GVariant **entries = n <= G_N_ELEMENTS (small) ? small : g_new (GVariant *, n);
-  GVariant *parts[2];
-  GVariant *message;
+  GVariant *fields;
 
-  g_return_val_if_fail (kind != NULL, NULL);
   g_return_val_if_fail (n == 0 || (keys != NULL && values != NULL), NULL);
 
   /* The constructors, not a GVariantBuilder and format strings: this runs
@@ -74,12 +72,19 @@ cz_message_newv (const char *kind, const char *const *keys, GVariant *const *val
 
       entries[i] = g_variant_new_dict_entry (key, g_variant_new_variant (values[i]));
     }
-  parts[0] = g_variant_new_string (kind);
-  parts[1] = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
-  message = g_variant_ref_sink (g_variant_new_tuple (parts, 2));
+  fields = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
   if (entries != small)
     g_free (entries);
-  return message;
+  return fields;
+}
+
+GVariant *
+cz_message_newv (const char *kind, const char *const *keys, GVariant *const *values, gsize n)
+{
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (n == 0 || (keys != NULL && values != NULL), NULL);
+
+  return cz_message_new_from_fields (kind, cz_message_fields_newv (keys, values, n));
 }
 
 GVariant *
@@ -540,19 +545,22 @@ cz_message_lookup_fields (GVariant *message, CzMessageField *fields, gsize n)
       g_autoptr(GVariant) entry = g_variant_get_child_value (dict, i);
       g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
       const char *name = g_variant_get_string (key, NULL);
+      g_autoptr(GVariant) value = NULL;
 
+      /* Keys are unique: each entry answers every field that names it
+       * (a wrong type stays wrong). */
       for (gsize j = 0; j < n; j++)
         {
-          g_autoptr(GVariant) boxed = NULL;
-
-          if (fields[j].value != NULL || strcmp (fields[j].key, name) != 0)
+          if (strcmp (fields[j].key, name) != 0)
             continue;
-          boxed = g_variant_get_child_value (entry, 1);
-          fields[j].value = g_variant_get_variant (boxed);
-          if (fields[j].type != NULL && !g_variant_is_of_type (fields[j].value, fields[j].type))
-            g_clear_pointer (&fields[j].value, g_variant_unref);
-          found++;   /* keys are unique: a wrong type stays wrong */
-          break;
+          if (value == NULL)
+            {
+              g_autoptr(GVariant) boxed = g_variant_get_child_value (entry, 1);
+              value = g_variant_get_variant (boxed);
+            }
+          if (fields[j].type == NULL || g_variant_is_of_type (value, fields[j].type))
+            fields[j].value = g_variant_ref (value);
+          found++;
         }
     }
 }

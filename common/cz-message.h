@@ -22,6 +22,8 @@ GVariant *cz_message_new (const char *kind, ...) G_GNUC_NULL_TERMINATED;
  * are sunk): what cz_message_new() does, for callers with arrays. */
 GVariant *cz_message_newv (const char *kind, const char *const *keys,
                            GVariant *const *values, gsize n);
+/* The a{sv} of such a message alone (floating), e.g. an entry of a list. */
+GVariant *cz_message_fields_newv (const char *const *keys, GVariant *const *values, gsize n);
 /* The same from an a{sv} (sunk if floating). */
 GVariant *cz_message_new_from_fields (const char *kind, GVariant *fields);
 

@@ -87,13 +87,10 @@ static GVariant *
 record_fields (const CzMessageRecord *r)
 {
   const char *keys[8];
-  GVariant *values[8], *entries[8];
+  GVariant *values[8];
   gsize n = record_entries (r, FALSE, TRUE, keys, values);
 
-  for (gsize i = 0; i < n; i++)
-    entries[i] = g_variant_new_dict_entry (g_variant_new_string (keys[i]),
-                                           g_variant_new_variant (values[i]));
-  return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, n);
+  return cz_message_fields_newv (keys, values, n);
 }
 
 /* A `message`. */
@@ -217,36 +214,28 @@ go_online (CzServer *self, CzConn *conn)
 
 /* ---- Chat ------------------------------------------------------------------------ */
 
-/* say {ref?, text} and msg {ref?, to, text}: every chat message comes
- * through here, so its fields are read in one pass. */
+/* say {ref?, text} and msg {ref?, to, text}. */
 static void
-handle_say (CzConn *conn, GVariant *msg, gboolean direct)
+handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
 {
+  /* "to" first: a msg without either is told about "to". */
   CzMessageField fields[] = {
-    { "text", G_VARIANT_TYPE_STRING, NULL },
-    { "ref", G_VARIANT_TYPE_UINT32, NULL },
     { "to", G_VARIANT_TYPE_STRING, NULL },
+    { "text", G_VARIANT_TYPE_STRING, NULL },
   };
-  gsize n = direct ? 3 : 2;
-  const char *text, *to = NULL;
-  guint32 ref;
+  CzMessageField *wanted = direct ? fields : fields + 1;
+  gsize n = direct ? 2 : 1;
+  const char *text, *to;
   g_autoptr(GError) error = NULL;
   CzStoreOp *op;
 
-  cz_message_lookup_fields (msg, fields, n);
-  ref = fields[1].value ? g_variant_get_uint32 (fields[1].value) : 0;
-  if (fields[0].value == NULL || (direct && fields[2].value == NULL))
+  if (!cz_message_require_fields (msg, wanted, n, &error))
     {
-      /* What the single-field accessors say, "to" first. */
-      if (direct && !cz_message_get_string (msg, "to", &to, &error))
-        cz_conn_send_gerror (conn, ref, error);
-      else if (!cz_message_get_string (msg, "text", &text, &error))
-        cz_conn_send_gerror (conn, ref, error);
-      cz_message_fields_clear (fields, n);
+      cz_conn_send_gerror (conn, ref, error);
       return;
     }
-  text = g_variant_get_string (fields[0].value, NULL);
-  to = direct ? g_variant_get_string (fields[2].value, NULL) : NULL;
+  to = direct ? g_variant_get_string (fields[0].value, NULL) : NULL;
+  text = g_variant_get_string (fields[1].value, NULL);
 
   if (direct && !cz_user_name_valid (to))
     cz_conn_send_error (conn, ref, CZ_ERROR_NO_SUCH_USER, _("there is no such user"));
@@ -261,7 +250,7 @@ handle_say (CzConn *conn, GVariant *msg, gboolean direct)
       op->ts = cz_now_ms ();
       cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
     }
-  cz_message_fields_clear (fields, n);
+  cz_message_fields_clear (wanted, n);
 }
 
 /* After the commit: acknowledge, then deliver. */
@@ -446,13 +435,6 @@ cz_server_chat_message (CzConn *conn, GVariant *msg)
 
   if (g_str_equal (kind, "bye"))
     return;   /* the channel closes */
-
-  /* The hot path first: it reads its ref with its other fields. */
-  if (authed && (g_str_equal (kind, "msg") || g_str_equal (kind, "say")))
-    {
-      handle_say (conn, msg, kind[0] == 'm');
-      return;
-    }
   ref = cz_message_ref (msg);
 
   if (g_str_equal (kind, "register") || g_str_equal (kind, "register-keys")
@@ -477,7 +459,9 @@ cz_server_chat_message (CzConn *conn, GVariant *msg)
           cz_conn_send_error (conn, ref, CZ_ERROR_NOT_AUTHENTICATED, _("log in first"));
           return;
         }
-      if (g_str_equal (kind, "who"))
+      if (g_str_equal (kind, "say") || g_str_equal (kind, "msg"))
+        handle_say (conn, msg, ref, g_str_equal (kind, "msg"));
+      else if (g_str_equal (kind, "who"))
         handle_who (conn, ref);
       else if (g_str_equal (kind, "history"))
         handle_history (conn, msg, ref);

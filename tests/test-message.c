@@ -657,6 +657,79 @@ test_to_string (void)
   g_assert_nonnull (strstr (s5, "quote: \"say \\\"x\\\"\\n\""));
 }
 
+/* Several fields in one pass, on a message as built (tree form), on the
+ * same message decoded (this thread's table of its last decode) and on it
+ * once another message was decoded since (the serialized path): the same
+ * answers each time. */
+static void
+check_fields (GVariant *m)
+{
+  CzMessageField f[] = {
+    { "text", G_VARIANT_TYPE_STRING, NULL },
+    { "ref", G_VARIANT_TYPE_UINT32, NULL },
+    { "to", G_VARIANT_TYPE_STRING, NULL },      /* absent */
+    { "id", G_VARIANT_TYPE_STRING, NULL },      /* of another type */
+    { "id", NULL, NULL },                        /* any type */
+  };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (cz_message_kind (m), ==, "say");
+  cz_message_lookup_fields (m, f, G_N_ELEMENTS (f));
+  g_assert_cmpstr (g_variant_get_string (f[0].value, NULL), ==, "hé");
+  g_assert_cmpuint (g_variant_get_uint32 (f[1].value), ==, 7);
+  g_assert_null (f[2].value);
+  g_assert_null (f[3].value);
+  g_assert_cmpint (g_variant_get_int64 (f[4].value), ==, -5);
+  cz_message_fields_clear (f, G_N_ELEMENTS (f));
+  g_assert_null (f[0].value);
+
+  /* Required: all there, or the first missing one's error and no values. */
+  g_assert_true (cz_message_require_fields (m, f, 2, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (f[1].value);
+  cz_message_fields_clear (f, 2);
+  g_assert_false (cz_message_require_fields (m, f, 4, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME);
+  g_assert_nonnull (strstr (error->message, "“to”"));
+  for (guint i = 0; i < 4; i++)
+    g_assert_null (f[i].value);
+}
+
+static void
+test_lookup_fields (void)
+{
+  const char *keys[] = { "ref", "text", "id" };
+  GVariant *values[] = { g_variant_new_uint32 (7), g_variant_new_string ("hé"),
+                         g_variant_new_int64 (-5) };
+  g_autoptr(GVariant) built = cz_message_newv ("say", keys, values, 3);
+  g_autoptr(GVariant) same = cz_message_new ("say", "ref", g_variant_new_uint32 (7),
+                                             "text", g_variant_new_string ("hé"),
+                                             "id", g_variant_new_int64 (-5), NULL);
+  g_autoptr(GBytes) wire = cz_message_encode (built);
+  g_autoptr(GBytes) wire2 = cz_message_encode (same);
+  g_autoptr(GVariant) decoded = NULL;
+  g_autoptr(GVariant) other = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* newv and the varargs constructor build the same bytes. */
+  g_assert_true (g_bytes_equal (wire, wire2));
+  check_fields (built);
+  decoded = cz_message_decode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire), &error);
+  g_assert_no_error (error);
+  check_fields (decoded);
+  other = cz_message_decode (g_bytes_get_data (wire2, NULL), g_bytes_get_size (wire2), &error);
+  g_assert_no_error (error);
+  check_fields (decoded);
+
+  /* An entry of a list: the fields alone. */
+  {
+    g_autoptr(GVariant) entry = g_variant_ref_sink (cz_message_fields_newv (keys, values, 0));
+
+    g_assert_true (g_variant_is_of_type (entry, G_VARIANT_TYPE_VARDICT));
+    g_assert_cmpuint (g_variant_n_children (entry), ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -673,6 +746,7 @@ main (int argc, char **argv)
   g_test_add_func ("/message/reject/empty-kind", test_reject_empty_kind);
   g_test_add_func ("/message/reject/too-deep", test_reject_too_deep);
   g_test_add_func ("/message/accessors", test_accessors);
+  g_test_add_func ("/message/lookup-fields", test_lookup_fields);
   g_test_add_func ("/message/new-error", test_new_error);
   g_test_add_func ("/message/new-from-fields", test_new_from_fields);
   g_test_add_func ("/message/to-string", test_to_string);
