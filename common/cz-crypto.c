@@ -132,32 +132,23 @@ cz_pbkdf2_sha256 (const void *password, gsize password_len,
 }
 
 void
-cz_aes256_gcm_seal (const guint8 key[CZ_AEAD_KEY_SIZE],
-                    const guint8 nonce[CZ_AEAD_NONCE_SIZE],
-                    const void *ad, gsize ad_len,
-                    const void *in, gsize len, guint8 *out)
+cz_aes256_gcm_seal_with (struct gcm_aes256_ctx *ctx, const guint8 nonce[CZ_AEAD_NONCE_SIZE],
+                         const void *ad, gsize ad_len, const void *in, gsize len, guint8 *out)
 {
-  struct gcm_aes256_ctx ctx;
-
   g_return_if_fail (out != NULL);
 
-  gcm_aes256_set_key (&ctx, key);
-  gcm_aes256_set_iv (&ctx, GCM_IV_SIZE, nonce);
+  gcm_aes256_set_iv (ctx, GCM_IV_SIZE, nonce);
   if (ad_len > 0)
-    gcm_aes256_update (&ctx, ad_len, ad);
+    gcm_aes256_update (ctx, ad_len, ad);
   if (len > 0)
-    gcm_aes256_encrypt (&ctx, len, out, in);
-  gcm_aes256_digest (&ctx, GCM_DIGEST_SIZE, out + len);
-  cz_memwipe (&ctx, sizeof ctx);
+    gcm_aes256_encrypt (ctx, len, out, in);
+  gcm_aes256_digest (ctx, GCM_DIGEST_SIZE, out + len);
 }
 
 gboolean
-cz_aes256_gcm_open (const guint8 key[CZ_AEAD_KEY_SIZE],
-                    const guint8 nonce[CZ_AEAD_NONCE_SIZE],
-                    const void *ad, gsize ad_len,
-                    const void *in, gsize len, guint8 *out)
+cz_aes256_gcm_open_with (struct gcm_aes256_ctx *ctx, const guint8 nonce[CZ_AEAD_NONCE_SIZE],
+                         const void *ad, gsize ad_len, const void *in, gsize len, guint8 *out)
 {
-  struct gcm_aes256_ctx ctx;
   guint8 tag[GCM_DIGEST_SIZE];
   guint8 expected[GCM_DIGEST_SIZE];
   gsize plain_len;
@@ -173,19 +164,45 @@ cz_aes256_gcm_open (const guint8 key[CZ_AEAD_KEY_SIZE],
   /* Copy the tag first: @out may equal @in. */
   memcpy (expected, (const guint8 *) in + plain_len, GCM_DIGEST_SIZE);
 
-  gcm_aes256_set_key (&ctx, key);
-  gcm_aes256_set_iv (&ctx, GCM_IV_SIZE, nonce);
+  gcm_aes256_set_iv (ctx, GCM_IV_SIZE, nonce);
   if (ad_len > 0)
-    gcm_aes256_update (&ctx, ad_len, ad);
+    gcm_aes256_update (ctx, ad_len, ad);
   if (plain_len > 0)
-    gcm_aes256_decrypt (&ctx, plain_len, out, in);
-  gcm_aes256_digest (&ctx, GCM_DIGEST_SIZE, tag);
-  cz_memwipe (&ctx, sizeof ctx);
+    gcm_aes256_decrypt (ctx, plain_len, out, in);
+  gcm_aes256_digest (ctx, GCM_DIGEST_SIZE, tag);
 
   ok = memeql_sec (tag, expected, GCM_DIGEST_SIZE) != 0;
   if (!ok)
     cz_memwipe (out, plain_len);   /* never hand out unauthenticated data */
 
+  return ok;
+}
+
+void
+cz_aes256_gcm_seal (const guint8 key[CZ_AEAD_KEY_SIZE],
+                    const guint8 nonce[CZ_AEAD_NONCE_SIZE],
+                    const void *ad, gsize ad_len,
+                    const void *in, gsize len, guint8 *out)
+{
+  struct gcm_aes256_ctx ctx;
+
+  gcm_aes256_set_key (&ctx, key);
+  cz_aes256_gcm_seal_with (&ctx, nonce, ad, ad_len, in, len, out);
+  cz_memwipe (&ctx, sizeof ctx);
+}
+
+gboolean
+cz_aes256_gcm_open (const guint8 key[CZ_AEAD_KEY_SIZE],
+                    const guint8 nonce[CZ_AEAD_NONCE_SIZE],
+                    const void *ad, gsize ad_len,
+                    const void *in, gsize len, guint8 *out)
+{
+  struct gcm_aes256_ctx ctx;
+  gboolean ok;
+
+  gcm_aes256_set_key (&ctx, key);
+  ok = cz_aes256_gcm_open_with (&ctx, nonce, ad, ad_len, in, len, out);
+  cz_memwipe (&ctx, sizeof ctx);
   return ok;
 }
 

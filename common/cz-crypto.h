@@ -46,6 +46,18 @@ gboolean cz_aes256_gcm_open (const guint8 key[CZ_AEAD_KEY_SIZE],
                              const void *ad, gsize ad_len,
                              const void *in, gsize len, guint8 *out);
 
+/* The same with a key already expanded (gcm_aes256_set_key), for callers
+ * that seal many frames with one key. */
+struct gcm_aes256_ctx;
+void cz_aes256_gcm_seal_with (struct gcm_aes256_ctx *ctx,
+                              const guint8 nonce[CZ_AEAD_NONCE_SIZE],
+                              const void *ad, gsize ad_len,
+                              const void *in, gsize len, guint8 *out);
+gboolean cz_aes256_gcm_open_with (struct gcm_aes256_ctx *ctx,
+                                  const guint8 nonce[CZ_AEAD_NONCE_SIZE],
+                                  const void *ad, gsize ad_len,
+                                  const void *in, gsize len, guint8 *out);
+
 /* Constant-time comparison. */
 gboolean cz_memeq_ct (const void *a, const void *b, gsize len);
 

@@ -293,17 +293,14 @@ check_counter (const CzAead *aead, GError **error)
   return TRUE;
 }
 
-/* AES-256-GCM with the frame header as additional data; @out may be @in. */
+/* AES-256-GCM with the frame header as additional data, with @aead's key
+ * from the cache; @out may be @in. */
 static void
 seal (CzAead *aead, const guint8 nonce[CZ_AEAD_NONCE_SIZE], const guint8 *header,
       const guint8 *in, gsize len, guint8 *out)
 {
-  struct gcm_aes256_ctx *ctx = aead_lock_ctx (aead);
-
-  gcm_aes256_set_iv (ctx, CZ_AEAD_NONCE_SIZE, nonce);
-  gcm_aes256_update (ctx, CZ_FRAME_HEADER_SIZE, header);
-  gcm_aes256_encrypt (ctx, len, out, in);
-  gcm_aes256_digest (ctx, CZ_AEAD_TAG_SIZE, out + len);
+  cz_aes256_gcm_seal_with (aead_lock_ctx (aead), nonce, header, CZ_FRAME_HEADER_SIZE,
+                           in, len, out);
   aead_unlock_ctx ();
   aead->counter++;
 }
@@ -314,19 +311,10 @@ static gboolean
 open_body (CzAead *aead, const guint8 nonce[CZ_AEAD_NONCE_SIZE], const guint8 *header,
            const guint8 *body, gsize len, guint8 *plain)
 {
-  gsize plain_len = len - CZ_AEAD_TAG_SIZE;
-  guint8 tag[CZ_AEAD_TAG_SIZE];
-  struct gcm_aes256_ctx *ctx = aead_lock_ctx (aead);
-  gboolean ok;
+  gboolean ok = cz_aes256_gcm_open_with (aead_lock_ctx (aead), nonce, header,
+                                         CZ_FRAME_HEADER_SIZE, body, len, plain);
 
-  gcm_aes256_set_iv (ctx, CZ_AEAD_NONCE_SIZE, nonce);
-  gcm_aes256_update (ctx, CZ_FRAME_HEADER_SIZE, header);
-  gcm_aes256_decrypt (ctx, plain_len, plain, body);
-  gcm_aes256_digest (ctx, CZ_AEAD_TAG_SIZE, tag);
   aead_unlock_ctx ();
-  ok = cz_memeq_ct (tag, body + plain_len, CZ_AEAD_TAG_SIZE);
-  if (!ok)
-    cz_memwipe (plain, plain_len);
   return ok;
 }
 
