@@ -274,6 +274,18 @@ cz_now_ms (void)
   return g_get_real_time () / 1000;
 }
 
+GDateTime *
+cz_local_time (gint64 unix_ms)
+{
+  static GTimeZone *zone;
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+  utc = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  return utc ? g_date_time_to_timezone (utc, zone) : NULL;
+}
+
 char *
 cz_data_dir (void)
 {

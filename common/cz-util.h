@@ -25,6 +25,10 @@ gboolean cz_write_file_atomic (const char *path, const void *data, gsize len,
 
 /* Unix time in milliseconds (wall clock). */
 gint64 cz_now_ms (void);
+/* @unix_ms as local time, or NULL if out of range.  The local zone is
+ * looked up once per process (GLib's _local () calls re-read the zone
+ * files every time: too slow for a log line per message). */
+GDateTime *cz_local_time (gint64 unix_ms);
 
 /* $XDG_DATA_HOME/causerie, created 0700 if missing. */
 char *cz_data_dir (void);

@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "cz-headless.h"
+#include "cz-util.h"
 
 /* A slow standard error must not grow the queue without bound: past
  * either limit events are dropped (and counted, then reported once). */
@@ -52,26 +53,12 @@ typedef struct {
 
 /* ---- Formatting ----------------------------------------------------------------- */
 
-static GTimeZone *
-local_zone (void)
-{
-  /* Looked up once: GLib re-reads the zone files on every _now_local (). */
-  static GTimeZone *zone;
-
-  if (g_once_init_enter (&zone))
-    g_once_init_leave (&zone, g_time_zone_new_local ());
-  return zone;
-}
-
 static void
 format_stamp (gint64 unix_seconds, char stamp[16])
 {
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_seconds);
-  g_autoptr(GDateTime) local = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GDateTime) local = cz_local_time (unix_seconds * 1000);
+  g_autofree char *text = local ? g_date_time_format (local, "%H:%M:%S") : NULL;
 
-  local = utc ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
-  text = local ? g_date_time_format (local, "%H:%M:%S") : NULL;
   g_strlcpy (stamp, text ? text : "??:??:??", 16);
 }
 

@@ -528,6 +528,24 @@ test_error_codes (void)
   g_assert_cmpstr (cz_error_wire_code (NULL), ==, "internal");
 }
 
+/* Local time through the cached zone: the same as GLib's _local (). */
+static void
+test_local_time (void)
+{
+  const gint64 stamps[] = { 0, 1700000000123, 1782000000000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (stamps); i++)
+    {
+      g_autoptr(GDateTime) ours = cz_local_time (stamps[i]);
+      g_autoptr(GDateTime) glib = g_date_time_new_from_unix_local (stamps[i] / 1000);
+      g_autofree char *a = g_date_time_format (ours, "%F %T %z");
+      g_autofree char *b = g_date_time_format (glib, "%F %T %z");
+
+      g_assert_cmpstr (a, ==, b);
+    }
+  g_assert_null (cz_local_time (G_MAXINT64));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -554,6 +572,7 @@ main (int argc, char **argv)
   g_test_add_func ("/util/write-file-atomic", test_write_file_atomic);
   g_test_add_func ("/util/user-name", test_user_name);
   g_test_add_func ("/util/misc", test_misc_util);
+  g_test_add_func ("/util/local-time", test_local_time);
   g_test_add_func ("/error/codes", test_error_codes);
 
   ret = g_test_run ();
