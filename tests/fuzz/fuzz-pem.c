@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "fuzz.h"
 #include "cz-cert.h"
@@ -23,12 +24,55 @@
 
 static char *cert_path, *key_path;
 
+/* Real pairs, made at start: no private key is kept in the repository.
+ * The seeds "@pair ecdsa-p256", "@pair ed25519" and "@mismatched" (each a
+ * whole input, with its newline) stand for "a certificate, =====, its
+ * key" (or another type's key). */
+static struct {
+  const char *token;
+  GBytes *input;
+} generated[3];
+
+/* A fresh self-signed certificate and key of @type, as one input. */
+static GBytes *
+generate_pair (CzKeyType cert_type, CzKeyType key_type)
+{
+  g_autofree char *cert = g_build_filename (cz_fuzz_tmpdir (), "gen-cert.pem", NULL);
+  g_autofree char *key = g_build_filename (cz_fuzz_tmpdir (), "gen-key.pem", NULL);
+  g_autofree char *cert_pem = NULL, *key_pem = NULL;
+  g_autoptr(GError) error = NULL;
+  CzCertRequest req = { .common_name = "Seed CA \"quoted\", comma", .key_type = cert_type };
+  g_autoptr(CzCertInfo) info = cz_cert_generate_ca (&req, cert, key, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (cert, &cert_pem, NULL, NULL));
+  if (key_type != cert_type)
+    {
+      g_autoptr(CzCertInfo) other = NULL;
+
+      req.key_type = key_type;
+      other = cz_cert_generate_ca (&req, cert, key, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (g_file_get_contents (key, &key_pem, NULL, NULL));
+  g_unlink (cert);
+  g_unlink (key);
+  return g_bytes_new_take (g_strconcat (cert_pem, "=====\n", key_pem, NULL),
+                           strlen (cert_pem) + 6 + strlen (key_pem));
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   cz_fuzz_setup ();
   cert_path = g_build_filename (cz_fuzz_tmpdir (), "cert.pem", NULL);
   key_path = g_build_filename (cz_fuzz_tmpdir (), "key.pem", NULL);
+  generated[0].token = "@pair ecdsa-p256\n";
+  generated[0].input = generate_pair (CZ_KEY_ECDSA_P256, CZ_KEY_ECDSA_P256);
+  generated[1].token = "@pair ed25519\n";
+  generated[1].input = generate_pair (CZ_KEY_ED25519, CZ_KEY_ED25519);
+  generated[2].token = "@mismatched\n";
+  generated[2].input = generate_pair (CZ_KEY_ECDSA_P256, CZ_KEY_ED25519);
   return 0;
 }
 
@@ -91,10 +135,22 @@ check_error (const GError *error, const char *path)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  const char *sep = size ? g_strstr_len ((const char *) data, (gssize) size, "\n=====\n") : NULL;
-  gsize cert_len = sep ? (gsize) (sep - (const char *) data) : size;
-  const guint8 *key_data = sep ? (const guint8 *) sep + 7 : data;
-  gsize key_len = sep ? size - cert_len - 7 : size;
+  const char *sep;
+  gsize cert_len, key_len;
+  const guint8 *key_data;
+  int expect_pair = -1;     /* a generated input: whether it is a pair */
+
+  for (guint i = 0; i < G_N_ELEMENTS (generated); i++)
+    if (size == strlen (generated[i].token) && memcmp (data, generated[i].token, size) == 0)
+      {
+        data = g_bytes_get_data (generated[i].input, &size);
+        expect_pair = g_str_has_prefix (generated[i].token, "@pair");
+        break;
+      }
+  sep = size ? g_strstr_len ((const char *) data, (gssize) size, "\n=====\n") : NULL;
+  cert_len = sep ? (gsize) (sep - (const char *) data) : size;
+  key_data = sep ? (const guint8 *) sep + 7 : data;
+  key_len = sep ? size - cert_len - 7 : size;
 
   write_file (cert_path, data, cert_len);
   write_file (key_path, key_data, key_len);
@@ -112,6 +168,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     gboolean pair = cz_cert_check_pair (cert_path, key_path, &error);
     g_autoptr(CzTlsServerConfig) config = NULL;
 
+    if (expect_pair >= 0)
+      g_assert_cmpint (pair, ==, expect_pair);
     if (!pair)
       check_error (error, NULL);
     g_clear_error (&error);
