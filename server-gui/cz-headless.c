@@ -2,11 +2,11 @@
  *
  * The engine reports events on its network thread; writing a log line
  * there (a clock, a printf and a write () per line) cost the relay a few
- * percent of that thread.  So log_event_cb only copies the event into a
- * bounded queue, and the main loop formats the lines and writes each batch
- * to standard error at once.  Message events are not even copied unless
- * --log-messages is given: without it only a per-minute count is logged,
- * so conversations do not end up in the log. */
+ * percent of that thread.  So the events go through a bounded CzEventSink,
+ * as they do to the window, and the main loop formats each batch and
+ * writes it to standard error at once.  Message events are not even queued
+ * unless --log-messages is given: without it only a per-minute count is
+ * logged, so conversations do not end up in the log. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "cz-event-sink.h"
 #include "cz-headless.h"
 #include "cz-util.h"
 
@@ -22,30 +23,15 @@
  * either limit events are dropped (and counted, then reported once). */
 #define LOG_MAX_PENDING 100000
 #define LOG_MAX_PENDING_BYTES (32 * 1024 * 1024)
-/* While events keep coming, the main loop drains every 5 ms without being
- * woken; an event after a quiet drain wakes it at once. */
-#define LOG_BATCH_INTERVAL_US 5000
 /* Written out whenever a batch's text grows past this. */
 #define LOG_WRITE_CHUNK 65536
 #define LOG_SUMMARY_SECONDS 60
 
 typedef struct {
-  gint64 time_us;               /* when the engine reported it (wall clock) */
-  gsize cost;                   /* its share of LOG_MAX_PENDING_BYTES */
-  CzServerEvent *event;
-} LogEntry;
-
-typedef struct {
-  GMutex lock;
-  GArray *pending;              /* LogEntry; under lock */
-  gsize pending_bytes;          /* under lock */
-  guint64 dropped;              /* under lock: refused since the last drain */
-  gboolean scheduled;           /* under lock: a drain is due, no need to wake */
+  CzEventSink *sink;
   gboolean log_messages;        /* set before the engine starts */
   gint messages;                /* atomic: messages not logged since the last summary */
-  GSource *drain_source;        /* main context; ready time set to wake it */
   /* Main thread only. */
-  GArray *batch;                /* LogEntry, the drain being written */
   GString *out;
   gint64 stamp_second;
   char stamp[16];               /* "HH:MM:SS" of stamp_second */
@@ -163,36 +149,11 @@ static void
 log_event_cb (const CzServerEvent *event, gpointer user_data)
 {
   HeadlessLog *log = user_data;
-  LogEntry entry;
-  gboolean wake = FALSE;
 
   if (event->kind == CZ_SERVER_EVENT_MESSAGE && !log->log_messages)
-    {
-      g_atomic_int_inc (&log->messages);
-      return;
-    }
-  entry.time_us = g_get_real_time ();
-  entry.cost = sizeof (LogEntry) + sizeof (CzServerEvent) + (event->text ? strlen (event->text) : 0);
-  entry.event = cz_server_event_copy (event);
-
-  g_mutex_lock (&log->lock);
-  if (log->pending->len < LOG_MAX_PENDING
-      && log->pending_bytes + entry.cost <= LOG_MAX_PENDING_BYTES)
-    {
-      g_array_append_val (log->pending, entry);
-      log->pending_bytes += entry.cost;
-      entry.event = NULL;
-    }
+    g_atomic_int_inc (&log->messages);
   else
-    log->dropped++;
-  if (!log->scheduled)
-    log->scheduled = wake = TRUE;
-  g_mutex_unlock (&log->lock);
-
-  /* Dropped: the queue is full. */
-  g_clear_pointer (&entry.event, cz_server_event_free);
-  if (wake)
-    g_source_set_ready_time (log->drain_source, 0);
+    cz_event_sink_push (event, log->sink);
 }
 
 static void
@@ -207,9 +168,9 @@ write_out (HeadlessLog *log)
 }
 
 static const char *
-stamp_at (HeadlessLog *log, gint64 time_us)
+stamp_at (HeadlessLog *log, gint64 unix_ms)
 {
-  gint64 second = time_us / G_USEC_PER_SEC;
+  gint64 second = unix_ms / 1000;
 
   if (second != log->stamp_second)
     {
@@ -223,37 +184,23 @@ stamp_at (HeadlessLog *log, gint64 time_us)
 static void
 log_note (HeadlessLog *log, const char *text)
 {
-  g_string_append_printf (log->out, "%s %s\n", stamp_at (log, g_get_real_time ()), text);
+  g_string_append_printf (log->out, "%s %s\n", stamp_at (log, cz_now_ms ()), text);
 }
 
-/* Main thread: takes what is queued and writes it, in order, with one
- * write per LOG_WRITE_CHUNK.  Returns whether there was anything. */
-static gboolean
-log_drain (HeadlessLog *log)
+/* The sink's batch (main thread): the lines, in order, one write per
+ * LOG_WRITE_CHUNK; then how many were dropped, if any. */
+static void
+log_batch_cb (GPtrArray *events, gpointer user_data)
 {
-  GArray *batch;
-  guint64 dropped;
-  gboolean any;
+  HeadlessLog *log = user_data;
+  guint64 dropped = cz_event_sink_take_dropped (log->sink);
 
-  g_mutex_lock (&log->lock);
-  batch = log->pending;
-  log->pending = log->batch;
-  log->batch = batch;
-  log->pending_bytes = 0;
-  dropped = log->dropped;
-  log->dropped = 0;
-  /* Nothing queued: the next event wakes us. */
-  if (batch->len == 0 && dropped == 0)
-    log->scheduled = FALSE;
-  g_mutex_unlock (&log->lock);
-
-  for (guint i = 0; i < batch->len; i++)
+  for (guint i = 0; i < events->len; i++)
     {
-      LogEntry *entry = &g_array_index (batch, LogEntry, i);
+      const CzServerEvent *e = events->pdata[i];
 
-      append_line (log->out, entry->event, stamp_at (log, entry->time_us));
+      append_line (log->out, e, stamp_at (log, e->ts));
       g_string_append_c (log->out, '\n');
-      g_clear_pointer (&entry->event, cz_server_event_free);
       if (log->out->len >= LOG_WRITE_CHUNK)
         write_out (log);
     }
@@ -269,43 +216,6 @@ log_drain (HeadlessLog *log)
       log_note (log, text);
     }
   write_out (log);
-
-  any = batch->len > 0 || dropped > 0;
-  if (batch->len > 4096)
-    {
-      /* Do not keep a burst's worth of memory around. */
-      g_array_unref (log->batch);
-      log->batch = g_array_new (FALSE, FALSE, sizeof (LogEntry));
-    }
-  else
-    g_array_set_size (batch, 0);
-  return any;
-}
-
-static gboolean
-drain_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs drain_funcs = { NULL, NULL, drain_dispatch, NULL, NULL, NULL };
-
-static gboolean
-drain_cb (gpointer data)
-{
-  HeadlessLog *log = data;
-
-  /* Reset first: once log_drain () clears `scheduled`, the engine may set
-   * it again. */
-  g_source_set_ready_time (log->drain_source, -1);
-  if (log_drain (log))
-    {
-      /* Busy: keep `scheduled` set, so the engine does not wake us per
-       * event, and look again shortly. */
-      g_source_set_ready_time (log->drain_source,
-                               g_get_monotonic_time () + LOG_BATCH_INTERVAL_US);
-    }
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -318,7 +228,7 @@ summary_cb (gpointer data)
   if (n == 0)
     return G_SOURCE_CONTINUE;
   /* After what is queued, to keep the lines in order. */
-  log_drain (log);
+  cz_event_sink_drain (log->sink);
   text = g_strdup_printf (g_dngettext (NULL, "%u message in the last minute",
                                        "%u messages in the last minute", n), n);
   log_note (log, text);
@@ -331,16 +241,13 @@ headless_log_new (gboolean log_messages)
 {
   HeadlessLog *log = g_new0 (HeadlessLog, 1);
 
-  g_mutex_init (&log->lock);
-  log->pending = g_array_new (FALSE, FALSE, sizeof (LogEntry));
-  log->batch = g_array_new (FALSE, FALSE, sizeof (LogEntry));
+  log->sink = cz_event_sink_new (NULL, log_batch_cb, log);
+  cz_event_sink_set_bounds (log->sink, LOG_MAX_PENDING, LOG_MAX_PENDING_BYTES);
+  /* A log line appears as soon as the main loop can write it. */
+  cz_event_sink_set_delay (log->sink, 0);
   log->log_messages = log_messages;
   log->out = g_string_sized_new (LOG_WRITE_CHUNK + 4096);
   log->stamp_second = G_MININT64;
-  log->drain_source = g_source_new (&drain_funcs, sizeof (GSource));
-  g_source_set_name (log->drain_source, "[causerie] headless log");
-  g_source_set_callback (log->drain_source, drain_cb, log, NULL);
-  g_source_attach (log->drain_source, NULL);
   return log;
 }
 
@@ -348,14 +255,10 @@ headless_log_new (gboolean log_messages)
 static void
 headless_log_free (HeadlessLog *log)
 {
-  while (log_drain (log))
-    ;
-  g_source_destroy (log->drain_source);
-  g_source_unref (log->drain_source);
-  g_array_unref (log->pending);
-  g_array_unref (log->batch);
+  cz_event_sink_drain (log->sink);
+  cz_event_sink_detach (log->sink);
+  cz_event_sink_unref (log->sink);
   g_string_free (log->out, TRUE);
-  g_mutex_clear (&log->lock);
   g_free (log);
 }
 
@@ -410,7 +313,7 @@ cz_headless_run (const CzServerOptions *options)
   g_main_loop_run (loop);
 
   g_clear_handle_id (&summary_id, g_source_remove);
-  log_drain (log);
+  cz_event_sink_drain (log->sink);
   g_string_append_printf (log->out, "%s\n",
                           _("stopping: saying goodbye to clients and closing the database"));
   write_out (log);

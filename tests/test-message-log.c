@@ -230,6 +230,78 @@ test_event_flood (void)
   gtk_widget_destroy (window);
 }
 
+/* A bounded sink: past its bound events are dropped and counted, the
+ * consumer hears of the drops even with no event left, draining delivers
+ * what is queued at once, and every event carries a time. */
+typedef struct {
+  guint batches;
+  guint received;
+  gint64 first_id, last_id;
+  guint64 dropped;
+  gboolean all_stamped;
+} Bounded;
+
+static void
+bounded_batch_cb (GPtrArray *events, gpointer data)
+{
+  Bounded *b = data;
+
+  b->batches++;
+  for (guint i = 0; i < events->len; i++)
+    {
+      const CzServerEvent *e = events->pdata[i];
+
+      if (b->received++ == 0)
+        b->first_id = e->client_id;
+      b->last_id = e->client_id;
+      b->all_stamped = b->all_stamped && e->ts > 0;
+    }
+}
+
+static void
+test_sink_bounds (void)
+{
+  Bounded b = { .all_stamped = TRUE };
+  g_autoptr(CzEventSink) sink = cz_event_sink_new (NULL, bounded_batch_cb, &b);
+
+  cz_event_sink_set_bounds (sink, 10, 0);
+  for (int i = 1; i <= 25; i++)
+    {
+      CzServerEvent e = { .kind = CZ_SERVER_EVENT_CONNECTED, .client_id = i,
+                          .address = (char *) "127.0.0.1:1" };
+      cz_event_sink_push (&e, sink);
+    }
+  cz_event_sink_drain (sink);
+  g_assert_cmpuint (b.received, ==, 10);
+  g_assert_cmpint (b.first_id, ==, 1);
+  g_assert_cmpint (b.last_id, ==, 10);
+  g_assert_true (b.all_stamped);
+  g_assert_cmpuint (cz_event_sink_take_dropped (sink), ==, 15);
+  g_assert_cmpuint (cz_event_sink_take_dropped (sink), ==, 0);
+
+  /* Room again; a drop alone still reaches the consumer. */
+  {
+    CzServerEvent e = { .kind = CZ_SERVER_EVENT_LOG, .text = (char *) "x" };
+    guint batches;
+
+    for (int i = 0; i < 11; i++)
+      cz_event_sink_push (&e, sink);
+    cz_event_sink_drain (sink);
+    g_assert_cmpuint (b.received, ==, 20);
+    g_assert_cmpuint (cz_event_sink_take_dropped (sink), ==, 1);
+    /* 10 queued, 1 dropped and not yet taken by the consumer: one batch
+     * of 10, then an empty one that only announces the drop. */
+    batches = b.batches;
+    for (int i = 0; i < 11; i++)
+      cz_event_sink_push (&e, sink);
+    cz_event_sink_drain (sink);
+    g_assert_cmpuint (b.received, ==, 30);
+    g_assert_cmpuint (b.batches, ==, batches + 2);
+    g_assert_cmpuint (cz_event_sink_take_dropped (sink), ==, 1);
+  }
+  cz_event_sink_detach (sink);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -242,5 +314,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/server-window/message-log", test_message_log);
   g_test_add_func ("/server-window/event-flood", test_event_flood);
+  g_test_add_func ("/server-window/event-sink-bounds", test_sink_bounds);
   return g_test_run ();
 }
