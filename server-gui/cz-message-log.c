@@ -22,8 +22,8 @@ struct _CzMessageLog {
   char *filter_text;          /* casefolded, NULL = everything */
   guint64 total;
   gboolean follow;            /* keep the newest row in view */
-  gboolean updating;          /* rows were added: the scroll position is ours */
-  guint follow_source;        /* follow_idle_cb pending */
+  guint follow_source;        /* follow_idle_cb pending: rows were added and
+                                 the scroll position is ours until it runs */
 };
 
 G_DEFINE_TYPE (CzMessageLog, cz_message_log, GTK_TYPE_BOX)
@@ -96,16 +96,15 @@ follow_idle_cb (gpointer data)
   CzMessageLog *self = data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  self->follow_source = 0;
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
-  self->updating = FALSE;
+  self->follow_source = 0;
   return G_SOURCE_REMOVE;
 }
 
 static void
 vadjustment_value_changed_cb (GtkAdjustment *adj, CzMessageLog *self)
 {
-  if (self->updating)
+  if (self->follow_source != 0)
     return;
   double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
   self->follow = gtk_adjustment_get_value (adj) >= bottom - 1.0;
@@ -270,10 +269,7 @@ cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
    * view has laid itself out, the scroll position is ours, and then the
    * newest row goes back in view. */
   if (self->follow && self->follow_source == 0)
-    {
-      self->updating = TRUE;
-      self->follow_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, follow_idle_cb, self, NULL);
-    }
+    self->follow_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, follow_idle_cb, self, NULL);
 }
 
 void
