@@ -27,16 +27,6 @@ __asan_default_options (void)
 #include "cz-client-window.h"
 #include "testutil.h"
 
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 static GVariant *
 fields (gint64 id, const char *from, const char *to, const char *text)
 {
@@ -212,7 +202,7 @@ test_chat_view (void)
   cz_chat_view_set_model (view, model);
   g_signal_connect (view, "send", G_CALLBACK (send_cb), &sent);
   gtk_widget_show (window);
-  spin (50);
+  cz_test_spin (50);
 
   /* The lobby is selected; its messages are rows, with a day separator on top. */
   g_assert_nonnull (cz_chat_view_get_conversation (view));
@@ -221,7 +211,7 @@ test_chat_view (void)
   add (model, fields (2, "carol", NULL, "two"));
   mine = cz_chat_model_add_outgoing (model, CZ_LOBBY, "mine");
   cz_chat_model_set_ref (model, mine, 5);
-  spin (20);
+  cz_test_spin (20);
   g_assert_nonnull (row_at (list, 2));
   g_assert_null (row_at (list, 3));
   header = gtk_list_box_row_get_header (GTK_LIST_BOX_ROW (row_at (list, 0)));
@@ -414,7 +404,7 @@ test_login (void)
                    CZ_SESSION_IDLE);
 
   gtk_widget_destroy (GTK_WIDGET (win));
-  spin (50);
+  cz_test_spin (50);
   cz_test_server_stop (server);
   cz_test_server_free (server);
   cz_test_rmdir (dir);

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "cz-event-sink.h"
+#include "testutil.h"
 #include "cz-message-log.h"
 
 static gboolean have_display;
@@ -17,17 +18,6 @@ need_display (void)
   if (!have_display)
     g_test_skip ("no display (run under xvfb-run)");
   return have_display;
-}
-
-/* Spins the main loop for @ms. */
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
 }
 
 static CzServerEvent *
@@ -223,7 +213,7 @@ test_event_flood (void)
   {
     CzServerEvent e = { .kind = CZ_SERVER_EVENT_MESSAGE, .from = (char *) "late", .text = (char *) "x" };
     cz_event_sink_push (&e, f.sink);
-    spin_for (100);
+    cz_test_spin (100);
   }
   g_assert_cmpuint (f.received, ==, FLOOD_EVENTS);
   cz_event_sink_unref (f.sink);

@@ -98,17 +98,6 @@ count (const char *haystack, const char *needle)
   return n;
 }
 
-/* Spins the main loop for @ms. */
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 /* ---- A real session to show ---------------------------------------------------- */
 
 typedef struct {
@@ -595,7 +584,7 @@ test_window_engine (void)
   g_assert_false (cz_server_window_is_running (parts.window));
   g_assert_true (poll_until (can_start, &parts, 15000));
   cz_test_client_finish (client);
-  spin_for (50);
+  cz_test_spin (50);
 
   gtk_widget_destroy (GTK_WIDGET (parts.window));
   g_object_unref (parts.window);

@@ -55,6 +55,16 @@ cz_test_rmdir (const char *dir)
   g_rmdir (dir);
 }
 
+void
+cz_test_spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
 GBytes *
 cz_test_unhex (const char *hex)
 {

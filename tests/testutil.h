@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * DNS:localhost, IP:127.0.0.1, IP:::1), made in-process with cz-cert. */
 char *cz_test_make_pki (void);
 void cz_test_rmdir (const char *dir);
+/* Runs the default main context for @ms (windows' tests). */
+void cz_test_spin (guint ms);
 
 /* Decodes a test vector's hex (asserting it is valid). */
 GBytes *cz_test_unhex (const char *hex);
