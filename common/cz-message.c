@@ -28,30 +28,47 @@
 /* Most fields a message built by cz_message_new() can have. */
 #define MAX_NEW_FIELDS 32
 
-/* The field names the protocol uses, as GVariants made once: most of the
- * strings of a chat message are its keys. */
-static const char *const common_keys[] = {
-  "id", "from", "ts", "text", "offline", "to", "room", "ref", "user", "online",
-  "message", "code", "ids", "by", "state", "delivered", "read",
+/* The strings most messages carry, as GVariants made once: the field
+ * names, the kinds sent most and the lobby's name.  Most of the strings of
+ * a relayed message are among them. */
+static const char *const common_strings[] = {
+  "id", "from", "ts", "text", "offline", "to", "ref", "message", "ack", "msg", "say", "room", "lobby",
+  "user", "online", "presence", "code", "ids", "by", "state", "receipt", "delivered", "read",
 };
 
-/* A new (non-floating) reference to the key string @key. */
-static GVariant *
-key_variant (const char *key)
+GVariant *
+cz_message_intern (const char *string)
 {
-  static GVariant *cache[G_N_ELEMENTS (common_keys)];
+  static GVariant *cache[G_N_ELEMENTS (common_strings)];
+  static gsize cache_ready;
+
+  g_return_val_if_fail (string != NULL, NULL);
+
+  if (g_once_init_enter (&cache_ready))
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (common_strings); i++)
+        cache[i] = g_variant_ref_sink (g_variant_new_string (common_strings[i]));
+      g_once_init_leave (&cache_ready, 1);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (common_strings); i++)
+    if (string == common_strings[i] || strcmp (string, common_strings[i]) == 0)
+      return g_variant_ref (cache[i]);
+  return g_variant_ref_sink (g_variant_new_string (string));
+}
+
+GVariant *
+cz_message_boolean (gboolean value)
+{
+  static GVariant *cache[2];
   static gsize cache_ready;
 
   if (g_once_init_enter (&cache_ready))
     {
-      for (gsize i = 0; i < G_N_ELEMENTS (common_keys); i++)
-        cache[i] = g_variant_ref_sink (g_variant_new_string (common_keys[i]));
+      cache[0] = g_variant_ref_sink (g_variant_new_boolean (FALSE));
+      cache[1] = g_variant_ref_sink (g_variant_new_boolean (TRUE));
       g_once_init_leave (&cache_ready, 1);
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (common_keys); i++)
-    if (key == common_keys[i] || strcmp (key, common_keys[i]) == 0)
-      return g_variant_ref (cache[i]);
-  return g_variant_ref_sink (g_variant_new_string (key));
+  return g_variant_ref (cache[value ? 1 : 0]);
 }
 
 GVariant *
@@ -68,7 +85,7 @@ cz_message_fields_newv (const char *const *keys, GVariant *const *values, gsize 
    * than the values. */
   for (gsize i = 0; i < n; i++)
     {
-      g_autoptr(GVariant) key = key_variant (keys[i]);
+      g_autoptr(GVariant) key = cz_message_intern (keys[i]);
 
       entries[i] = g_variant_new_dict_entry (key, g_variant_new_variant (values[i]));
     }
@@ -120,15 +137,17 @@ cz_message_new (const char *kind, ...)
 GVariant *
 cz_message_new_from_fields (const char *kind, GVariant *fields)
 {
-  GVariant *parts[2];
+  GVariant *parts[2], *message;
 
   g_return_val_if_fail (kind != NULL, NULL);
   g_return_val_if_fail (fields != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (fields, G_VARIANT_TYPE_VARDICT), NULL);
 
-  parts[0] = g_variant_new_string (kind);
+  parts[0] = cz_message_intern (kind);
   parts[1] = fields;
-  return g_variant_ref_sink (g_variant_new_tuple (parts, 2));
+  message = g_variant_ref_sink (g_variant_new_tuple (parts, 2));
+  g_variant_unref (parts[0]);
+  return message;
 }
 
 /* The wire form of @message: normal form, little-endian. */

@@ -26,6 +26,14 @@ GVariant *cz_message_newv (const char *kind, const char *const *keys,
 GVariant *cz_message_fields_newv (const char *const *keys, GVariant *const *values, gsize n);
 /* The same from an a{sv} (sunk if floating). */
 GVariant *cz_message_new_from_fields (const char *kind, GVariant *fields);
+/* Values may also be non-floating references, which stay the caller's:
+ * one value can serve several messages. */
+
+/* A new reference to a string GVariant holding @string: one made once for
+ * the protocol's common names and kinds, a new one otherwise. */
+GVariant *cz_message_intern (const char *string);
+/* A new reference to one of two boolean GVariants made once. */
+GVariant *cz_message_boolean (gboolean value);
 
 /* Serialized little-endian normal form. */
 GBytes *cz_message_encode (GVariant *message);

@@ -233,11 +233,12 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   cz_throttle_success (self->throttle, user_key);
   cz_throttle_success (self->throttle, addr_key);
   conn->user = g_steal_pointer (&conn->auth_user);
+  conn->user_name = g_variant_ref_sink (g_variant_new_string (conn->user));
   conn->deadline_us = 0;
   reply = cz_message_new ("auth-ok",
                           "ref", g_variant_new_uint32 (ref),
                           "message", g_variant_new_string (server_final),
-                          "user", g_variant_new_string (conn->user),
+                          "user", conn->user_name,
                           NULL);
   cz_conn_send (conn, reply);
   {

@@ -58,28 +58,51 @@ send_to_everyone (CzServer *self, GVariant *message, CzConn *except, const char 
     }
 }
 
-/* The fields of a `message` (also the entries of `history`): at most 8. */
+/* Values of a `message` already at hand as GVariants (borrowed; any may be
+ * NULL): the relay passes the ones it received and shares the others with
+ * its `ack`. */
+typedef struct {
+  GVariant *id, *from, *ts, *text, *to;
+} RecordValues;
+
+/* The fields of a `message` (also the entries of `history`): at most 8
+ * values, each a reference for the caller to drop (record_values_clear). */
 static gsize
-record_entries (const CzMessageRecord *r, gboolean offline, gboolean with_state,
-                const char **keys, GVariant **values)
+record_entries (const CzMessageRecord *r, const RecordValues *given, gboolean offline,
+                gboolean with_state, const char **keys, GVariant **values)
 {
+  static const RecordValues none;
   gsize n = 0;
 
-  keys[n] = "id", values[n++] = g_variant_new_int64 (r->id);
-  keys[n] = "from", values[n++] = g_variant_new_string (r->from);
-  keys[n] = "ts", values[n++] = g_variant_new_int64 (r->ts);
-  keys[n] = "text", values[n++] = g_variant_new_string (r->text);
-  keys[n] = "offline", values[n++] = g_variant_new_boolean (offline);
+  if (given == NULL)
+    given = &none;
+  keys[n] = "id", values[n++] = given->id ? g_variant_ref (given->id)
+                                          : g_variant_ref_sink (g_variant_new_int64 (r->id));
+  keys[n] = "from", values[n++] = given->from ? g_variant_ref (given->from)
+                                              : g_variant_ref_sink (g_variant_new_string (r->from));
+  keys[n] = "ts", values[n++] = given->ts ? g_variant_ref (given->ts)
+                                          : g_variant_ref_sink (g_variant_new_int64 (r->ts));
+  keys[n] = "text", values[n++] = given->text ? g_variant_ref (given->text)
+                                              : g_variant_ref_sink (g_variant_new_string (r->text));
+  keys[n] = "offline", values[n++] = cz_message_boolean (offline);
   if (r->to)
-    keys[n] = "to", values[n++] = g_variant_new_string (r->to);
+    keys[n] = "to", values[n++] = given->to ? g_variant_ref (given->to)
+                                            : g_variant_ref_sink (g_variant_new_string (r->to));
   else
-    keys[n] = "room", values[n++] = g_variant_new_string (LOBBY);
+    keys[n] = "room", values[n++] = cz_message_intern (LOBBY);
   if (with_state && r->to)
     {
-      keys[n] = "delivered", values[n++] = g_variant_new_boolean (r->delivered);
-      keys[n] = "read", values[n++] = g_variant_new_boolean (r->read);
+      keys[n] = "delivered", values[n++] = cz_message_boolean (r->delivered);
+      keys[n] = "read", values[n++] = cz_message_boolean (r->read);
     }
   return n;
+}
+
+static void
+record_values_clear (GVariant **values, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    g_variant_unref (values[i]);
 }
 
 /* A history entry: the fields as an a{sv}. */
@@ -87,27 +110,31 @@ static GVariant *
 record_fields (const CzMessageRecord *r)
 {
   const char *keys[8];
-  GVariant *values[8];
-  gsize n = record_entries (r, FALSE, TRUE, keys, values);
+  GVariant *values[8], *fields;
+  gsize n = record_entries (r, NULL, FALSE, TRUE, keys, values);
 
-  return cz_message_fields_newv (keys, values, n);
+  fields = cz_message_fields_newv (keys, values, n);
+  record_values_clear (values, n);
+  return fields;
 }
 
 /* A `message`. */
 static GVariant *
-record_message (const CzMessageRecord *r, gboolean offline)
+record_message (const CzMessageRecord *r, const RecordValues *given, gboolean offline)
 {
   const char *keys[8];
-  GVariant *values[8];
-  gsize n = record_entries (r, offline, FALSE, keys, values);
+  GVariant *values[8], *message;
+  gsize n = record_entries (r, given, offline, FALSE, keys, values);
 
-  return cz_message_newv ("message", keys, values, n);
+  message = cz_message_newv ("message", keys, values, n);
+  record_values_clear (values, n);
+  return message;
 }
 
 static void
 send_record (CzConn *conn, const CzMessageRecord *r, gboolean offline)
 {
-  g_autoptr(GVariant) msg = record_message (r, offline);
+  g_autoptr(GVariant) msg = record_message (r, NULL, offline);
   cz_conn_send (conn, msg);
 }
 
@@ -228,6 +255,7 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
   const char *text, *to;
   g_autoptr(GError) error = NULL;
   CzStoreOp *op;
+  CzOpCtx *ctx;
 
   if (!cz_message_require_fields (msg, wanted, n, &error))
     {
@@ -248,18 +276,26 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
       op->peer = g_strdup (to);
       op->text = g_strdup (text);
       op->ts = cz_now_ms ();
-      cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
+      ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
+      /* Only this thread reads the context, when the store is done: the
+       * relay sends the strings it received, serialized already. */
+      ctx->text = g_steal_pointer (&fields[1].value);
+      ctx->peer = direct ? g_steal_pointer (&fields[0].value) : NULL;
     }
   cz_message_fields_clear (wanted, n);
 }
 
-/* After the commit: acknowledge, then deliver. */
+/* After the commit: acknowledge, then deliver.  The `ack` and the
+ * `message` share their id and time values. */
 static void
-saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, guint32 ref)
+saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, CzOpCtx *ctx)
 {
   CzMessageRecord record = { .id = op->id, .ts = op->ts, .from = op->user, .to = op->peer,
                              .text = op->text };
+  RecordValues given = { .text = ctx->text, .to = ctx->peer };
   g_autoptr(GVariant) message = NULL;
+  g_autoptr(GVariant) id = NULL;
+  g_autoptr(GVariant) ts = NULL;
   CzServerEvent event = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = op->id, .ts = op->ts,
                           .from = op->user, .to = op->peer, .text = op->text };
 
@@ -270,25 +306,30 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, guint32 ref)
           /* Say what it means for the sender, not only what failed. */
           g_autofree char *text = g_strdup_printf (_("your message was not saved, try again later (%s)"),
                                                    op->error->message);
-          cz_conn_send_error (sender, ref, CZ_ERROR_STORE, text);
+          cz_conn_send_error (sender, ctx->ref, CZ_ERROR_STORE, text);
         }
       else if (sender)
-        cz_conn_send_gerror (sender, ref, op->error);
+        cz_conn_send_gerror (sender, ctx->ref, op->error);
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("message from %s not saved: %s"),
                      op->user, op->error->message);
       return;
     }
+  id = g_variant_ref_sink (g_variant_new_int64 (op->id));
+  ts = g_variant_ref_sink (g_variant_new_int64 (op->ts));
+  given.id = id;
+  given.ts = ts;
   if (sender)
     {
       g_autoptr(GVariant) ack = cz_message_new ("ack",
-                                                "ref", g_variant_new_uint32 (ref),
-                                                "id", g_variant_new_int64 (op->id),
-                                                "ts", g_variant_new_int64 (op->ts),
+                                                "ref", g_variant_new_uint32 (ctx->ref),
+                                                "id", id,
+                                                "ts", ts,
                                                 NULL);
       cz_conn_send (sender, ack);
       event.client_id = sender->id;
+      given.from = sender->user_name;
     }
-  message = record_message (&record, FALSE);
+  message = record_message (&record, &given, FALSE);
   if (op->peer)
     send_to_user (self, op->peer, message, NULL);
   else
@@ -494,7 +535,7 @@ cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
       break;
     case CZ_OP_SAY:
     case CZ_OP_MSG:
-      saved_done (self, conn, op, ctx->ref);
+      saved_done (self, conn, op, ctx);
       break;
     case CZ_OP_PENDING:
       if (op->error)
@@ -516,7 +557,7 @@ cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
         history_done (conn, op, ctx->ref);
       break;
     }
-  g_free (ctx);
+  cz_op_ctx_free (ctx);
   cz_store_op_free (op);
 }
 

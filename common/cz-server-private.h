@@ -29,6 +29,7 @@ struct _CzConn {
 
   /* accounts */
   char *user;                /* set once logged in */
+  GVariant *user_name;       /* @user as a GVariant string, for `from` */
   CzScramServer *scram;      /* during auth-start → auth-finish */
   guint32 auth_ref;
   char *auth_user;
@@ -89,7 +90,11 @@ typedef struct {
   guint64 conn_id;
   guint32 ref;
   CzOpPurpose purpose;
+  GVariant *text;            /* say/msg: the `text` and `to` received */
+  GVariant *peer;
 } CzOpCtx;
+
+void cz_op_ctx_free (CzOpCtx *ctx);
 
 /* cz-server.c */
 void cz_server_emit (CzServer *server, CzServerEvent *event);
@@ -102,8 +107,8 @@ void cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char
 void cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error);
 /* Submits a store op for @conn; its completion comes back, on the engine
  * thread, to cz_server_chat_store_done() with a CzOpCtx in op->user_data. */
-void cz_server_submit (CzServer *server, CzConn *conn, guint32 ref, CzOpPurpose purpose,
-                       CzStoreOp *op);
+CzOpCtx *cz_server_submit (CzServer *server, CzConn *conn, guint32 ref, CzOpPurpose purpose,
+                           CzStoreOp *op);
 
 /* cz-server-accounts.c */
 /* register, register-keys, auth-start, auth-finish (@kind) before login. */

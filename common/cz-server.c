@@ -262,6 +262,7 @@ conn_free (CzConn *conn)
   g_free (conn->address);
   g_free (conn->host);
   g_free (conn->user);
+  g_clear_pointer (&conn->user_name, g_variant_unref);
   g_clear_pointer (&conn->scram, cz_scram_server_free);
   g_free (conn->auth_user);
   g_free (conn->reg_user);
@@ -532,6 +533,14 @@ store_batch_done_cb (CzStore *store, gpointer user_data)
 }
 
 void
+cz_op_ctx_free (CzOpCtx *ctx)
+{
+  g_clear_pointer (&ctx->text, g_variant_unref);
+  g_clear_pointer (&ctx->peer, g_variant_unref);
+  g_free (ctx);
+}
+
+CzOpCtx *
 cz_server_submit (CzServer *self, CzConn *conn, guint32 ref, CzOpPurpose purpose,
                   CzStoreOp *op)
 {
@@ -544,12 +553,13 @@ cz_server_submit (CzServer *self, CzConn *conn, guint32 ref, CzOpPurpose purpose
   op->done = store_done_cb;
   op->user_data = ctx;
   cz_store_submit (self->store, op);
+  return ctx;
 }
 
 static void
 drop_op (CzStoreOp *op)
 {
-  g_free (op->user_data);
+  cz_op_ctx_free (op->user_data);
   cz_store_op_free (op);
 }
 

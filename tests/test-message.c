@@ -611,6 +611,46 @@ test_new_from_fields (void)
   g_assert_true (g_variant_is_of_type (fields, G_VARIANT_TYPE_VARDICT));
 }
 
+/* Shared values (interned strings, the two booleans, a value in two
+ * messages) encode exactly as fresh ones, and stay their holder's. */
+static void
+test_shared_values (void)
+{
+  g_autoptr(GVariant) lobby1 = cz_message_intern ("lobby");
+  g_autoptr(GVariant) lobby2 = cz_message_intern ("lobby");
+  g_autoptr(GVariant) other1 = cz_message_intern ("not-common");
+  g_autoptr(GVariant) other2 = cz_message_intern ("not-common");
+  g_autoptr(GVariant) yes = cz_message_boolean (TRUE);
+  g_autoptr(GVariant) no = cz_message_boolean (FALSE);
+  g_autoptr(GVariant) id = g_variant_ref_sink (g_variant_new_int64 (42));
+  g_autoptr(GVariant) shared = NULL;
+  g_autoptr(GVariant) fresh = NULL;
+  g_autoptr(GVariant) ack = NULL;
+  g_autoptr(GBytes) a = NULL;
+  g_autoptr(GBytes) b = NULL;
+
+  g_assert_true (lobby1 == lobby2);
+  g_assert_false (other1 == other2);
+  g_assert_cmpstr (g_variant_get_string (other2, NULL), ==, "not-common");
+  g_assert_true (g_variant_get_boolean (yes));
+  g_assert_false (g_variant_get_boolean (no));
+
+  shared = cz_message_new ("message", "id", id, "room", lobby1, "offline", yes, NULL);
+  ack = cz_message_new ("ack", "id", id, NULL);
+  fresh = cz_message_new ("message",
+                          "id", g_variant_new_int64 (42),
+                          "room", g_variant_new_string ("lobby"),
+                          "offline", g_variant_new_boolean (TRUE),
+                          NULL);
+  a = cz_message_encode (shared);
+  b = cz_message_encode (fresh);
+  g_assert_true (g_bytes_equal (a, b));
+  /* Still ours after serving two messages. */
+  g_assert_false (g_variant_is_floating (id));
+  g_assert_cmpint (g_variant_get_int64 (id), ==, 42);
+  g_assert_cmpstr (cz_message_kind (ack), ==, "ack");
+}
+
 static void
 test_to_string (void)
 {
@@ -749,6 +789,7 @@ main (int argc, char **argv)
   g_test_add_func ("/message/lookup-fields", test_lookup_fields);
   g_test_add_func ("/message/new-error", test_new_error);
   g_test_add_func ("/message/new-from-fields", test_new_from_fields);
+  g_test_add_func ("/message/shared-values", test_shared_values);
   g_test_add_func ("/message/to-string", test_to_string);
 
   return g_test_run ();

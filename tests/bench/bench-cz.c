@@ -76,7 +76,7 @@ struct _Fleet {
   guint64 presence;
   gint64 last_input_us;
   BenchRelay *relay;
-  char **recipients;           /* pair → recipient name */
+  GPtrArray *recipients;       /* pair → recipient name (GVariant string) */
 };
 
 static void client_message_cb (CzChannel *channel, GVariant *message, gpointer user_data);
@@ -436,7 +436,7 @@ fleet_free (Fleet *f)
   cz_memwipe (f->salted, sizeof f->salted);
   cz_tls_client_config_unref (f->tls);
   bench_latency_clear (&f->login_lat);
-  g_strfreev (f->recipients);
+  g_clear_pointer (&f->recipients, g_ptr_array_unref);
   g_free (f);
 }
 
@@ -594,7 +594,7 @@ relay_send (gpointer data, guint pair, guint32 seq, const char *text, gsize len)
     return FALSE;
   client_send (c, cz_message_new ("msg",
                                   "ref", g_variant_new_uint32 (seq + REF_BASE),
-                                  "to", g_variant_new_string (f->recipients[pair]),
+                                  "to", f->recipients->pdata[pair],
                                   "text", g_variant_new_string (text),
                                   NULL));
   return c->state == ST_LOGGED_IN;
@@ -635,9 +635,13 @@ bench_cz_relay (const BenchOptions *o)
   fleet_settle (f, 300, 60);
   bench_note (_("causerie: %u clients logged in in %.2f s (%" G_GUINT64_FORMAT " presence events)"),
               pairs * 2, login_s, f->presence);
-  f->recipients = g_new0 (char *, pairs + 1);
+  f->recipients = g_ptr_array_new_full (pairs, (GDestroyNotify) g_variant_unref);
   for (guint p = 0; p < pairs; p++)
-    f->recipients[p] = bench_user_name (o, o->first_user + 2 * p + 1);
+    {
+      g_autofree char *name = bench_user_name (o, o->first_user + 2 * p + 1);
+
+      g_ptr_array_add (f->recipients, g_variant_ref_sink (g_variant_new_string (name)));
+    }
   f->relay = bench_relay_new (o, pairs, TRUE, &relay_target, f);
   ok = bench_relay_run (f->relay, o->label ? o->label
                                            : o->receipts ? "causerie-receipts" : "causerie");
