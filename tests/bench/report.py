@@ -72,25 +72,32 @@ def main():
     md = []
 
     # Relay table.
-    head = ("clients", "causerie msg/s", "p50/p99 ms", "srv µs/msg",
-            "ngIRCd msg/s", "p50/p99 ms", "srv µs/msg", "TLS echo msg/s", "causerie/ngIRCd",
-            "causerie/echo")
+    head = ("clients", "causerie msg/s", "p50/p99 ms", "srv µs/msg", "gen µs/msg",
+            "ngIRCd msg/s", "p50/p99 ms", "srv µs/msg", "gen µs/msg", "TLS echo msg/s",
+            "causerie/ngIRCd", "causerie/echo")
+
+    def gen_us(r):
+        """The generator's CPU time per relayed message (it shares the cores)."""
+        if not r or r.get("bench_cpu", -1) < 0 or not r.get("messages"):
+            return "n/a"
+        return f"{r['bench_cpu'] * r['seconds'] * 1e6 / r['messages']:.1f}"
+
     table = []
     for n in counts:
         c, g, e = (relay.get(t, {}).get(n) for t in ("causerie", "ngircd", "echo"))
         table.append((
             str(n),
             fmt(c and c["rate"]), c and f"{c['p50_ms']:.1f} / {c['p99_ms']:.1f}" or "n/a",
-            c and f"{c.get('server_us_per_msg', -1):.1f}" or "n/a",
+            c and f"{c.get('server_us_per_msg', -1):.1f}" or "n/a", gen_us(c),
             fmt(g and g["rate"]), g and f"{g['p50_ms']:.1f} / {g['p99_ms']:.1f}" or "n/a",
-            g and f"{g.get('server_us_per_msg', -1):.1f}" or "n/a",
+            g and f"{g.get('server_us_per_msg', -1):.1f}" or "n/a", gen_us(g),
             fmt(e and e["rate"]),
             fmt(ratio(c and c["rate"], g and g["rate"]), 3),
             fmt(ratio(c and c["rate"], e and e["rate"]), 3)))
     widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h)
               for i, h in enumerate(head)]
     lines.append("Direct-message relay, closed loop (messages relayed per second;"
-                 " server CPU µs per message)")
+                 " server and generator CPU µs per message)")
     lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
     for r in table:
         lines.append("  ".join(v.rjust(w) for v, w in zip(r, widths)))
