@@ -125,7 +125,7 @@ field_int64 (GVariant *fields, const char *key)
 static char *
 format_time (gint64 ts_ms)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (ts_ms / 1000);
+  g_autoptr(GDateTime) dt = cz_local_time (ts_ms);
   return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
 }
 

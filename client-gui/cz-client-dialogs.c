@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "cz-client-dialogs.h"
+#include "cz-util.h"
 
 char *
 cz_format_fingerprint (const char *hex)
@@ -142,14 +143,14 @@ add_heading (GtkWidget *grid, int *row, const char *text)
 }
 
 static void
-add_cert (CzDetailsDialog *self, const char *title, const CzCertInfo *cert)
+add_cert (CzDetailsDialog *self, const char *title, const CzCertInfo *cert, const char *none)
 {
   int *r = &self->tls_rows;
 
   add_heading (self->tls_grid, r, title);
   if (cert == NULL)
     {
-      add_row (self->tls_grid, r, _("Certificate"), _("none sent"), FALSE);
+      add_row (self->tls_grid, r, _("Certificate"), none, FALSE);
       return;
     }
   add_row (self->tls_grid, r, _("Subject"), cert->subject, FALSE);
@@ -174,19 +175,20 @@ reveal_toggled_cb (GtkToggleButton *button, GtkWidget *label)
 
 GtkWidget *
 cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *info,
-                       const char *fingerprint)
+                       const char *fingerprint, gboolean client_cert_chosen)
 {
   CzDetailsDialog *self = g_object_new (CZ_TYPE_DETAILS_DIALOG, "transient-for", parent, NULL);
   int *r = &self->tls_rows;
   g_autofree char *since = NULL;
   g_autofree char *prime = NULL;
+  g_autofree char *client_cert = NULL;
   GtkWidget *priv, *reveal;
 
   gtk_label_set_text (GTK_LABEL (self->code_label), info->code);
   atk_object_set_name (gtk_widget_get_accessible (self->code_label), _("Verification code"));
   if (info->since > 0)
     {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (info->since / 1000);
+      g_autoptr(GDateTime) dt = cz_local_time (info->since);
       since = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : NULL;
     }
 
@@ -203,9 +205,15 @@ cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *inf
   add_row (self->tls_grid, r, _("Trust"), info->trust, FALSE);
   add_row (self->tls_grid, r, _("Verification"), info->verification, FALSE);
   add_row (self->tls_grid, r, _("Server key (SHA-256)"), fingerprint, TRUE);
-  add_cert (self, _("Server certificate"), info->server_cert);
-  if (info->client_cert)
-    add_cert (self, _("Your certificate"), info->client_cert);
+  /* TRANSLATORS: the client certificate row; %s is its subject, "CN=alice-laptop" */
+  client_cert = info->client_cert ? g_strdup_printf (_("presented: %s"), info->client_cert->subject)
+                                  : g_strdup (_("not presented"));
+  add_row (self->tls_grid, r, _("Client certificate"), client_cert, FALSE);
+  add_cert (self, _("Server certificate"), info->server_cert, _("none sent"));
+  /* The client's own certificate goes out only when the server asks. */
+  add_cert (self, _("Your certificate"), info->client_cert,
+            client_cert_chosen ? _("not sent: the server did not ask for one")
+                               : _("none sent"));
 
   r = &self->dh_rows;
   add_heading (self->dh_grid, r, _("Application Diffie-Hellman"));

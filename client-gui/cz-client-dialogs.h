@@ -18,8 +18,10 @@ char *cz_format_fingerprint (const char *hex);
 #define CZ_TYPE_DETAILS_DIALOG (cz_details_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (CzDetailsDialog, cz_details_dialog, CZ, DETAILS_DIALOG, GtkDialog)
 
+/* @client_cert_chosen: a client certificate was configured (when the
+ * server did not ask for it, the dialog says so). */
 GtkWidget *cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *info,
-                                  const char *fingerprint);
+                                  const char *fingerprint, gboolean client_cert_chosen);
 
 #define CZ_TYPE_PREFS_DIALOG (cz_prefs_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (CzPrefsDialog, cz_prefs_dialog, CZ, PREFS_DIALOG, GtkDialog)

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cz-cert.h"
 #include "cz-client-session.h"
 #include "cz-util.h"
 
@@ -25,6 +26,8 @@ struct _CzClientSession {
   CzTrustMode trust;
   char *ca_file;
   char *known_servers;
+  char *cert_file;            /* client certificate and key, or NULL */
+  char *key_file;
   char *user;
   char *password;
   guint timeout_ms;
@@ -52,76 +55,6 @@ enum { SIGNAL_TRUST_PROMPT, SIGNAL_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void connect_now (CzClientSession *self);
-
-/* ---- Errors --------------------------------------------------------------------- */
-
-void
-cz_client_session_describe_error (CzErrorCode code, const char *message, guint retry_after,
-                                  char **title, char **detail)
-{
-  const char *t;
-  char *d = NULL;
-
-  switch (code)
-    {
-    case CZ_ERROR_IO:
-      t = _("Could not connect to the server");
-      break;
-    case CZ_ERROR_TIMEOUT:
-      t = _("The server did not answer");
-      d = g_strdup_printf (_("%s. Check the address and the port, and that the server is running."),
-                           message);
-      break;
-    case CZ_ERROR_CERT_UNTRUSTED:
-      t = _("The server’s certificate is not trusted");
-      d = g_strdup_printf (_("%s. Choose the CA certificate that signed it, or trust the server "
-                             "on first use."), message);
-      break;
-    case CZ_ERROR_KEY_CHANGED:
-      t = _("Warning: the server’s key has changed");
-      d = g_strdup_printf (_("%s\nSomeone may be intercepting the connection, or the server was "
-                             "reinstalled. Causerie did not connect. Ask the server’s "
-                             "administrator before trusting the new key."), message);
-      break;
-    case CZ_ERROR_AUTH_FAILED:
-      t = _("Wrong user name or password");
-      d = g_strdup (_("Check both and try again, or create an account."));
-      break;
-    case CZ_ERROR_THROTTLED:
-      t = _("Too many failed attempts");
-      d = retry_after > 0
-            ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Try again in %u second.",
-                                            "Try again in %u seconds.", retry_after),
-                               retry_after)
-            : g_strdup (_("Wait a moment before trying again."));
-      break;
-    case CZ_ERROR_USER_EXISTS:
-      t = _("That user name is taken");
-      d = g_strdup (_("Choose another name, or log in if the account is yours."));
-      break;
-    case CZ_ERROR_BAD_NAME:
-      t = _("That user name is not allowed");
-      break;
-    case CZ_ERROR_REGISTRATION_CLOSED:
-      t = _("This server does not accept new accounts");
-      break;
-    case CZ_ERROR_TLS:
-      t = _("The secure connection failed");
-      break;
-    case CZ_ERROR_CLOSED:
-      t = _("The server closed the connection");
-      break;
-    case CZ_ERROR_FULL:
-      t = _("The server is full");
-      d = g_strdup (_("Try again later."));
-      break;
-    default:
-      t = _("Could not connect");
-      break;
-    }
-  *title = g_strdup (t);
-  *detail = d ? d : g_strdup (message ? message : "");
-}
 
 /* ---- Object ------------------------------------------------------------------------ */
 
@@ -194,6 +127,8 @@ cz_client_session_finalize (GObject *object)
   g_free (self->server);
   g_free (self->ca_file);
   g_free (self->known_servers);
+  g_free (self->cert_file);
+  g_free (self->key_file);
   g_free (self->user);
   g_free (self->sync_error);
   G_OBJECT_CLASS (cz_client_session_parent_class)->finalize (object);
@@ -279,6 +214,7 @@ const char *cz_client_session_get_user (CzClientSession *self) { return self->us
 const char *cz_client_session_get_server (CzClientSession *self) { return self->server; }
 CzSessionInfo *cz_client_session_get_info (CzClientSession *self) { return self->info; }
 const char *cz_client_session_get_fingerprint (CzClientSession *self) { return self->fingerprint; }
+const char *cz_client_session_get_cert_file (CzClientSession *self) { return self->cert_file; }
 
 void
 cz_client_session_set_send_receipts (CzClientSession *self, gboolean send)
@@ -299,18 +235,25 @@ cz_client_session_get_retry_seconds (CzClientSession *self)
 
 /* Stops with an error for the connect form. */
 static void
-fail (CzClientSession *self, CzErrorCode code, const char *message, guint retry_after)
+fail_with (CzClientSession *self, const char *title, const char *detail)
 {
-  g_autofree char *title = NULL;
-  g_autofree char *detail = NULL;
-
   stop_timers (self);
   retire_client (self);
   cz_chat_model_forget_refs (self->model);
   cz_chat_model_set_all_offline (self->model);
   set_state (self, CZ_SESSION_IDLE);
-  cz_client_session_describe_error (code, message, retry_after, &title, &detail);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, title, detail);
+}
+
+static void
+fail (CzClientSession *self, CzErrorCode code, const char *message, guint retry_after)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *detail = NULL;
+
+  if (!cz_client_session_describe_cert_error (code, message, self->cert_file, &title, &detail))
+    cz_client_session_describe_error (code, message, retry_after, &title, &detail);
+  fail_with (self, title, detail);
 }
 
 /* ---- Reconnecting ------------------------------------------------------------------ */
@@ -646,14 +589,28 @@ connect_now (CzClientSession *self)
       .trust = self->trust,
       .ca_file = self->ca_file,
       .known_servers = self->known_servers,
+      .cert_file = self->cert_file,
+      .key_file = self->key_file,
     },
   };
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) pair_error = NULL;
 
   retire_client (self);
   self->client = cz_client_new (&config, &error);
   if (self->client == NULL)
     {
+      /* The CA file and the client certificate both fail as "cert": say
+       * which, with the library's own reason. */
+      if (g_error_matches (error, CZ_ERROR, CZ_ERROR_CERT) && self->cert_file && self->key_file
+          && !cz_cert_check_pair (self->cert_file, self->key_file, &pair_error))
+        {
+          g_autofree char *detail =
+            g_strdup_printf (_("%s. Choose a certificate in PEM form and the private key that "
+                               "belongs to it."), pair_error->message);
+          fail_with (self, _("Your client certificate cannot be used"), detail);
+          return;
+        }
       fail (self, error->domain == CZ_ERROR ? error->code : CZ_ERROR_INTERNAL, error->message, 0);
       return;
     }
@@ -690,6 +647,10 @@ cz_client_session_start (CzClientSession *self, const CzSessionParams *params)
   self->ca_file = g_strdup (params->ca_file);
   g_free (self->known_servers);
   self->known_servers = g_strdup (params->known_servers);
+  g_free (self->cert_file);
+  self->cert_file = g_strdup (params->cert_file);
+  g_free (self->key_file);
+  self->key_file = g_strdup (params->key_file);
   g_free (self->user);
   self->user = g_strdup (params->user);
   self->password = g_strdup (params->password);

@@ -33,6 +33,8 @@ typedef struct {
   const char *password;
   gboolean create_account;
   guint timeout_ms;           /* 0 = the engine's default */
+  const char *cert_file;      /* optional client certificate (PEM), with key_file */
+  const char *key_file;
 } CzSessionParams;
 
 #define CZ_TYPE_CLIENT_SESSION (cz_client_session_get_type ())
@@ -71,10 +73,18 @@ const char *cz_client_session_get_server (CzClientSession *session);
 /* The last established connection's facts (NULL before the first). */
 CzSessionInfo *cz_client_session_get_info (CzClientSession *session);
 const char *cz_client_session_get_fingerprint (CzClientSession *session);
+/* The client certificate file this session presents when asked (NULL: none). */
+const char *cz_client_session_get_cert_file (CzClientSession *session);
 
 /* A headline and an explanation a person understands for an error code
  * and the engine's message (@retry_after: seconds, for throttled). */
 void cz_client_session_describe_error (CzErrorCode code, const char *message, guint retry_after,
                                        char **title, char **detail);
+/* The same for an error about the client certificate (@cert_file: the one
+ * presented, or NULL): the server asked for one and got none, or refused
+ * it.  Returns FALSE, leaving @title and @detail alone, for other errors. */
+gboolean cz_client_session_describe_cert_error (CzErrorCode code, const char *message,
+                                                const char *cert_file, char **title,
+                                                char **detail);
 
 G_END_DECLS

@@ -327,6 +327,8 @@ connect_login_cb (CzConnectView *form, gboolean create_account, CzClientWindow *
 {
   g_autofree char *host = cz_connect_view_get_host (form);
   g_autofree char *ca_file = cz_connect_view_get_ca_file (form);
+  g_autofree char *cert_file = cz_connect_view_get_cert_file (form);
+  g_autofree char *key_file = cz_connect_view_get_key_file (form);
   CzSessionParams params = {
     .host = host,
     .port = cz_connect_view_get_port (form),
@@ -335,6 +337,8 @@ connect_login_cb (CzConnectView *form, gboolean create_account, CzClientWindow *
     .user = cz_connect_view_get_user (form),
     .password = cz_connect_view_get_password (form),
     .create_account = create_account,
+    .cert_file = cert_file,
+    .key_file = key_file,
   };
 
   remember_server (self, host, params.port);
@@ -342,6 +346,9 @@ connect_login_cb (CzConnectView *form, gboolean create_account, CzClientWindow *
   g_settings_set_string (self->settings, "trust-mode", cz_trust_mode_name (params.trust));
   if (ca_file)
     g_settings_set_string (self->settings, "ca-file", ca_file);
+  /* Empty when none was used: the next start shows the section folded. */
+  g_settings_set_string (self->settings, "client-cert-file", cert_file ? cert_file : "");
+  g_settings_set_string (self->settings, "client-key-file", key_file ? key_file : "");
   cz_client_session_set_send_receipts (self->session,
                                        g_settings_get_boolean (self->settings,
                                                                "send-read-receipts"));
@@ -400,7 +407,8 @@ details_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (info == NULL)
     return;
   dialog = cz_details_dialog_new (GTK_WINDOW (self), cz_client_session_get_server (self->session),
-                                  info, cz_client_session_get_fingerprint (self->session));
+                                  info, cz_client_session_get_fingerprint (self->session),
+                                  cz_client_session_get_cert_file (self->session) != NULL);
   g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -529,6 +537,8 @@ prefill_from_settings (CzClientWindow *self)
   g_autofree char *user = g_settings_get_string (self->settings, "user-name");
   g_autofree char *trust = g_settings_get_string (self->settings, "trust-mode");
   g_autofree char *ca_file = g_settings_get_string (self->settings, "ca-file");
+  g_autofree char *cert_file = g_settings_get_string (self->settings, "client-cert-file");
+  g_autofree char *key_file = g_settings_get_string (self->settings, "client-key-file");
   CzConnectView *form = CZ_CONNECT_VIEW (self->connect_view);
 
   cz_connect_view_set_recent (form, (const char *const *) recent);
@@ -547,6 +557,7 @@ prefill_from_settings (CzClientWindow *self)
     }
   cz_connect_view_set_trust (form, g_str_equal (trust, "first-use") ? CZ_TRUST_TOFU : CZ_TRUST_CA,
                              *ca_file ? ca_file : NULL);
+  cz_connect_view_set_client_cert (form, cert_file, key_file);
   cz_connect_view_set_user (form, *user ? user : NULL);
 }
 

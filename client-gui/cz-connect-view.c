@@ -24,6 +24,9 @@ struct _CzConnectView {
   GtkWidget *ca_radio;
   GtkWidget *ca_chooser;
   GtkWidget *tofu_radio;
+  GtkWidget *cert_expander;
+  GtkWidget *cert_chooser;
+  GtkWidget *key_chooser;
   GtkWidget *user_entry;
   GtkWidget *password_entry;
   GtkWidget *create_button;
@@ -41,12 +44,25 @@ static guint signals[N_SIGNALS];
 
 /* ---- Checking the form ------------------------------------------------------- */
 
+/* File chooser buttons take the focus through their mnemonic (their inner
+ * button), not gtk_widget_grab_focus(). */
+static void
+focus_field (GtkWidget *widget)
+{
+  if (GTK_IS_FILE_CHOOSER_BUTTON (widget))
+    gtk_widget_mnemonic_activate (widget, FALSE);
+  else
+    gtk_widget_grab_focus (widget);
+}
+
 static gboolean
 check_form (CzConnectView *self)
 {
   g_autofree char *host = cz_connect_view_get_host (self);
   const char *user = cz_connect_view_get_user (self);
   g_autofree char *ca = cz_connect_view_get_ca_file (self);
+  g_autofree char *cert = cz_connect_view_get_cert_file (self);
+  g_autofree char *key = cz_connect_view_get_key_file (self);
   GtkWidget *focus = NULL;
   const char *title = NULL, *detail = NULL;
 
@@ -63,6 +79,14 @@ check_form (CzConnectView *self)
                  "“Trust on first use” and compare the fingerprint.");
       focus = self->ca_chooser;
     }
+  else if ((cert == NULL) != (key == NULL))
+    {
+      title = cert ? _("Choose the private key of your certificate")
+                   : _("Choose the certificate that goes with your key");
+      detail = _("A client certificate takes two files: the certificate and its private key. "
+                 "To connect without one, collapse “Use a client certificate”.");
+      focus = cert ? self->key_chooser : self->cert_chooser;
+    }
   else if (user == NULL || !cz_user_name_valid (user))
     {
       title = _("Enter a valid user name");
@@ -77,7 +101,7 @@ check_form (CzConnectView *self)
   if (title == NULL)
     return TRUE;
   cz_connect_view_show_error (self, title, detail ? detail : "");
-  gtk_widget_grab_focus (focus);
+  focus_field (focus);
   return FALSE;
 }
 
@@ -118,6 +142,17 @@ trust_toggled_cb (GtkToggleButton *button, CzConnectView *self)
 {
   gtk_widget_set_sensitive (self->ca_chooser,
                             gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->ca_radio)));
+}
+
+/* The key usually sits next to its certificate: open its chooser there. */
+static void
+cert_file_set_cb (GtkFileChooserButton *button, CzConnectView *self)
+{
+  g_autofree char *key = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (self->key_chooser));
+  g_autofree char *folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (button));
+
+  if (key == NULL && folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->key_chooser), folder);
 }
 
 /* A recent "host:port" chosen from the drop-down fills both fields. */
@@ -172,6 +207,9 @@ cz_connect_view_class_init (CzConnectViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzConnectView, ca_radio);
   gtk_widget_class_bind_template_child (widget_class, CzConnectView, ca_chooser);
   gtk_widget_class_bind_template_child (widget_class, CzConnectView, tofu_radio);
+  gtk_widget_class_bind_template_child (widget_class, CzConnectView, cert_expander);
+  gtk_widget_class_bind_template_child (widget_class, CzConnectView, cert_chooser);
+  gtk_widget_class_bind_template_child (widget_class, CzConnectView, key_chooser);
   gtk_widget_class_bind_template_child (widget_class, CzConnectView, user_entry);
   gtk_widget_class_bind_template_child (widget_class, CzConnectView, password_entry);
   gtk_widget_class_bind_template_child (widget_class, CzConnectView, create_button);
@@ -186,6 +224,7 @@ cz_connect_view_class_init (CzConnectViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, error_bar_response_cb);
   gtk_widget_class_bind_template_callback (widget_class, trust_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, host_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cert_file_set_cb);
 }
 
 static void
@@ -225,6 +264,23 @@ cz_connect_view_set_trust (CzConnectView *self, CzTrustMode trust, const char *c
   if (ca_file && *ca_file)
     gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->ca_chooser), ca_file);
   trust_toggled_cb (NULL, self);
+}
+
+void
+cz_connect_view_set_client_cert (CzConnectView *self, const char *cert_file,
+                                 const char *key_file)
+{
+  gboolean cert = cert_file && *cert_file, key = key_file && *key_file;
+
+  if (cert)
+    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->cert_chooser), cert_file);
+  else
+    gtk_file_chooser_unselect_all (GTK_FILE_CHOOSER (self->cert_chooser));
+  if (key)
+    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->key_chooser), key_file);
+  else
+    gtk_file_chooser_unselect_all (GTK_FILE_CHOOSER (self->key_chooser));
+  gtk_expander_set_expanded (GTK_EXPANDER (self->cert_expander), cert || key);
 }
 
 void
@@ -288,6 +344,27 @@ char *
 cz_connect_view_get_ca_file (CzConnectView *self)
 {
   return gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (self->ca_chooser));
+}
+
+/* NULL while "Use a client certificate" is folded away. */
+static char *
+client_cert_path (CzConnectView *self, GtkWidget *chooser)
+{
+  if (!gtk_expander_get_expanded (GTK_EXPANDER (self->cert_expander)))
+    return NULL;
+  return gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
+}
+
+char *
+cz_connect_view_get_cert_file (CzConnectView *self)
+{
+  return client_cert_path (self, self->cert_chooser);
+}
+
+char *
+cz_connect_view_get_key_file (CzConnectView *self)
+{
+  return client_cert_path (self, self->key_chooser);
 }
 
 const char *

@@ -15,6 +15,10 @@ GtkWidget *cz_connect_view_new (void);
 void cz_connect_view_set_server (CzConnectView *view, const char *host, guint16 port);
 void cz_connect_view_set_trust (CzConnectView *view, CzTrustMode trust, const char *ca_file);
 void cz_connect_view_set_user (CzConnectView *view, const char *user);
+/* The client certificate and its key (NULL or "" clears a chooser); the
+ * "Use a client certificate" section is unfolded when either is set. */
+void cz_connect_view_set_client_cert (CzConnectView *view, const char *cert_file,
+                                      const char *key_file);
 /* "host:port" entries, newest first, offered in the server drop-down. */
 void cz_connect_view_set_recent (CzConnectView *view, const char *const *servers);
 
@@ -23,6 +27,10 @@ char *cz_connect_view_get_host (CzConnectView *view);
 guint16 cz_connect_view_get_port (CzConnectView *view);
 CzTrustMode cz_connect_view_get_trust (CzConnectView *view);
 char *cz_connect_view_get_ca_file (CzConnectView *view);
+/* The client certificate and key files; NULL when not chosen or when the
+ * "Use a client certificate" section is folded away. */
+char *cz_connect_view_get_cert_file (CzConnectView *view);
+char *cz_connect_view_get_key_file (CzConnectView *view);
 const char *cz_connect_view_get_user (CzConnectView *view);
 const char *cz_connect_view_get_password (CzConnectView *view);
 void cz_connect_view_clear_password (CzConnectView *view);

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "cz-chat-model-private.h"
+#include "cz-util.h"
 
 const char *
 cz_message_state_describe (CzMessageState state)
@@ -167,7 +168,7 @@ cz_chat_message_set_error (CzChatMessage *msg, const char *why)
 char *
 cz_chat_message_format_time (CzChatMessage *msg)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (msg->ts / 1000);
+  g_autoptr(GDateTime) dt = cz_local_time (msg->ts);
   return dt ? g_date_time_format (dt, "%H:%M") : g_strdup ("");
 }
 
@@ -385,7 +386,7 @@ cz_conversation_get_oldest_id (CzConversation *conv)
 static void
 local_date (gint64 ts_ms, int *y, int *m, int *d)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (ts_ms / 1000);
+  g_autoptr(GDateTime) dt = cz_local_time (ts_ms);
 
   if (dt == NULL)
     {
@@ -416,18 +417,22 @@ cz_conversation_starts_day (CzConversation *conv, guint position)
 char *
 cz_conversation_day_label (CzChatMessage *msg, gint64 now_ms)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (msg->ts / 1000);
-  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+  g_autoptr(GDateTime) dt = cz_local_time (msg->ts);
+  g_autoptr(GDateTime) now = cz_local_time (now_ms);
   g_autoptr(GDateTime) day = NULL;
   g_autoptr(GDateTime) today = NULL;
+  GTimeZone *zone;
   GTimeSpan diff;
 
   if (dt == NULL || now == NULL)
     return g_strdup ("");
-  day = g_date_time_new_local (g_date_time_get_year (dt), g_date_time_get_month (dt),
-                               g_date_time_get_day_of_month (dt), 0, 0, 0);
-  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                 g_date_time_get_day_of_month (now), 0, 0, 0);
+  /* Midnights in the same cached zone (g_date_time_new_local would read
+   * the zone files again). */
+  zone = g_date_time_get_timezone (dt);
+  day = g_date_time_new (zone, g_date_time_get_year (dt), g_date_time_get_month (dt),
+                         g_date_time_get_day_of_month (dt), 0, 0, 0);
+  today = g_date_time_new (zone, g_date_time_get_year (now), g_date_time_get_month (now),
+                           g_date_time_get_day_of_month (now), 0, 0, 0);
   diff = g_date_time_difference (today, day);
   if (diff <= 0)
     return g_strdup (_("Today"));

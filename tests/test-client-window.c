@@ -2,8 +2,9 @@
  * control has an accessible name, the chat view shows the model (rows, day
  * separators, states, unread badges), Enter sends and Shift+Enter does not,
  * the connect form checks its fields, notifications are decided, and a real
- * login reaches the chat view and the connection details.  Skips without
- * DISPLAY. */
+ * login reaches the chat view and the connection details; the client
+ * certificate section (mutual TLS) against a server that requires one.
+ * Skips without DISPLAY. */
 #include "config.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -19,8 +20,10 @@ __asan_default_options (void)
 #endif
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "cz-cert.h"
 #include "cz-chat-rows.h"
 #include "cz-chat-view.h"
 #include "cz-client-dialogs.h"
@@ -410,6 +413,335 @@ test_login (void)
   cz_test_rmdir (dir);
 }
 
+/* ---- Client certificate (mutual TLS) ---------------------------------------------- */
+
+/* The first control under @root whose accessible name is @name (what
+ * AT-SPI and dogtail find); labels, named after their text, are skipped. */
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  GtkWidget *found = NULL;
+  g_autoptr(GList) children = NULL;
+
+  if (!GTK_IS_LABEL (root)
+      && g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (root)), name) == 0)
+    return root;
+  if (!GTK_IS_CONTAINER (root))
+    return NULL;
+  children = gtk_container_get_children (GTK_CONTAINER (root));
+  for (GList *l = children; l && found == NULL; l = l->next)
+    found = find_named (l->data, name);
+  /* Internal children (a combo box's entry) are not listed above. */
+  if (found == NULL && GTK_IS_BIN (root) && gtk_bin_get_child (GTK_BIN (root))
+      && g_list_find (children, gtk_bin_get_child (GTK_BIN (root))) == NULL)
+    found = find_named (gtk_bin_get_child (GTK_BIN (root)), name);
+  return found;
+}
+
+static GtkWidget *
+find_expander (GtkWidget *root)
+{
+  g_autoptr(GList) children = NULL;
+  GtkWidget *found = NULL;
+
+  if (GTK_IS_EXPANDER (root))
+    return root;
+  if (!GTK_IS_CONTAINER (root))
+    return NULL;
+  children = gtk_container_get_children (GTK_CONTAINER (root));
+  for (GList *l = children; l && found == NULL; l = l->next)
+    found = find_expander (l->data);
+  return found;
+}
+
+static void
+collect_labels_cb (GtkWidget *w, gpointer data)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_visible (w))
+    {
+      g_string_append (data, gtk_label_get_text (GTK_LABEL (w)));
+      g_string_append_c (data, '\n');
+    }
+  else if (GTK_IS_CONTAINER (w))
+    gtk_container_forall (GTK_CONTAINER (w), collect_labels_cb, data);
+}
+
+/* The text of the connect form's error bar, or NULL when it is hidden. */
+static char *
+form_error (CzConnectView *form)
+{
+  GtkWidget *bar = find_named (GTK_WIDGET (form), "Error");
+  GString *text;
+
+  g_assert_true (GTK_IS_INFO_BAR (bar));
+  if (!gtk_widget_get_visible (bar))
+    return NULL;
+  text = g_string_new (NULL);
+  collect_labels_cb (bar, text);
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+has_label (GtkWidget *root, const char *text)
+{
+  g_autoptr(GString) all = g_string_new ("\n");
+  g_autofree char *line = g_strdup_printf ("\n%s\n", text);
+
+  collect_labels_cb (root, all);
+  return strstr (all->str, line) != NULL;
+}
+
+static void
+count_login_cb (CzConnectView *form, gboolean create, guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_client_cert_fields (void)
+{
+  CzClientWindow *win = cz_client_window_new (NULL);
+  CzConnectView *form = cz_client_window_get_connect_view (win);
+  CzClientSession *session = cz_client_window_get_session (win);
+  GtkWidget *cert_chooser, *key_chooser, *expander, *login;
+  g_autofree char *dir = g_dir_make_tmp ("causerie-test-XXXXXX", NULL);
+  g_autofree char *cert = g_build_filename (dir, "me.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "me-key.pem", NULL);
+  g_autofree char *got = NULL;
+  guint logins = 0;
+
+  g_assert_nonnull (dir);
+  g_assert_true (g_file_set_contents (cert, "x", -1, NULL));
+  g_assert_true (g_file_set_contents (key, "x", -1, NULL));
+  gtk_widget_show (GTK_WIDGET (win));
+  g_signal_connect (form, "login", G_CALLBACK (count_login_cb), &logins);
+
+  /* Two named file choosers inside a folded "Use a client certificate". */
+  cert_chooser = find_named (GTK_WIDGET (form), "Client certificate file");
+  key_chooser = find_named (GTK_WIDGET (form), "Client private key file");
+  g_assert_true (GTK_IS_FILE_CHOOSER_BUTTON (cert_chooser));
+  g_assert_true (GTK_IS_FILE_CHOOSER_BUTTON (key_chooser));
+  expander = find_expander (GTK_WIDGET (form));
+  g_assert_true (GTK_IS_EXPANDER (expander));
+  g_assert_true (gtk_widget_is_ancestor (cert_chooser, expander));
+  g_assert_true (gtk_widget_is_ancestor (key_chooser, expander));
+  g_assert_true (gtk_expander_get_use_underline (GTK_EXPANDER (expander)));
+  g_assert_false (gtk_expander_get_expanded (GTK_EXPANDER (expander)));
+  g_assert_null (cz_connect_view_get_cert_file (form));
+  g_assert_null (cz_connect_view_get_key_file (form));
+
+  /* Setting both unfolds the section; folding it means "none". */
+  cz_connect_view_set_client_cert (form, cert, key);
+  g_assert_true (gtk_expander_get_expanded (GTK_EXPANDER (expander)));
+  got = cz_connect_view_get_cert_file (form);
+  g_assert_cmpstr (got, ==, cert);
+  g_clear_pointer (&got, g_free);
+  got = cz_connect_view_get_key_file (form);
+  g_assert_cmpstr (got, ==, key);
+  g_clear_pointer (&got, g_free);
+  gtk_expander_set_expanded (GTK_EXPANDER (expander), FALSE);
+  g_assert_null (cz_connect_view_get_cert_file (form));
+
+  /* A complete form but only one of the two files: an inline error, no
+   * login, no connection attempt. */
+  cz_client_window_prefill (win, "127.0.0.1", 7555, "/tmp/ca.pem");
+  cz_connect_view_set_user (form, "erin");
+  gtk_entry_set_text (GTK_ENTRY (find_named (GTK_WIDGET (form), "Password")), "pw");
+  login = gtk_window_get_default_widget (GTK_WINDOW (win));
+  g_assert_nonnull (login);
+
+  cz_connect_view_set_client_cert (form, cert, NULL);
+  gtk_button_clicked (GTK_BUTTON (login));
+  got = form_error (form);
+  g_assert_nonnull (got);
+  g_assert_nonnull (strstr (got, "Choose the private key of your certificate"));
+  g_assert_nonnull (strstr (got, "Use a client certificate"));
+  g_clear_pointer (&got, g_free);
+  g_assert_cmpuint (logins, ==, 0);
+  g_assert_cmpint (cz_client_session_get_state (session), ==, CZ_SESSION_IDLE);
+  g_assert_null (cz_client_session_get_server (session));   /* never started */
+
+  cz_connect_view_set_client_cert (form, NULL, key);
+  gtk_button_clicked (GTK_BUTTON (login));
+  got = form_error (form);
+  g_assert_nonnull (got);
+  g_assert_nonnull (strstr (got, "Choose the certificate that goes with your key"));
+  g_clear_pointer (&got, g_free);
+  g_assert_cmpuint (logins, ==, 0);
+  g_assert_null (cz_client_session_get_server (session));
+
+  /* Unfolded but both empty is "no client certificate": the form passes
+   * (the login signal goes out; the connection then fails, port closed). */
+  cz_connect_view_set_client_cert (form, NULL, NULL);
+  gtk_expander_set_expanded (GTK_EXPANDER (expander), TRUE);
+  g_signal_handlers_block_matched (form, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, win);
+  gtk_button_clicked (GTK_BUTTON (login));
+  g_signal_handlers_unblock_matched (form, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, win);
+  g_assert_cmpuint (logins, ==, 1);
+  g_assert_null (form_error (form));
+
+  gtk_widget_destroy (GTK_WIDGET (win));
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
+/* Fills the form for @server and presses Create Account or Log In. */
+static void
+mtls_login (CzClientWindow *win, CzTestServer *server, const char *ca, const char *cert,
+            const char *key, gboolean create)
+{
+  CzConnectView *form = cz_client_window_get_connect_view (win);
+
+  cz_client_window_prefill (win, "127.0.0.1", server->port, ca);
+  cz_connect_view_set_client_cert (form, cert, key);
+  cz_connect_view_set_user (form, "frank");
+  gtk_entry_set_text (GTK_ENTRY (find_named (GTK_WIDGET (form), "Password")), "pw-frank");
+  gtk_button_clicked (GTK_BUTTON (find_named (GTK_WIDGET (form),
+                                              create ? "Create Account" : "Log In")));
+}
+
+/* Waits (bounded) for the form's error after a failed connection. */
+static char *
+wait_for_error (CzClientWindow *win, guint timeout_ms)
+{
+  CzConnectView *form = cz_client_window_get_connect_view (win);
+  CzClientSession *session = cz_client_window_get_session (win);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  char *text = NULL;
+
+  while ((text = form_error (form)) == NULL && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_cmpint (cz_client_session_get_state (session), ==, CZ_SESSION_IDLE);
+  return text;
+}
+
+static void
+test_client_cert_login (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *ca = NULL, *ca_key = NULL, *cert = NULL, *key = NULL, *server_key = NULL;
+  g_autofree char *other_ca = NULL, *other_ca_key = NULL, *other = NULL, *other_key = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  CzCertRequest ca_req = { .common_name = "Elsewhere CA" };
+  CzCertRequest req = { .common_name = "frank-laptop", .client = TRUE };
+  const char *args[] = { "--client-ca", NULL, "--require-client-cert", NULL };
+  CzTestServer *server;
+  CzClientWindow *win;
+  CzClientSession *session;
+  CzSessionInfo *info;
+  GList *windows;
+  gboolean shown = FALSE;
+
+  if (cz_test_server_bin () == NULL)
+    {
+      g_test_skip ("CZ_SERVER_BIN not set");
+      return;
+    }
+  dir = cz_test_make_pki ();
+  ca = g_build_filename (dir, "ca.pem", NULL);
+  ca_key = g_build_filename (dir, "ca-key.pem", NULL);
+  server_key = g_build_filename (dir, "server-key.pem", NULL);
+  cert = g_build_filename (dir, "frank.pem", NULL);
+  key = g_build_filename (dir, "frank-key.pem", NULL);
+  other_ca = g_build_filename (dir, "other-ca.pem", NULL);
+  other_ca_key = g_build_filename (dir, "other-ca-key.pem", NULL);
+  other = g_build_filename (dir, "other.pem", NULL);
+  other_key = g_build_filename (dir, "other-key.pem", NULL);
+  cz_cert_info_free (cz_cert_generate_signed (&req, ca, ca_key, cert, key, &error));
+  g_assert_no_error (error);
+  cz_cert_info_free (cz_cert_generate_ca (&ca_req, other_ca, other_ca_key, &error));
+  g_assert_no_error (error);
+  cz_cert_info_free (cz_cert_generate_signed (&req, other_ca, other_ca_key, other, other_key,
+                                              &error));
+  g_assert_no_error (error);
+  args[1] = ca;
+  server = cz_test_server_start (dir, args, &error);
+  g_assert_no_error (error);
+
+  win = cz_client_window_new (NULL);
+  session = cz_client_window_get_session (win);
+  gtk_widget_show (GTK_WIDGET (win));
+
+  /* No client certificate: the server's refusal, said as such. */
+  mtls_login (win, server, ca, NULL, NULL, TRUE);
+  text = wait_for_error (win, 15000);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "This server requires a client certificate"));
+  g_clear_pointer (&text, g_free);
+
+  /* A key that is not the certificate's: the library's reason, nothing sent. */
+  mtls_login (win, server, ca, cert, server_key, TRUE);
+  text = wait_for_error (win, 5000);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "Your client certificate cannot be used"));
+  g_assert_nonnull (strstr (text, "does not belong to the certificate"));
+  g_clear_pointer (&text, g_free);
+
+  /* A client certificate from a CA the server does not know. */
+  mtls_login (win, server, ca, other, other_key, TRUE);
+  text = wait_for_error (win, 15000);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "The server did not accept your client certificate"));
+  g_assert_nonnull (strstr (text, "other.pem"));
+  g_clear_pointer (&text, g_free);
+
+  /* The right one: the window is still usable and logs in. */
+  mtls_login (win, server, ca, cert, key, TRUE);
+  g_assert_true (wait_for_page (win, CZ_SESSION_ONLINE, 15000));
+  g_assert_null (form_error (cz_client_window_get_connect_view (win)));
+  info = cz_client_session_get_info (session);
+  g_assert_nonnull (info);
+  g_assert_nonnull (info->client_cert);
+  g_assert_cmpstr (info->client_cert->subject, ==, "CN=frank-laptop");
+  g_assert_cmpstr (cz_client_session_get_cert_file (session), ==, cert);
+
+  /* Connection details: presented, with its subject. */
+  g_action_group_activate_action (G_ACTION_GROUP (win), "details", NULL);
+  windows = gtk_window_list_toplevels ();
+  for (GList *l = windows; l; l = l->next)
+    if (CZ_IS_DETAILS_DIALOG (l->data))
+      {
+        g_assert_true (has_label (l->data, "Client certificate"));
+        g_assert_true (has_label (l->data, "presented: CN=frank-laptop"));
+        g_assert_true (has_label (l->data, "CN=frank-laptop"));
+        g_assert_false (has_label (l->data, "not presented"));
+        shown = TRUE;
+        gtk_widget_destroy (l->data);
+      }
+  g_list_free (windows);
+  g_assert_true (shown);
+
+  /* Both paths are remembered, and a new window offers them again. */
+  settings = g_settings_new ("org.causerie.Client");
+  text = g_settings_get_string (settings, "client-cert-file");
+  g_assert_cmpstr (text, ==, cert);
+  g_clear_pointer (&text, g_free);
+  text = g_settings_get_string (settings, "client-key-file");
+  g_assert_cmpstr (text, ==, key);
+  g_clear_pointer (&text, g_free);
+  {
+    CzClientWindow *again = cz_client_window_new (NULL);
+    g_autofree char *c = cz_connect_view_get_cert_file (cz_client_window_get_connect_view (again));
+    g_autofree char *k = cz_connect_view_get_key_file (cz_client_window_get_connect_view (again));
+    g_assert_cmpstr (c, ==, cert);
+    g_assert_cmpstr (k, ==, key);
+    gtk_widget_destroy (GTK_WIDGET (again));
+  }
+
+  g_action_group_activate_action (G_ACTION_GROUP (win), "logout", NULL);
+  gtk_widget_destroy (GTK_WIDGET (win));
+  g_settings_reset (settings, "client-cert-file");
+  g_settings_reset (settings, "client-key-file");
+  cz_test_spin (50);
+  cz_test_server_stop (server);
+  cz_test_server_free (server);
+  cz_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -427,5 +759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client-window/chat-view", test_chat_view);
   g_test_add_func ("/client-window/connect-form", test_connect_form);
   g_test_add_func ("/client-window/login", test_login);
+  g_test_add_func ("/client-window/client-cert-fields", test_client_cert_fields);
+  g_test_add_func ("/client-window/client-cert-login", test_client_cert_login);
   return g_test_run ();
 }
