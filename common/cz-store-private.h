@@ -24,6 +24,8 @@ typedef enum {
   STMT_SAVE_MESSAGE,
   STMT_MARK_DELIVERED,
   STMT_MARK_READ,
+  STMT_UNDELIVERED,    /* MARK_DELIVERED reads the row first */
+  STMT_UNREAD,         /* MARK_READ reads the row first */
   STMT_PENDING,
   STMT_HISTORY_DIRECT,
   STMT_HISTORY_LOBBY,

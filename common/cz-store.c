@@ -44,6 +44,35 @@ static const char * const migrations[] = {
   "CREATE INDEX messages_pending ON messages (recipient, delivered_ts);"
   "CREATE INDEX messages_direct ON messages (sender, recipient, id);"
   "CREATE INDEX messages_recipient ON messages (recipient, id);",
+
+  /* v1 -> v2: cheaper inserts, same rows and ids.
+   * - No AUTOINCREMENT (a read and a write of sqlite_sequence per INSERT):
+   *   messages are never deleted, so max(id) + 1 still only grows, and the
+   *   v1 high-water mark was max(id) (only deleting rows by hand, outside
+   *   Causerie, could have left it higher).
+   * - Each index holds only the rows its query can reach, so a direct
+   *   message goes into two indexes instead of three, a lobby message
+   *   into one, and a delivered message leaves messages_pending:
+   *   pending: WHERE recipient = ? AND delivered_ts IS NULL, by id;
+   *   direct history: WHERE sender = ? AND recipient = ? AND id < ?;
+   *   lobby history: WHERE recipient IS NULL AND id < ?. */
+  "CREATE TABLE messages_v2 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  ts INTEGER NOT NULL,"
+  "  sender INTEGER NOT NULL REFERENCES users(id),"
+  "  recipient INTEGER REFERENCES users(id),"   /* NULL = lobby */
+  "  text TEXT NOT NULL,"
+  "  delivered_ts INTEGER,"
+  "  read_ts INTEGER);"
+  "INSERT INTO messages_v2 (id, ts, sender, recipient, text, delivered_ts, read_ts)"
+  "  SELECT id, ts, sender, recipient, text, delivered_ts, read_ts FROM messages ORDER BY id;"
+  "DROP TABLE messages;"
+  "ALTER TABLE messages_v2 RENAME TO messages;"
+  "CREATE INDEX messages_pending ON messages (recipient, id)"
+  "  WHERE delivered_ts IS NULL AND recipient IS NOT NULL;"
+  "CREATE INDEX messages_direct ON messages (sender, recipient, id)"
+  "  WHERE recipient IS NOT NULL;"
+  "CREATE INDEX messages_lobby ON messages (id) WHERE recipient IS NULL;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CZ_STORE_SCHEMA_VERSION);

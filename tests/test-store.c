@@ -48,12 +48,13 @@ n_marked (CzStore *store, CzStoreOpKind kind, const char *user, gint64 id, gint6
   return op->messages->len;
 }
 
+/* The first column of the first row of @sql, read with a connection of
+ * its own. */
 static char *
-pragma_text (const char *path, const char *pragma)
+query_text (const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
-  g_autofree char *sql = g_strdup_printf ("PRAGMA %s", pragma);
   char *v;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
@@ -63,6 +64,14 @@ pragma_text (const char *path, const char *pragma)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return v;
+}
+
+static char *
+pragma_text (const char *path, const char *pragma)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA %s", pragma);
+
+  return query_text (path, sql);
 }
 
 static gint64
@@ -172,15 +181,197 @@ test_migrate_v0 (Fixture *f, gconstpointer data)
   store = open_ok (f->path);
   add_user (store, "alice", "a");
   g_clear_object (&store);
-  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, 1);
+  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, CZ_STORE_SCHEMA_VERSION);
   g_assert_cmpint (pragma_int (f->path, "application_id"), !=, 0);
 
   /* An empty (0-byte) file is a new database too. */
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
   store = open_ok (empty);
   g_clear_object (&store);
-  g_assert_cmpint (pragma_int (empty, "user_version"), ==, 1);
+  g_assert_cmpint (pragma_int (empty, "user_version"), ==, CZ_STORE_SCHEMA_VERSION);
 }
+
+/* A schema-v1 database exactly as Causerie wrote it (the v0 -> v1 step),
+ * with users 1 alice, 2 bob, 5 carol and messages whose ids have gaps. */
+#define V1_SCHEMA \
+  "CREATE TABLE users (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  name TEXT UNIQUE NOT NULL," \
+  "  salt BLOB," \
+  "  iterations INTEGER," \
+  "  stored_key BLOB," \
+  "  server_key BLOB," \
+  "  created INTEGER);" \
+  "CREATE TABLE messages (" \
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+  "  ts INTEGER NOT NULL," \
+  "  sender INTEGER NOT NULL REFERENCES users(id)," \
+  "  recipient INTEGER REFERENCES users(id)," \
+  "  text TEXT NOT NULL," \
+  "  delivered_ts INTEGER," \
+  "  read_ts INTEGER);" \
+  "CREATE INDEX messages_pending ON messages (recipient, delivered_ts);" \
+  "CREATE INDEX messages_direct ON messages (sender, recipient, id);" \
+  "CREATE INDEX messages_recipient ON messages (recipient, id);" \
+  "PRAGMA user_version = 1;" \
+  "PRAGMA application_id = 1132094562;"
+#define V1_USERS \
+  "INSERT INTO users VALUES" \
+  " (1, 'alice', x'0102', 4096, zeroblob (32), zeroblob (32), 1)," \
+  " (2, 'bob', x'0304', 4096, zeroblob (32), zeroblob (32), 2)," \
+  " (5, 'carol', x'0506', 4096, zeroblob (32), zeroblob (32), 3);"
+/* Pending, delivered, read, lobby; the highest id (40) is the last row. */
+#define V1_MESSAGES \
+  "INSERT INTO messages VALUES" \
+  " (3, 1000, 1, 2, 'alice to bob, pending', NULL, NULL)," \
+  " (4, 1001, 2, 1, 'bob to alice, delivered', 1500, NULL)," \
+  " (7, 1002, 1, NULL, 'alice in the lobby', NULL, NULL)," \
+  " (10, 1003, 1, 2, 'alice to bob, read', 1600, 1700)," \
+  " (11, 1004, 5, 2, 'carol to bob, pending', NULL, NULL)," \
+  " (25, 1005, 2, 5, 'bob to carol, read', 1800, 1900)," \
+  " (40, 1006, 2, NULL, 'bob in the lobby', NULL, NULL);"
+
+/* Every message row, in id order, as text. */
+static char *
+dump_messages (const char *path)
+{
+  return query_text (path, "SELECT group_concat (row, '|') FROM"
+                     " (SELECT id || ',' || ts || ',' || sender || ',' || quote (recipient)"
+                     "  || ',' || text || ',' || quote (delivered_ts) || ',' || quote (read_ts)"
+                     "  AS row FROM messages ORDER BY id)");
+}
+
+static void
+assert_query (const char *path, const char *sql, const char *expected)
+{
+  g_autofree char *text = query_text (path, sql);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* Ids (oldest first) and texts of @op's records, as "id text|...". */
+static char *
+records_text (CzStoreOp *op)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < op->messages->len; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " %s %s->%s%s%s", i > 0 ? "|" : "",
+                            REC (op, i)->id, REC (op, i)->text, REC (op, i)->from,
+                            REC (op, i)->to != NULL ? REC (op, i)->to : "#lobby",
+                            REC (op, i)->delivered ? " delivered" : "",
+                            REC (op, i)->read ? " read" : "");
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_pending (CzStore *store, const char *user, const char *expected)
+{
+  g_autoptr(CzStoreOp) op = pending (store, user);
+  g_autofree char *text = records_text (op);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+static void
+assert_history (CzStore *store, const char *user, const char *peer, const char *expected)
+{
+  g_autoptr(CzStoreOp) op = history (store, user, peer, 0, 0);
+  g_autofree char *text = records_text (op);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+static void
+test_migrate_v1 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id, id2;
+
+  make_db (f->path, V1_SCHEMA V1_USERS V1_MESSAGES);
+  assert_query (f->path, "SELECT seq FROM sqlite_sequence WHERE name = 'messages'", "40");
+  before = dump_messages (f->path);
+
+  store = open_ok (f->path);
+  g_clear_object (&store);
+  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, CZ_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (pragma_int (f->path, "application_id"), ==, 1132094562);
+  /* Every row, id and state as it was. */
+  after = dump_messages (f->path);
+  g_assert_cmpstr (after, ==, before);
+  assert_query (f->path, "SELECT group_concat (name) FROM"
+                " (SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' ORDER BY name)",
+                "messages,messages_direct,messages_lobby,messages_pending");
+  assert_query (f->path, "SELECT count (*) FROM sqlite_schema WHERE sql LIKE '%AUTOINCREMENT%'",
+                "0");
+  assert_query (f->path, "SELECT group_concat (name) FROM (SELECT name FROM users ORDER BY id)",
+                "alice,bob,carol");
+  assert_query (f->path, "PRAGMA integrity_check", "ok");
+  assert_query (f->path, "SELECT count (*) FROM pragma_foreign_key_check", "0");
+
+  /* The store reads the same messages and states through the new indexes. */
+  store = open_ok (f->path);
+  g_assert_true (cz_store_user_exists (store, "carol", &error));
+  g_assert_no_error (error);
+  assert_pending (store, "bob", "3 alice to bob, pending alice->bob|11 carol to bob, pending carol->bob");
+  assert_pending (store, "alice", "");
+  assert_pending (store, "carol", "");
+  assert_history (store, "alice", "bob",
+                  "3 alice to bob, pending alice->bob|"
+                  "4 bob to alice, delivered bob->alice delivered|"
+                  "10 alice to bob, read alice->bob delivered read");
+  assert_history (store, "carol", "bob",
+                  "11 carol to bob, pending carol->bob|25 bob to carol, read bob->carol delivered read");
+  assert_history (store, "bob", NULL,
+                  "7 alice in the lobby alice->#lobby|40 bob in the lobby bob->#lobby");
+
+  /* New ids continue above the old maximum. */
+  id = save (store, "alice", "bob", "after the migration");
+  id2 = save (store, "carol", NULL, "lobby after the migration");
+  g_assert_cmpint (id, >, 40);
+  g_assert_cmpint (id2, >, id);
+  assert_history (store, "alice", NULL,
+                  "7 alice in the lobby alice->#lobby|40 bob in the lobby bob->#lobby|"
+                  "42 lobby after the migration carol->#lobby");
+
+  /* Deliveries leave the pending index. */
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "bob", 3, 0), ==, 1);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", 11, 0), ==, 1);
+  assert_pending (store, "bob", "41 after the migration alice->bob");
+
+  /* Migrated once: reopening changes nothing. */
+  g_clear_object (&store);
+  store = open_ok (f->path);
+  assert_pending (store, "bob", "41 after the migration alice->bob");
+  g_clear_object (&store);
+  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, CZ_STORE_SCHEMA_VERSION);
+  assert_query (f->path, "SELECT max (id) FROM messages", "42");
+}
+
+/* A migration that fails leaves the database as it was: here a v1 file
+ * with a message from a user who does not exist (written without foreign
+ * keys), which the copy refuses. */
+static void
+test_migrate_v1_fails (Fixture *f, gconstpointer data)
+{
+  g_autofree char *before = NULL, *after = NULL;
+
+  make_db (f->path, V1_SCHEMA V1_USERS V1_MESSAGES
+           "INSERT INTO messages VALUES (41, 1007, 9, 1, 'from nobody', NULL, NULL);");
+  before = dump_messages (f->path);
+
+  expect_open_error (f->path, "the change conflicts with the data in server.db*");
+  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, 1);
+  after = dump_messages (f->path);
+  g_assert_cmpstr (after, ==, before);
+  assert_query (f->path, "SELECT group_concat (name) FROM"
+                " (SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' ORDER BY name)",
+                "messages,messages_direct,messages_pending,messages_recipient");
+  assert_query (f->path, "SELECT seq FROM sqlite_sequence WHERE name = 'messages'", "41");
+}
+
 
 static void
 test_refused (Fixture *f, gconstpointer data)
@@ -503,6 +694,8 @@ main (int argc, char **argv)
   ADD ("open-mode", test_open_mode);
   ADD ("reopen", test_reopen);
   ADD ("migrate-v0", test_migrate_v0);
+  ADD ("migrate-v1", test_migrate_v1);
+  ADD ("migrate-v1-fails", test_migrate_v1_fails);
   ADD ("refused", test_refused);
   ADD ("users", test_users);
   ADD ("messages", test_messages);
