@@ -11,6 +11,7 @@ CzChatMessage *cz_chat_message_new (gint64 id, gint64 ts, const char *from, cons
 void cz_chat_message_set_state (CzChatMessage *msg, CzMessageState state);
 void cz_chat_message_set_stored (CzChatMessage *msg, gint64 id, gint64 ts);
 void cz_chat_message_set_ref (CzChatMessage *msg, guint32 ref);
+void cz_chat_message_set_txn (CzChatMessage *msg, const char *txn);
 void cz_chat_message_set_error (CzChatMessage *msg, const char *why);
 gboolean cz_chat_message_get_read_sent (CzChatMessage *msg);
 void cz_chat_message_set_read_sent (CzChatMessage *msg, gboolean sent);

@@ -268,7 +268,9 @@ cz_chat_model_add_outgoing (CzChatModel *self, const char *key, const char *text
   g_autoptr(CzChatMessage) msg = cz_chat_message_new (0, g_get_real_time () / 1000, self->me,
                                                       text, FALSE, TRUE,
                                                       CZ_MESSAGE_STATE_SENDING);
+  g_autofree char *txn = g_uuid_string_random ();
 
+  cz_chat_message_set_txn (msg, txn);
   cz_conversation_insert (conv, msg);
   index_message (self, conv, msg);
   return msg;

@@ -32,6 +32,9 @@ gint64 cz_chat_message_get_id (CzChatMessage *msg);
 gint64 cz_chat_message_get_ts (CzChatMessage *msg);          /* Unix ms */
 const char *cz_chat_message_get_from (CzChatMessage *msg);
 const char *cz_chat_message_get_text (CzChatMessage *msg);
+/* An own message's transaction id, the same each time it is sent (so the
+ * server stores it once); NULL for others' messages. */
+const char *cz_chat_message_get_txn (CzChatMessage *msg);
 gboolean cz_chat_message_get_offline (CzChatMessage *msg);
 gboolean cz_chat_message_get_own (CzChatMessage *msg);
 CzMessageState cz_chat_message_get_state (CzChatMessage *msg);

@@ -317,10 +317,10 @@ send_one (CzClientSession *self, CzChatMessage *msg)
   guint32 ref;
 
   g_clear_pointer (&self->sync_error, g_free);
-  if (cz_conversation_is_lobby (conv))
-    ref = cz_client_say (self->client, text);
-  else
-    ref = cz_client_msg (self->client, cz_conversation_get_key (conv), text);
+  /* The same txn each time: a resend after a lost ack is stored once. */
+  ref = cz_client_send_text (self->client,
+                             cz_conversation_is_lobby (conv) ? NULL : cz_conversation_get_key (conv),
+                             text, cz_chat_message_get_txn (msg));
   if (ref == 0)
     {
       /* Refused before sending (text too long...): the error came with ref 0. */

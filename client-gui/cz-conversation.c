@@ -38,6 +38,7 @@ struct _CzChatMessage {
   char *from;
   char *text;
   char *error;
+  char *txn;                 /* own: the transaction id it is sent with */
   guint32 ref;
   CzMessageState state;
   gboolean offline;
@@ -58,6 +59,7 @@ cz_chat_message_finalize (GObject *object)
   g_free (self->from);
   g_free (self->text);
   g_free (self->error);
+  g_free (self->txn);
   G_OBJECT_CLASS (cz_chat_message_parent_class)->finalize (object);
 }
 
@@ -125,6 +127,14 @@ gboolean cz_chat_message_get_own (CzChatMessage *msg) { return msg->own; }
 CzMessageState cz_chat_message_get_state (CzChatMessage *msg) { return msg->state; }
 const char *cz_chat_message_get_error (CzChatMessage *msg) { return msg->error; }
 guint32 cz_chat_message_get_ref (CzChatMessage *msg) { return msg->ref; }
+const char *cz_chat_message_get_txn (CzChatMessage *msg) { return msg->txn; }
+
+void
+cz_chat_message_set_txn (CzChatMessage *msg, const char *txn)
+{
+  g_free (msg->txn);
+  msg->txn = g_strdup (txn);
+}
 gboolean cz_chat_message_get_read_sent (CzChatMessage *msg) { return msg->read_sent; }
 
 void

@@ -342,44 +342,46 @@ on_message (CzClient *self, GVariant *msg)
 }
 
 guint32
-cz_client_say (CzClient *self, const char *text)
+cz_client_send_text (CzClient *self, const char *to, const char *text, const char *txn)
 {
   g_autoptr(GError) error = NULL;
+  const char *keys[4] = { "ref", "text" };
+  GVariant *values[4];
+  gsize n = 2;
   guint32 ref;
+
+  g_return_val_if_fail (text != NULL, 0);
+  g_return_val_if_fail (txn == NULL || (*txn != '\0' && strlen (txn) <= CZ_TXN_MAX), 0);
 
   if (!cz_text_valid (text, -1, &error))
     {
       cz_client_emit_error (self, 0, error);
       return 0;
     }
-  if ((ref = cz_client_start_request (self, "say")) == 0)
+  if ((ref = cz_client_start_request (self, to ? "msg" : "say")) == 0)
     return 0;
-  cz_client_send_msg (self, cz_message_new ("say",
-                                  "ref", g_variant_new_uint32 (ref),
-                                  "text", g_variant_new_string (text),
-                                  NULL));
+  values[0] = g_variant_new_uint32 (ref);
+  values[1] = g_variant_new_string (text);
+  if (to != NULL)
+    keys[n] = "to", values[n++] = g_variant_new_string (to);
+  if (txn != NULL)
+    keys[n] = "txn", values[n++] = g_variant_new_string (txn);
+  cz_client_send_msg (self, cz_message_newv (to ? "msg" : "say", keys, values, n));
   return ref;
+}
+
+guint32
+cz_client_say (CzClient *self, const char *text)
+{
+  return cz_client_send_text (self, NULL, text, NULL);
 }
 
 guint32
 cz_client_msg (CzClient *self, const char *to, const char *text)
 {
-  g_autoptr(GError) error = NULL;
-  guint32 ref;
+  g_return_val_if_fail (to != NULL, 0);
 
-  if (!cz_text_valid (text, -1, &error))
-    {
-      cz_client_emit_error (self, 0, error);
-      return 0;
-    }
-  if ((ref = cz_client_start_request (self, "msg")) == 0)
-    return 0;
-  cz_client_send_msg (self, cz_message_new ("msg",
-                                  "ref", g_variant_new_uint32 (ref),
-                                  "to", g_variant_new_string (to),
-                                  "text", g_variant_new_string (text),
-                                  NULL));
-  return ref;
+  return cz_client_send_text (self, to, text, NULL);
 }
 
 guint32

@@ -63,6 +63,12 @@ guint32 cz_client_register (CzClient *client, const char *user, const char *pass
 guint32 cz_client_login (CzClient *client, const char *user, const char *password);
 guint32 cz_client_say (CzClient *client, const char *text);
 guint32 cz_client_msg (CzClient *client, const char *to, const char *text);
+/* The same, to @to or the lobby (NULL), with a transaction id @txn (NULL,
+ * or 1 to CZ_TXN_MAX bytes unique among this user's messages): a message
+ * sent again with its txn, after a lost connection, is stored only once
+ * and acknowledged with the first one's id. */
+guint32 cz_client_send_text (CzClient *client, const char *to, const char *text,
+                             const char *txn);
 guint32 cz_client_who (CzClient *client);
 guint32 cz_client_history (CzClient *client, const char *with, gint64 before, guint limit);
 void cz_client_mark_read (CzClient *client, const gint64 *ids, guint n_ids);

@@ -11,6 +11,8 @@
 G_BEGIN_DECLS
 
 #define CZ_MESSAGE_TYPE ((const GVariantType *) "(sa{sv})")
+/* Longest `txn` (a say/msg's transaction id), in bytes. */
+#define CZ_TXN_MAX 64
 
 /* Builds a message from a kind and NULL-terminated pairs of
  * (const char *key, GVariant *value); floating values are sunk.

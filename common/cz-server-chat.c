@@ -241,7 +241,32 @@ go_online (CzServer *self, CzConn *conn)
 
 /* ---- Chat ------------------------------------------------------------------------ */
 
-/* say {ref?, text} and msg {ref?, to, text}. */
+/* The optional `txn` of a say/msg: NULL and TRUE when absent. */
+static gboolean
+get_txn (GVariant *msg, const char **txn, GVariant **holder, GError **error)
+{
+  CzMessageField field = { "txn", NULL, NULL };
+  gsize len = 0;
+
+  *txn = NULL;
+  cz_message_lookup_fields (msg, &field, 1);
+  if (field.value == NULL)
+    return TRUE;
+  if (g_variant_is_of_type (field.value, G_VARIANT_TYPE_STRING))
+    *txn = g_variant_get_string (field.value, &len);
+  if (*txn == NULL || len == 0 || len > CZ_TXN_MAX)
+    {
+      g_variant_unref (field.value);
+      *txn = NULL;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                   _("field “txn” must be a string of 1 to %d bytes"), CZ_TXN_MAX);
+      return FALSE;
+    }
+  *holder = field.value;
+  return TRUE;
+}
+
+/* say {ref?, text, txn?} and msg {ref?, to, text, txn?}. */
 static void
 handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
 {
@@ -252,13 +277,16 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
   };
   CzMessageField *wanted = direct ? fields : fields + 1;
   gsize n = direct ? 2 : 1;
-  const char *text, *to;
+  const char *text, *to, *txn;
+  g_autoptr(GVariant) txn_holder = NULL;
   g_autoptr(GError) error = NULL;
   CzStoreOp *op;
   CzOpCtx *ctx;
 
-  if (!cz_message_require_fields (msg, wanted, n, &error))
+  if (!cz_message_require_fields (msg, wanted, n, &error)
+      || !get_txn (msg, &txn, &txn_holder, &error))
     {
+      cz_message_fields_clear (wanted, n);
       cz_conn_send_gerror (conn, ref, error);
       return;
     }
@@ -275,6 +303,7 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
       op->user = g_strdup (conn->user);
       op->peer = g_strdup (to);
       op->text = g_strdup (text);
+      op->txn = g_strdup (txn);
       op->ts = cz_now_ms ();
       ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
       /* Only this thread reads the context, when the store is done: the
@@ -329,6 +358,8 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, CzOpCtx *ctx)
       event.client_id = sender->id;
       given.from = sender->user_name;
     }
+  if (op->duplicate)
+    return;   /* delivered the first time: the ack was what got lost */
   message = record_message (&record, &given, FALSE);
   if (op->peer)
     send_to_user (self, op->peer, message, NULL);

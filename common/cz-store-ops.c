@@ -36,7 +36,9 @@ static const char * const stmt_sql[N_STMTS] = {
     "INSERT INTO users (name, salt, iterations, stored_key, server_key, created) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [STMT_SAVE_MESSAGE] =
-    "INSERT INTO messages (ts, sender, recipient, text) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO messages (ts, sender, recipient, text, txn) VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_FIND_TXN] =
+    "SELECT id, ts FROM messages WHERE sender = ?1 AND txn = ?2",
   /* MARK_*: the row as it is, then the change (see do_mark()).  Not one
    * UPDATE ... RETURNING: SQLite fills a temporary table for RETURNING on
    * every run, over a third of a receipt's cost. */
@@ -122,6 +124,7 @@ cz_store_op_clear_outputs (CzStoreOp *op)
 {
   g_clear_error (&op->error);
   op->id = 0;
+  op->duplicate = FALSE;
   g_clear_pointer (&op->messages, g_ptr_array_unref);
   if (op->kind == CZ_STORE_OP_GET_USER)
     cz_scram_credentials_clear (&op->creds);
@@ -137,6 +140,7 @@ cz_store_op_free (CzStoreOp *op)
   g_free (op->user);
   g_free (op->peer);
   g_free (op->text);
+  g_free (op->txn);
   g_clear_pointer (&op->ids, g_array_unref);
   cz_scram_credentials_clear (&op->creds);
   g_free (op);
@@ -395,6 +399,25 @@ do_save_message (CzStore *self, CzStoreOp *op)
   if (op->ts == 0)
     op->ts = cz_now_ms ();
 
+  if (op->txn != NULL)
+    {
+      /* A resend (the first one's ack was lost with the connection). */
+      g_autoptr(CzStmtInUse) find = stmt_get (self, STMT_FIND_TXN);
+
+      sqlite3_bind_int64 (find, 1, sender);
+      sqlite3_bind_text (find, 2, op->txn, -1, SQLITE_STATIC);
+      rc = sqlite3_step (find);
+      if (rc == SQLITE_ROW)
+        {
+          op->id = sqlite3_column_int64 (find, 0);
+          op->ts = sqlite3_column_int64 (find, 1);
+          op->duplicate = TRUE;
+          return TRUE;
+        }
+      if (rc != SQLITE_DONE)
+        return op_fail_sqlite (self, op, rc);
+    }
+
   stmt = stmt_get (self, STMT_SAVE_MESSAGE);
   sqlite3_bind_int64 (stmt, 1, op->ts);
   sqlite3_bind_int64 (stmt, 2, sender);
@@ -403,6 +426,10 @@ do_save_message (CzStore *self, CzStoreOp *op)
   else
     sqlite3_bind_null (stmt, 3);
   sqlite3_bind_text (stmt, 4, op->text, -1, SQLITE_STATIC);
+  if (op->txn != NULL)
+    sqlite3_bind_text (stmt, 5, op->txn, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 5);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
     return op_fail_sqlite (self, op, rc);

@@ -22,6 +22,7 @@ typedef enum {
   STMT_GET_USER,
   STMT_ADD_USER,
   STMT_SAVE_MESSAGE,
+  STMT_FIND_TXN,       /* SAVE_MESSAGE with a txn: saved before? */
   STMT_MARK_DELIVERED,
   STMT_MARK_READ,
   STMT_UNDELIVERED,    /* MARK_DELIVERED reads the row first */

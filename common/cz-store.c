@@ -73,6 +73,12 @@ static const char * const migrations[] = {
   "CREATE INDEX messages_direct ON messages (sender, recipient, id)"
   "  WHERE recipient IS NOT NULL;"
   "CREATE INDEX messages_lobby ON messages (id) WHERE recipient IS NULL;",
+
+  /* v2 -> v3: the sender's transaction id of a message (say/msg `txn`),
+   * unique per sender, so that a resent message is stored once.  Most
+   * messages have none and stay out of the index. */
+  "ALTER TABLE messages ADD COLUMN txn TEXT;"
+  "CREATE UNIQUE INDEX messages_txn ON messages (sender, txn) WHERE txn IS NOT NULL;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CZ_STORE_SCHEMA_VERSION);

@@ -16,7 +16,7 @@
 
 G_BEGIN_DECLS
 
-#define CZ_STORE_SCHEMA_VERSION 2
+#define CZ_STORE_SCHEMA_VERSION 3
 #define CZ_STORE_HISTORY_MAX 500
 #define CZ_STORE_BATCH_MAX 1024
 
@@ -59,6 +59,10 @@ struct _CzStoreOp {
   char *peer;       /* SAVE_MESSAGE: recipient or NULL = lobby;
                        HISTORY: the other user or NULL = lobby */
   char *text;       /* SAVE_MESSAGE */
+  char *txn;        /* SAVE_MESSAGE: the sender's transaction id, or NULL.
+                       A message of the same sender and txn saved before is
+                       not saved again: @id and @ts become its, and
+                       @duplicate is set */
   gint64 ts;        /* SAVE_MESSAGE: the message time; MARK_*: the receipt
                        time (0 = now); Unix ms */
   gint64 before;    /* HISTORY: ids < before (0 = newest) */
@@ -72,6 +76,7 @@ struct _CzStoreOp {
                        CZ_ERROR_USER_EXISTS, CZ_ERROR_BAD_NAME,
                        CZ_ERROR_INVALID or CZ_ERROR_STORE */
   gint64 id;        /* SAVE_MESSAGE: the new id (ts stays as given) */
+  gboolean duplicate;   /* SAVE_MESSAGE: @txn was saved before */
   GPtrArray *messages;  /* PENDING, HISTORY (oldest first): CzMessageRecord*;
                            MARK_*: the records actually changed (from = the
                            original sender) */

@@ -462,6 +462,77 @@ test_foreign_receipts (Fixture *f, gconstpointer data)
   g_assert_cmpstr (by, ==, "bob");
 }
 
+/* A message sent again with its txn (its ack was lost with the
+ * connection) is stored and delivered once; the second ack repeats the
+ * first.  A bad txn is refused. */
+static void
+test_txn (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) ack1 = NULL;
+  g_autoptr(GVariant) ack2 = NULL;
+  g_autoptr(GVariant) m = NULL;
+  g_autofree char *long_txn = g_strnfill (CZ_TXN_MAX + 1, 'x');
+  gint64 id1 = 0, id2 = 0, ts1 = 0, ts2 = 0, id = 0;
+  const char *text = NULL;
+  Wire *alice, *bob;
+
+  if (!need_server (f))
+    return;
+  alice = wire_join (f, "alice", "Pw.alice-1111");
+  bob = wire_join (f, "bob", "Pw.bob-2222");
+  wire_send (alice, cz_message_new ("msg", "ref", g_variant_new_uint32 (60),
+                                    "to", g_variant_new_string ("bob"),
+                                    "text", g_variant_new_string ("only once"),
+                                    "txn", g_variant_new_string ("4b1d-0001"), NULL));
+  ack1 = wire_take (alice, "ack", WAIT_MS);
+  g_assert_nonnull (ack1);
+
+  /* The same again from a new connection, as after a reconnect. */
+  alice = wire_connect (f);
+  wire_login (alice, "alice", "Pw.alice-1111");
+  wire_send (alice, cz_message_new ("msg", "ref", g_variant_new_uint32 (61),
+                                    "to", g_variant_new_string ("bob"),
+                                    "text", g_variant_new_string ("only once"),
+                                    "txn", g_variant_new_string ("4b1d-0001"), NULL));
+  ack2 = wire_take (alice, "ack", WAIT_MS);
+  g_assert_nonnull (ack2);
+  g_assert_cmpuint (cz_message_ref (ack2), ==, 61);
+  g_assert_true (cz_message_get_int64 (ack1, "id", &id1, NULL));
+  g_assert_true (cz_message_get_int64 (ack2, "id", &id2, NULL));
+  g_assert_true (cz_message_get_int64 (ack1, "ts", &ts1, NULL));
+  g_assert_true (cz_message_get_int64 (ack2, "ts", &ts2, NULL));
+  g_assert_cmpint (id2, ==, id1);
+  g_assert_cmpint (ts2, ==, ts1);
+
+  /* Bob gets it once, then the next message (no txn). */
+  wire_send (alice, cz_message_new ("msg", "ref", g_variant_new_uint32 (62),
+                                    "to", g_variant_new_string ("bob"),
+                                    "text", g_variant_new_string ("next"), NULL));
+  m = wire_take (bob, "message", WAIT_MS);
+  g_assert_nonnull (m);
+  g_assert_true (cz_message_get_int64 (m, "id", &id, NULL));
+  g_assert_cmpint (id, ==, id1);
+  g_clear_pointer (&m, g_variant_unref);
+  m = wire_take (bob, "message", WAIT_MS);
+  g_assert_nonnull (m);
+  g_assert_true (cz_message_get_string (m, "text", &text, NULL));
+  g_assert_cmpstr (text, ==, "next");
+
+  wire_send (alice, cz_message_new ("say", "ref", g_variant_new_uint32 (63),
+                                    "text", g_variant_new_string ("?"),
+                                    "txn", g_variant_new_string (""), NULL));
+  wire_expect_error (alice, "bad-frame", 63);
+  wire_send (alice, cz_message_new ("say", "ref", g_variant_new_uint32 (64),
+                                    "text", g_variant_new_string ("?"),
+                                    "txn", g_variant_new_string (long_txn), NULL));
+  wire_expect_error (alice, "bad-frame", 64);
+  wire_send (alice, cz_message_new ("say", "ref", g_variant_new_uint32 (65),
+                                    "text", g_variant_new_string ("?"),
+                                    "txn", g_variant_new_uint32 (7), NULL));
+  wire_expect_error (alice, "bad-frame", 65);
+  wire_assert_alive (alice, "alice");
+}
+
 /* Out-of-sequence and unsupported login steps. */
 static void
 test_login_sequence (Fixture *f, gconstpointer data)
@@ -501,6 +572,7 @@ main (int argc, char **argv)
   g_test_add ("/wire/text-limit", Fixture, NULL, setup, test_text_limit, teardown);
   g_test_add ("/wire/bad-requests", Fixture, NULL, setup, test_bad_requests, teardown);
   g_test_add ("/wire/foreign-receipts", Fixture, NULL, setup, test_foreign_receipts, teardown);
+  g_test_add ("/wire/txn", Fixture, NULL, setup, test_txn, teardown);
   g_test_add ("/wire/login-sequence", Fixture, NULL, setup, test_login_sequence, teardown);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "cz-chat-model.h"
 #include "cz-client-session.h"
+#include "cz-message.h"
 #include "testutil.h"
 
 /* ---- Helpers ------------------------------------------------------------------ */
@@ -367,11 +368,18 @@ test_outbox_presence (void)
   g_autoptr(GPtrArray) after = NULL;
   const char *users[] = { "bob", "carol", "alice", NULL };
   CzChatMessage *a, *b, *c;
+  g_autofree char *c_txn = NULL;
 
   cz_chat_model_set_me (model, "alice");
   a = cz_chat_model_add_outgoing (model, CZ_LOBBY, "a");
   b = cz_chat_model_add_outgoing (model, "bob", "b");
   c = cz_chat_model_add_outgoing (model, CZ_LOBBY, "c");
+  /* Each own message has its own transaction id, short enough to send. */
+  g_assert_nonnull (cz_chat_message_get_txn (c));
+  g_assert_cmpuint (strlen (cz_chat_message_get_txn (c)), <=, CZ_TXN_MAX);
+  g_assert_cmpstr (cz_chat_message_get_txn (a), !=, cz_chat_message_get_txn (b));
+  g_assert_cmpstr (cz_chat_message_get_txn (b), !=, cz_chat_message_get_txn (c));
+  c_txn = g_strdup (cz_chat_message_get_txn (c));
   cz_chat_model_set_ref (model, c, 3);
   outbox = cz_chat_model_get_outbox (model);
   g_assert_cmpuint (outbox->len, ==, 2);
@@ -381,6 +389,8 @@ test_outbox_presence (void)
   cz_chat_model_forget_refs (model);
   after = cz_chat_model_get_outbox (model);
   g_assert_cmpuint (after->len, ==, 3);
+  /* ...with the same txn, so that the server stores them once. */
+  g_assert_cmpstr (cz_chat_message_get_txn (c), ==, c_txn);
   g_assert_null (cz_chat_model_ack (model, 3, 5, 0));
 
   cz_chat_model_set_who (model, users);

@@ -303,7 +303,7 @@ test_migrate_v1 (Fixture *f, gconstpointer data)
   g_assert_cmpstr (after, ==, before);
   assert_query (f->path, "SELECT group_concat (name) FROM"
                 " (SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' ORDER BY name)",
-                "messages,messages_direct,messages_lobby,messages_pending");
+                "messages,messages_direct,messages_lobby,messages_pending,messages_txn");
   assert_query (f->path, "SELECT count (*) FROM sqlite_schema WHERE sql LIKE '%AUTOINCREMENT%'",
                 "0");
   assert_query (f->path, "SELECT group_concat (name) FROM (SELECT name FROM users ORDER BY id)",
@@ -527,6 +527,44 @@ test_messages (Fixture *f, gconstpointer data)
   run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
 }
 
+/* A message resent with the same txn is stored once; its ack's id and
+ * ts come back. */
+static void
+test_txn (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  g_autoptr(CzStoreOp) first = save_op ("alice", "bob", "once");
+  g_autoptr(CzStoreOp) again = save_op ("alice", "bob", "once");
+  g_autoptr(CzStoreOp) other = save_op ("bob", "alice", "mine");
+  g_autoptr(CzStoreOp) op = NULL;
+
+  add_user (store, "alice", "a");
+  add_user (store, "bob", "b");
+  first->txn = g_strdup ("c0ffee-1");
+  run_ok (store, first);
+  g_assert_false (first->duplicate);
+
+  again->txn = g_strdup ("c0ffee-1");
+  again->ts = first->ts + 5000;
+  run_ok (store, again);
+  g_assert_true (again->duplicate);
+  g_assert_cmpint (again->id, ==, first->id);
+  g_assert_cmpint (again->ts, ==, first->ts);
+
+  /* Another sender's txn is another message. */
+  other->txn = g_strdup ("c0ffee-1");
+  run_ok (store, other);
+  g_assert_false (other->duplicate);
+  g_assert_cmpint (other->id, >, first->id);
+  /* Without a txn, nothing is deduplicated. */
+  g_assert_cmpint (save (store, "alice", "bob", "once"), >, other->id);
+
+  op = pending (store, "bob");
+  g_assert_cmpuint (op->messages->len, ==, 2);
+  g_assert_cmpint (REC (op, 0)->id, ==, first->id);
+  assert_query (f->path, "SELECT count (*) FROM messages WHERE txn = 'c0ffee-1'", "2");
+}
+
 static void
 test_history (Fixture *f, gconstpointer data)
 {
@@ -699,6 +737,7 @@ main (int argc, char **argv)
   ADD ("refused", test_refused);
   ADD ("users", test_users);
   ADD ("messages", test_messages);
+  ADD ("txn", test_txn);
   ADD ("history", test_history);
   ADD ("no-password", test_no_password);
 #undef ADD
