@@ -183,7 +183,9 @@ cz_server_chat_flush_presence (CzServer *self)
   /* Recipient by recipient: a connection's frames are sealed one after
    * another with its key expanded once (a login storm sends thousands). */
   g_hash_table_iter_init (&iter, self->online);
-  while (news->len > 0 && g_hash_table_iter_next (&iter, &key, &value))
+  /* Not while stopping: everyone gets `bye` instead. */
+  while (news->len > 0 && !g_atomic_int_get (&self->stopping)
+         && g_hash_table_iter_next (&iter, &key, &value))
     {
       GPtrArray *conns = value;
 

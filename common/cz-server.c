@@ -619,6 +619,23 @@ shutdown_clients (CzServer *self)
   bury_dead (self);
 }
 
+static void
+handle_events (CzServer *self, const struct epoll_event *events, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      guint64 tag = events[i].data.u64;
+      CzConn *conn;
+
+      if (tag == LISTEN_TAG)
+        accept_clients (self);
+      else if (tag == WAKE_TAG)
+        drain_inbox (self);
+      else if ((conn = g_hash_table_lookup (self->conns, &tag)) != NULL)
+        conn_io (conn);
+    }
+}
+
 static gpointer
 loop_thread (gpointer data)
 {
@@ -630,6 +647,7 @@ loop_thread (gpointer data)
     {
       int timeout = self->again->len > 0 ? 0 : (int) next_deadline_ms (self);
       int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, timeout);
+      guint rounds = g_hash_table_size (self->conns) / MAX_EVENTS + 1;
       g_autoptr(GPtrArray) again = NULL;
 
       if (n < 0 && errno != EINTR)
@@ -641,18 +659,16 @@ loop_thread (gpointer data)
       self->again = g_ptr_array_new ();
       for (guint i = 0; i < again->len; i++)
         conn_io (again->pdata[i]);
-
-      for (int i = 0; i < n; i++)
+      handle_events (self, events, n);
+      /* A full batch may be part of a burst (every client dropped at once,
+       * a login storm): read up to one batch per MAX_EVENTS connections
+       * more before presence goes out, so that those who leave together
+       * are not told about each other (N² frames, mostly to the dead). */
+      while (n == MAX_EVENTS && --rounds > 0 && !g_atomic_int_get (&self->stopping))
         {
-          guint64 tag = events[i].data.u64;
-          CzConn *conn;
-
-          if (tag == LISTEN_TAG)
-            accept_clients (self);
-          else if (tag == WAKE_TAG)
-            drain_inbox (self);
-          else if ((conn = g_hash_table_lookup (self->conns, &tag)) != NULL)
-            conn_io (conn);
+          n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, 0);
+          if (n > 0)
+            handle_events (self, events, n);
         }
       sweep_deadlines (self);
       cz_server_chat_flush_presence (self);
