@@ -462,6 +462,16 @@ test_foreign_receipts (Fixture *f, gconstpointer data)
   g_assert_cmpstr (by, ==, "bob");
 }
 
+/* Alice's message to Bob with transaction id 4b1d-0001, as request @ref. */
+static void
+send_once (Wire *alice, guint32 ref)
+{
+  wire_send (alice, cz_message_new ("msg", "ref", g_variant_new_uint32 (ref),
+                                    "to", g_variant_new_string ("bob"),
+                                    "text", g_variant_new_string ("only once"),
+                                    "txn", g_variant_new_string ("4b1d-0001"), NULL));
+}
+
 /* A message sent again with its txn (its ack was lost with the
  * connection) is stored and delivered once; the second ack repeats the
  * first.  A bad txn is refused. */
@@ -480,20 +490,14 @@ test_txn (Fixture *f, gconstpointer data)
     return;
   alice = wire_join (f, "alice", "Pw.alice-1111");
   bob = wire_join (f, "bob", "Pw.bob-2222");
-  wire_send (alice, cz_message_new ("msg", "ref", g_variant_new_uint32 (60),
-                                    "to", g_variant_new_string ("bob"),
-                                    "text", g_variant_new_string ("only once"),
-                                    "txn", g_variant_new_string ("4b1d-0001"), NULL));
+  send_once (alice, 60);
   ack1 = wire_take (alice, "ack", WAIT_MS);
   g_assert_nonnull (ack1);
 
   /* The same again from a new connection, as after a reconnect. */
   alice = wire_connect (f);
   wire_login (alice, "alice", "Pw.alice-1111");
-  wire_send (alice, cz_message_new ("msg", "ref", g_variant_new_uint32 (61),
-                                    "to", g_variant_new_string ("bob"),
-                                    "text", g_variant_new_string ("only once"),
-                                    "txn", g_variant_new_string ("4b1d-0001"), NULL));
+  send_once (alice, 61);
   ack2 = wire_take (alice, "ack", WAIT_MS);
   g_assert_nonnull (ack2);
   g_assert_cmpuint (cz_message_ref (ack2), ==, 61);
