@@ -19,6 +19,8 @@ void cz_chat_message_set_read_sent (CzChatMessage *msg, gboolean sent);
 CzConversation *cz_conversation_new (const char *key);
 /* Inserts by id (pending own messages, id 0, stay at the end). */
 void cz_conversation_insert (CzConversation *conv, CzChatMessage *msg);
+/* Removes a message (pending or stored); FALSE if it is not there. */
+gboolean cz_conversation_remove (CzConversation *conv, CzChatMessage *msg);
 /* Moves a message that just got its id to its place. */
 void cz_conversation_reposition (CzConversation *conv, CzChatMessage *msg);
 void cz_conversation_set_online (CzConversation *conv, gboolean online);

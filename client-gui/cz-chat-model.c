@@ -331,6 +331,39 @@ cz_chat_model_fail (CzChatModel *self, guint32 ref, const char *why)
   return msg;
 }
 
+gboolean
+cz_chat_model_retry (CzChatModel *self, CzChatMessage *msg)
+{
+  g_return_val_if_fail (CZ_IS_CHAT_MESSAGE (msg), FALSE);
+
+  if (!cz_chat_message_can_retry (msg) || !g_hash_table_contains (self->msg_conv, msg))
+    return FALSE;
+  /* fail() took it out of by_ref already; a ref of its own it has none. */
+  cz_chat_model_set_ref (self, msg, 0);
+  cz_chat_message_set_error (msg, NULL);
+  cz_chat_message_set_state (msg, CZ_MESSAGE_STATE_SENDING);
+  return TRUE;
+}
+
+gboolean
+cz_chat_model_discard (CzChatModel *self, CzChatMessage *msg)
+{
+  g_autoptr(CzChatMessage) keep = NULL;
+  CzConversation *conv;
+
+  g_return_val_if_fail (CZ_IS_CHAT_MESSAGE (msg), FALSE);
+
+  conv = g_hash_table_lookup (self->msg_conv, msg);
+  if (conv == NULL || cz_chat_message_get_state (msg) != CZ_MESSAGE_STATE_FAILED
+      || cz_chat_message_get_id (msg) != 0)
+    return FALSE;
+  keep = g_object_ref (msg);   /* the conversation may hold the last reference */
+  cz_chat_model_set_ref (self, msg, 0);
+  g_hash_table_remove (self->msg_conv, msg);
+  cz_conversation_remove (conv, msg);
+  return TRUE;
+}
+
 CzChatMessage *
 cz_chat_model_receipt (CzChatModel *self, gint64 id, const char *state)
 {

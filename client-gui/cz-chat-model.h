@@ -39,6 +39,9 @@ gboolean cz_chat_message_get_offline (CzChatMessage *msg);
 gboolean cz_chat_message_get_own (CzChatMessage *msg);
 CzMessageState cz_chat_message_get_state (CzChatMessage *msg);
 const char *cz_chat_message_get_error (CzChatMessage *msg); /* FAILED: why */
+/* TRUE for a FAILED own message that sending again may help: FALSE when
+ * its text is one this client never sends (empty, not UTF-8, too long). */
+gboolean cz_chat_message_can_retry (CzChatMessage *msg);
 guint32 cz_chat_message_get_ref (CzChatMessage *msg);       /* 0 when none */
 /* "14:05" in local time. */
 char *cz_chat_message_format_time (CzChatMessage *msg);
@@ -108,6 +111,14 @@ void cz_chat_model_set_ref (CzChatModel *model, CzChatMessage *msg, guint32 ref)
 CzChatMessage *cz_chat_model_ack (CzChatModel *model, guint32 ref, gint64 id, gint64 ts);
 /* An `error` answering @ref: the message becomes FAILED. */
 CzChatMessage *cz_chat_model_fail (CzChatModel *model, guint32 ref, const char *why);
+/* The person asks to send a FAILED own message again: it becomes SENDING,
+ * without its error or a ref, so it is in the outbox, with the same txn
+ * (the server stores it once however often it is sent).  Returns FALSE,
+ * changing nothing, unless cz_chat_message_can_retry(). */
+gboolean cz_chat_model_retry (CzChatModel *model, CzChatMessage *msg);
+/* The person gives up on a FAILED own message: it leaves its conversation
+ * (and is never sent).  Returns FALSE, changing nothing, for other states. */
+gboolean cz_chat_model_discard (CzChatModel *model, CzChatMessage *msg);
 /* `receipt {id, by, state}` (states only move forward). */
 CzChatMessage *cz_chat_model_receipt (CzChatModel *model, gint64 id, const char *state);
 /* After a disconnect: own messages sent but not acknowledged lose their ref

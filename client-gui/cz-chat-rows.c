@@ -1,5 +1,6 @@
-/* cz-chat-rows.c: message rows (sender, time, text, state) and
- * conversation rows (presence dot, name, unread badge). */
+/* cz-chat-rows.c: message rows (sender, time, text, state; Retry and
+ * Discard under a message not sent) and conversation rows (presence dot,
+ * name, unread badge). */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -18,19 +19,24 @@ struct _CzMessageRow {
   GtkWidget *time_label;
   GtkWidget *text_label;
   GtkWidget *state_label;
+  GtkWidget *actions_box;
+  GtkWidget *retry_button;
 };
 
 G_DEFINE_FINAL_TYPE (CzMessageRow, cz_message_row, GTK_TYPE_LIST_BOX_ROW)
+
+enum { ROW_SIGNAL_RETRY, ROW_SIGNAL_DISCARD, N_ROW_SIGNALS };
+static guint row_signals[N_ROW_SIGNALS];
 
 static const char *const state_classes[] = {
   NULL, "cz-sending", "cz-stored", "cz-delivered", "cz-read", "cz-failed",
 };
 
+/* @state: the state as said in words (NULL: none). */
 static void
-update_accessible (CzMessageRow *self)
+update_accessible (CzMessageRow *self, const char *state)
 {
   g_autofree char *time = cz_chat_message_format_time (self->msg);
-  const char *state = cz_message_state_describe (cz_chat_message_get_state (self->msg));
   g_autofree char *name = NULL;
 
   /* TRANSLATORS: how a screen reader announces a message: sender, time, text */
@@ -51,6 +57,10 @@ update_state (CzMessageRow *self)
   CzMessageState state = cz_chat_message_get_state (self->msg);
   GtkStyleContext *ctx = gtk_widget_get_style_context (self->state_label);
   const char *text = cz_message_state_describe (state);
+  const char *why = cz_chat_message_get_error (self->msg);
+  gboolean failed = state == CZ_MESSAGE_STATE_FAILED;
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  GtkWidget *focus;
   g_autofree char *shown = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (state_classes); i++)
@@ -67,6 +77,14 @@ update_state (CzMessageRow *self)
     case CZ_MESSAGE_STATE_READ:
       shown = g_strdup_printf ("✓✓ %s", text);
       break;
+    case CZ_MESSAGE_STATE_FAILED:
+      if (why && *why)
+        /* TRANSLATORS: under an own message the server refused: "Not sent: there is
+         * no such user" (the reason comes from the server or the connection) */
+        shown = g_strdup_printf (_("Not sent: %s"), why);
+      else
+        shown = g_strdup (text);
+      break;
     default:
       shown = g_strdup (text);
     }
@@ -74,8 +92,28 @@ update_state (CzMessageRow *self)
   gtk_label_set_text (GTK_LABEL (self->state_label), text ? shown : "");
   /* The label's own accessible name is the bare state word. */
   atk_object_set_name (gtk_widget_get_accessible (self->state_label), text ? text : "");
-  gtk_widget_set_tooltip_text (self->state_label, cz_chat_message_get_error (self->msg));
-  update_accessible (self);
+  gtk_widget_set_tooltip_text (self->state_label, why);
+
+  /* Retry and Discard while it is not sent.  A button about to hide hands
+   * the keyboard focus to the row, so the person does not lose their place. */
+  focus = GTK_IS_WINDOW (toplevel) ? gtk_window_get_focus (GTK_WINDOW (toplevel)) : NULL;
+  if (!failed && focus && gtk_widget_is_ancestor (focus, self->actions_box))
+    gtk_widget_grab_focus (GTK_WIDGET (self));
+  gtk_widget_set_visible (self->actions_box, failed);
+  gtk_widget_set_visible (self->retry_button, cz_chat_message_can_retry (self->msg));
+  update_accessible (self, state == CZ_MESSAGE_STATE_FAILED ? shown : text);
+}
+
+static void
+retry_clicked_cb (GtkButton *button, CzMessageRow *self)
+{
+  g_signal_emit (self, row_signals[ROW_SIGNAL_RETRY], 0);
+}
+
+static void
+discard_clicked_cb (GtkButton *button, CzMessageRow *self)
+{
+  g_signal_emit (self, row_signals[ROW_SIGNAL_DISCARD], 0);
 }
 
 static void
@@ -106,6 +144,24 @@ cz_message_row_class_init (CzMessageRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = cz_message_row_dispose;
+
+  /**
+   * CzMessageRow::retry:
+   *
+   * The person pressed Retry under a message not sent.
+   */
+  row_signals[ROW_SIGNAL_RETRY] = g_signal_new ("retry", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
+  /**
+   * CzMessageRow::discard:
+   *
+   * The person pressed Discard under a message not sent.
+   */
+  row_signals[ROW_SIGNAL_DISCARD] = g_signal_new ("discard", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 0);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/causerie/Client/cz-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CzMessageRow, bubble);
@@ -114,6 +170,10 @@ cz_message_row_class_init (CzMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, CzMessageRow, text_label);
   gtk_widget_class_bind_template_child (widget_class, CzMessageRow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageRow, actions_box);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageRow, retry_button);
+  gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, discard_clicked_cb);
 }
 
 static void

@@ -9,6 +9,9 @@ G_BEGIN_DECLS
 #define CZ_TYPE_MESSAGE_ROW (cz_message_row_get_type ())
 G_DECLARE_FINAL_TYPE (CzMessageRow, cz_message_row, CZ, MESSAGE_ROW, GtkListBoxRow)
 
+/* Under an own message not sent (FAILED) the row says why and shows Retry
+ * (unless cz_chat_message_can_retry() says it cannot help) and Discard;
+ * pressing them emits "retry" and "discard" (no arguments). */
 GtkWidget *cz_message_row_new (CzChatMessage *msg);
 CzChatMessage *cz_message_row_get_message (CzMessageRow *row);
 /* The state shown for an own message ("Read"...), "" for others'. */

@@ -1,6 +1,7 @@
 /* cz-chat-view.c: the chat view.  It shows a CzChatModel and reports what
  * the person does through signals: "send" (key, text), "load-older"
- * (conversation), "conversation-shown" (conversation), "reconnect". */
+ * (conversation), "conversation-shown" (conversation), "reconnect",
+ * "retry-message" and "discard-message" (a message not sent). */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -29,7 +30,10 @@ struct _CzChatView {
 
 G_DEFINE_FINAL_TYPE (CzChatView, cz_chat_view, GTK_TYPE_PANED)
 
-enum { SIGNAL_SEND, SIGNAL_LOAD_OLDER, SIGNAL_SHOWN, SIGNAL_RECONNECT, N_SIGNALS };
+enum {
+  SIGNAL_SEND, SIGNAL_LOAD_OLDER, SIGNAL_SHOWN, SIGNAL_RECONNECT, SIGNAL_RETRY, SIGNAL_DISCARD,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 static GtkAdjustment *
@@ -40,10 +44,36 @@ vadjustment (CzChatView *self)
 
 /* ---- Messages ------------------------------------------------------------------- */
 
+static void
+row_retry_cb (CzMessageRow *row, CzChatView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_RETRY], 0, cz_message_row_get_message (row));
+}
+
+static void
+row_discard_cb (CzMessageRow *row, CzChatView *self)
+{
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  GtkWidget *focus = GTK_IS_WINDOW (toplevel) ? gtk_window_get_focus (GTK_WINDOW (toplevel)) : NULL;
+  gboolean had_focus = focus && (focus == GTK_WIDGET (row)
+                                 || gtk_widget_is_ancestor (focus, GTK_WIDGET (row)));
+  g_autoptr(CzChatMessage) msg = g_object_ref (cz_message_row_get_message (row));
+
+  g_signal_emit (self, signals[SIGNAL_DISCARD], 0, msg);
+  /* The row is gone with its button: the keyboard goes back to typing. */
+  if (had_focus && gtk_widget_get_parent (GTK_WIDGET (row)) == NULL)
+    gtk_widget_grab_focus (self->entry);
+}
+
 static GtkWidget *
 create_message_row (gpointer item, gpointer user_data)
 {
-  return cz_message_row_new (item);
+  CzChatView *self = user_data;
+  GtkWidget *row = cz_message_row_new (item);
+
+  g_signal_connect_object (row, "retry", G_CALLBACK (row_retry_cb), self, 0);
+  g_signal_connect_object (row, "discard", G_CALLBACK (row_discard_cb), self, 0);
+  return row;
 }
 
 static void
@@ -282,6 +312,24 @@ cz_chat_view_class_init (CzChatViewClass *klass)
   signals[SIGNAL_RECONNECT] = g_signal_new ("reconnect", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                             G_TYPE_NONE, 0);
+  /**
+   * CzChatView::retry-message:
+   * @message: an own message not sent (FAILED)
+   *
+   * The person pressed its Retry button.
+   */
+  signals[SIGNAL_RETRY] = g_signal_new ("retry-message", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, CZ_TYPE_CHAT_MESSAGE);
+  /**
+   * CzChatView::discard-message:
+   * @message: an own message not sent (FAILED)
+   *
+   * The person pressed its Discard button.
+   */
+  signals[SIGNAL_DISCARD] = g_signal_new ("discard-message", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, CZ_TYPE_CHAT_MESSAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/causerie/Client/cz-chat-view.ui");

@@ -351,6 +351,16 @@ cz_client_session_send (CzClientSession *self, const char *key, const char *text
   return msg;
 }
 
+gboolean
+cz_client_session_retry (CzClientSession *self, CzChatMessage *msg)
+{
+  if (!cz_chat_model_retry (self->model, msg))
+    return FALSE;
+  if (self->state == CZ_SESSION_ONLINE && self->client)
+    send_one (self, msg);
+  return TRUE;
+}
+
 static void
 request_history (CzClientSession *self, CzConversation *conv, gint64 before)
 {

@@ -58,6 +58,9 @@ void cz_client_session_reconnect_now (CzClientSession *session);
  * the next login if offline. */
 CzChatMessage *cz_client_session_send (CzClientSession *session, const char *key,
                                        const char *text);
+/* Sends a FAILED own message again (cz_chat_model_retry), now if online,
+ * else after the next login.  FALSE if it cannot be retried. */
+gboolean cz_client_session_retry (CzClientSession *session, CzChatMessage *msg);
 /* Asks for the page of history before the oldest message of @conv. */
 void cz_client_session_load_history (CzClientSession *session, CzConversation *conv);
 /* The person sees @conv: clears unread and sends read receipts (if on). */

@@ -368,6 +368,18 @@ chat_send_cb (CzChatView *view, const char *key, const char *text, CzClientWindo
 }
 
 static void
+chat_retry_cb (CzChatView *view, CzChatMessage *msg, CzClientWindow *self)
+{
+  cz_client_session_retry (self->session, msg);
+}
+
+static void
+chat_discard_cb (CzChatView *view, CzChatMessage *msg, CzClientWindow *self)
+{
+  cz_chat_model_discard (self->model, msg);
+}
+
+static void
 chat_load_older_cb (CzChatView *view, CzConversation *conv, CzClientWindow *self)
 {
   cz_client_session_load_history (self->session, conv);
@@ -528,6 +540,8 @@ cz_client_window_class_init (CzClientWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, chat_load_older_cb);
   gtk_widget_class_bind_template_callback (widget_class, chat_shown_cb);
   gtk_widget_class_bind_template_callback (widget_class, chat_reconnect_cb);
+  gtk_widget_class_bind_template_callback (widget_class, chat_retry_cb);
+  gtk_widget_class_bind_template_callback (widget_class, chat_discard_cb);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "cz-chat-model-private.h"
+#include "cz-cli.h"
 #include "cz-util.h"
 
 const char *
@@ -128,6 +129,14 @@ CzMessageState cz_chat_message_get_state (CzChatMessage *msg) { return msg->stat
 const char *cz_chat_message_get_error (CzChatMessage *msg) { return msg->error; }
 guint32 cz_chat_message_get_ref (CzChatMessage *msg) { return msg->ref; }
 const char *cz_chat_message_get_txn (CzChatMessage *msg) { return msg->txn; }
+
+gboolean
+cz_chat_message_can_retry (CzChatMessage *msg)
+{
+  /* The engine refuses such a text before sending, every time. */
+  return msg->own && msg->state == CZ_MESSAGE_STATE_FAILED
+         && cz_text_valid (msg->text, -1, NULL);
+}
 
 void
 cz_chat_message_set_txn (CzChatMessage *msg, const char *txn)
@@ -362,6 +371,20 @@ cz_conversation_insert (CzConversation *conv, CzChatMessage *msg)
       return;
     }
   g_list_store_insert (conv->messages, upper_bound (conv, msg->id), msg);
+}
+
+gboolean
+cz_conversation_remove (CzConversation *conv, CzChatMessage *msg)
+{
+  guint position;
+
+  if (!g_list_store_find (conv->messages, msg, &position))
+    return FALSE;
+  /* Counted first: the list's listeners look at n_stored() while it changes. */
+  if (position >= n_stored (conv))
+    conv->n_pending--;
+  g_list_store_remove (conv->messages, position);
+  return TRUE;
 }
 
 void

@@ -1,8 +1,9 @@
 /* test-client-model.c: the client window's conversation model (ordering,
- * day separators, own-message states from ack/receipt, unread counts,
- * history, outbox) and its session (login, errors in words, trust on first
- * use, a changed key, reconnecting with messages typed meanwhile) against
- * the real headless server.  No display needed. */
+ * day separators, own-message states from ack/receipt, retrying and
+ * discarding a message not sent, unread counts, history, outbox) and its
+ * session (login, errors in words, trust on first use, a changed key,
+ * reconnecting with messages typed meanwhile) against the real headless
+ * server.  No display needed. */
 #include "config.h"
 
 #include <string.h>
@@ -252,6 +253,104 @@ test_own_states (void)
     g_assert_cmpstr (cz_chat_message_get_error (bad), ==, "too long");
     g_assert_null (cz_chat_model_fail (model, 9, "again"));
   }
+}
+
+/* A message the server refused can be sent again, with the same txn, or
+ * thrown away without disturbing the conversation's order. */
+static void
+test_retry_discard (void)
+{
+  g_autoptr(CzChatModel) model = cz_chat_model_new ();
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(CzChatMessage) gone = NULL;
+  g_autofree char *txn = NULL;
+  g_autofree char *huge = g_strnfill (5000, 'x');
+  CzConversation *bob;
+  CzChatMessage *failed, *pending, *local;
+  gint64 now = g_get_real_time () / 1000;
+
+  cz_chat_model_set_me (model, "alice");
+  g_assert_nonnull (add (model, direct_fields (10, now, "bob", "alice", "hi", FALSE)));
+  bob = cz_chat_model_lookup (model, "bob");
+  failed = cz_chat_model_add_outgoing (model, "bob", "refused");
+  txn = g_strdup (cz_chat_message_get_txn (failed));
+  cz_chat_model_set_ref (model, failed, 4);
+  g_assert_false (cz_chat_model_retry (model, failed));      /* in flight: nothing to retry */
+  g_assert_false (cz_chat_model_discard (model, failed));
+  g_assert_true (cz_chat_model_fail (model, 4, "there is no such user") == failed);
+  g_assert_true (cz_chat_message_can_retry (failed));
+
+  /* Retry: SENDING again, no error, no ref, in the outbox, same txn. */
+  g_assert_true (cz_chat_model_retry (model, failed));
+  g_assert_cmpint (cz_chat_message_get_state (failed), ==, CZ_MESSAGE_STATE_SENDING);
+  g_assert_null (cz_chat_message_get_error (failed));
+  g_assert_cmpuint (cz_chat_message_get_ref (failed), ==, 0);
+  g_assert_cmpstr (cz_chat_message_get_txn (failed), ==, txn);
+  g_assert_false (cz_chat_message_can_retry (failed));
+  g_assert_false (cz_chat_model_retry (model, failed));      /* once is enough */
+  outbox = cz_chat_model_get_outbox (model);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_true (outbox->pdata[0] == failed);
+  g_clear_pointer (&outbox, g_ptr_array_unref);
+  /* Sent again and acknowledged: stored, in its place. */
+  cz_chat_model_set_ref (model, failed, 5);
+  g_assert_null (cz_chat_model_fail (model, 4, "stale"));    /* the old ref is gone */
+  g_assert_true (cz_chat_model_ack (model, 5, 11, now) == failed);
+  g_assert_cmpint (cz_chat_message_get_state (failed), ==, CZ_MESSAGE_STATE_STORED);
+  g_assert_cmpint (cz_chat_message_get_id (failed), ==, 11);
+  g_assert_cmpuint (n_messages (bob), ==, 2);
+  g_assert_cmpstr (text_at (bob, 1), ==, "refused");
+
+  /* Discard: a failed message between the stored ones and one in flight. */
+  failed = cz_chat_model_add_outgoing (model, "bob", "unwanted");
+  pending = cz_chat_model_add_outgoing (model, "bob", "in flight");
+  cz_chat_model_set_ref (model, failed, 6);
+  cz_chat_model_set_ref (model, pending, 7);
+  cz_chat_model_fail (model, 6, "your message was not saved, try again later");
+  gone = g_object_ref (failed);
+  g_assert_false (cz_chat_model_discard (model, pending));   /* not failed */
+  g_assert_true (cz_chat_model_discard (model, failed));
+  g_assert_false (cz_chat_model_discard (model, failed));    /* already gone */
+  g_assert_false (cz_chat_model_retry (model, gone));        /* and stays gone */
+  g_assert_null (cz_chat_model_conversation_of (model, gone));
+  g_assert_cmpuint (n_messages (bob), ==, 3);
+  g_assert_cmpstr (text_at (bob, 2), ==, "in flight");
+  cz_chat_model_forget_refs (model);                          /* a drop: all to send again */
+  outbox = cz_chat_model_get_outbox (model);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_true (outbox->pdata[0] == pending);
+  g_clear_pointer (&outbox, g_ptr_array_unref);
+  /* The pending count stayed right: a new message goes above the pending
+   * one, and the pending one takes its place when stored. */
+  g_assert_nonnull (add (model, direct_fields (20, now, "bob", "alice", "later", FALSE)));
+  g_assert_cmpstr (text_at (bob, 0), ==, "hi");
+  g_assert_cmpstr (text_at (bob, 2), ==, "later");
+  g_assert_cmpstr (text_at (bob, 3), ==, "in flight");
+  g_assert_cmpint (cz_conversation_get_oldest_id (bob), ==, 10);
+  cz_chat_model_set_ref (model, pending, 8);
+  g_assert_true (cz_chat_model_ack (model, 8, 15, now) == pending);
+  g_assert_cmpstr (text_at (bob, 2), ==, "in flight");
+  g_assert_cmpstr (text_at (bob, 3), ==, "later");
+  g_assert_cmpuint (cz_conversation_get_unread (bob), ==, 2);   /* bob's two, not ours */
+
+  /* Refused before sending (ref G_MAXUINT32, as the session does): a text
+   * the engine never sends cannot be retried; one that may can. */
+  local = cz_chat_model_add_outgoing (model, CZ_LOBBY, huge);
+  cz_chat_model_set_ref (model, local, G_MAXUINT32);
+  g_assert_true (cz_chat_model_fail (model, G_MAXUINT32, "too long") == local);
+  g_assert_false (cz_chat_message_can_retry (local));
+  g_assert_false (cz_chat_model_retry (model, local));
+  g_assert_cmpint (cz_chat_message_get_state (local), ==, CZ_MESSAGE_STATE_FAILED);
+  g_assert_true (cz_chat_model_discard (model, local));
+  g_assert_cmpuint (n_messages (cz_chat_model_lookup (model, CZ_LOBBY)), ==, 0);
+  local = cz_chat_model_add_outgoing (model, CZ_LOBBY, "offline");
+  cz_chat_model_set_ref (model, local, G_MAXUINT32);
+  cz_chat_model_fail (model, G_MAXUINT32, "not connected");
+  g_assert_true (cz_chat_model_retry (model, local));
+  g_assert_null (cz_chat_model_fail (model, G_MAXUINT32, "again"));   /* no ref kept */
+  outbox = cz_chat_model_get_outbox (model);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_true (outbox->pdata[0] == local);
 }
 
 static void
@@ -640,6 +739,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client-model/routing", test_routing);
   g_test_add_func ("/client-model/day-separators", test_day_separators);
   g_test_add_func ("/client-model/own-states", test_own_states);
+  g_test_add_func ("/client-model/retry-discard", test_retry_discard);
   g_test_add_func ("/client-model/unread", test_unread);
   g_test_add_func ("/client-model/history", test_history);
   g_test_add_func ("/client-model/outbox-presence", test_outbox_presence);

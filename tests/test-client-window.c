@@ -103,10 +103,13 @@ test_accessible_names (void)
   cz_chat_model_set_me (model, "alice");
   add (model, fields (1, "bob", NULL, "hello"));
   add (model, fields (2, "bob", "alice", "psst"));
+  /* A message not sent, with its Retry and Discard buttons. */
+  cz_chat_model_set_ref (model, cz_chat_model_add_outgoing (model, CZ_LOBBY, "refused"), 1);
+  g_assert_nonnull (cz_chat_model_fail (model, 1, "there is no such user"));
   gtk_widget_show_all (GTK_WIDGET (chat));
   checked = 0;
   check_names (GTK_WIDGET (chat), &checked);
-  g_assert_cmpuint (checked, >=, 6);
+  g_assert_cmpuint (checked, >=, 8);
 
   dialog = cz_trust_dialog_new (GTK_WINDOW (win), "127.0.0.1:7443",
                                 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");

@@ -1,0 +1,277 @@
+/* test-client-retry.c: a message the server refused, in the real window
+ * against a real server: the row says why and offers Retry and Discard
+ * (named for AT-SPI, reachable with Tab); Discard removes it for good;
+ * once the recipient exists, Retry sends it and it is stored, once.
+ * Skips without DISPLAY.
+ *
+ * CZ_TEST_SCREENSHOT=FILE.png saves the window with the two failed
+ * messages (for looking at the rows). */
+#include "config.h"
+
+#ifdef __SANITIZE_ADDRESS__
+/* As in test-client-window.c: GLib's quark block needs full stacks. */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+#endif
+
+#include <string.h>
+#include <gtk/gtk.h>
+
+#include "cz-chat-rows.h"
+#include "cz-chat-view.h"
+#include "cz-client-window.h"
+#include "testutil.h"
+
+#define WAIT_MS 15000
+
+/* The first widget under @root (not a label) whose accessible name is
+ * @name: what AT-SPI and dogtail find. */
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  GtkWidget *found = NULL;
+  g_autoptr(GList) children = NULL;
+
+  if (!GTK_IS_LABEL (root)
+      && g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (root)), name) == 0)
+    return root;
+  if (!GTK_IS_CONTAINER (root))
+    return NULL;
+  children = gtk_container_get_children (GTK_CONTAINER (root));
+  for (GList *l = children; l && found == NULL; l = l->next)
+    found = find_named (l->data, name);
+  return found;
+}
+
+/* TRUE if a visible label under @root shows text containing @part. */
+static gboolean
+shows_text (GtkWidget *root, const char *part)
+{
+  g_autoptr(GList) children = NULL;
+
+  if (!gtk_widget_is_visible (root))
+    return FALSE;
+  if (GTK_IS_LABEL (root))
+    return strstr (gtk_label_get_text (GTK_LABEL (root)), part) != NULL;
+  if (!GTK_IS_CONTAINER (root))
+    return FALSE;
+  children = gtk_container_get_children (GTK_CONTAINER (root));
+  for (GList *l = children; l; l = l->next)
+    if (shows_text (l->data, part))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+wait_for_state (CzClientWindow *win, CzSessionState state)
+{
+  CzClientSession *session = cz_client_window_get_session (win);
+  gint64 end = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+
+  while (cz_client_session_get_state (session) != state && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  return cz_client_session_get_state (session) == state;
+}
+
+/* Waits (bounded) until @msg is FAILED, or at least STORED (@stored). */
+static gboolean
+wait_for_message (CzChatMessage *msg, gboolean stored)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+
+#define DONE() (stored ? (cz_chat_message_get_state (msg) >= CZ_MESSAGE_STATE_STORED         \
+                          && cz_chat_message_get_state (msg) != CZ_MESSAGE_STATE_FAILED)      \
+                       : cz_chat_message_get_state (msg) == CZ_MESSAGE_STATE_FAILED)
+  while (!DONE () && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  return DONE ();
+#undef DONE
+}
+
+/* The row showing @msg in the chat view. */
+static GtkWidget *
+row_of (CzClientWindow *win, CzChatMessage *msg)
+{
+  GtkWidget *list = cz_chat_view_get_message_list (cz_client_window_get_chat_view (win));
+
+  for (int i = 0;; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), i);
+      if (row == NULL)
+        return NULL;
+      if (cz_message_row_get_message (CZ_MESSAGE_ROW (row)) == msg)
+        return GTK_WIDGET (row);
+    }
+}
+
+static void
+save_screenshot (CzClientWindow *win, const char *path)
+{
+  GdkWindow *window = gtk_widget_get_window (GTK_WIDGET (win));
+  g_autoptr(GdkPixbuf) shot = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cz_test_spin (500);
+  shot = gdk_pixbuf_get_from_window (window, 0, 0, gdk_window_get_width (window),
+                                     gdk_window_get_height (window));
+  g_assert_nonnull (shot);
+  gdk_pixbuf_save (shot, path, "png", &error, NULL);
+  g_assert_no_error (error);
+}
+
+static void
+log_in (CzClientWindow *win, CzTestServer *server, const char *ca)
+{
+  CzConnectView *form = cz_client_window_get_connect_view (win);
+
+  cz_client_window_prefill (win, "127.0.0.1", server->port, ca);
+  cz_connect_view_set_user (form, "alice");
+  gtk_entry_set_text (GTK_ENTRY (find_named (GTK_WIDGET (form), "Password")), "pw-alice");
+  gtk_button_clicked (GTK_BUTTON (find_named (GTK_WIDGET (form), "Create Account")));
+  g_assert_true (wait_for_state (win, CZ_SESSION_ONLINE));
+}
+
+static void
+test_retry_discard (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *txn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(CzTestClient) bob = NULL;
+  CzTestServer *server;
+  CzClientWindow *win;
+  CzClientSession *session;
+  CzChatModel *model;
+  CzChatView *view;
+  CzChatMessage *hello, *unwanted, *bye;
+  GtkWidget *row, *retry, *discard;
+  JsonObject *got;
+  const char *shot = g_getenv ("CZ_TEST_SCREENSHOT");
+
+  if (cz_test_server_bin () == NULL || cz_test_client_bin () == NULL)
+    {
+      g_test_skip ("CZ_SERVER_BIN or CZ_CLIENT_BIN not set");
+      return;
+    }
+  dir = cz_test_make_pki ();
+  ca = g_build_filename (dir, "ca.pem", NULL);
+  server = cz_test_server_start (dir, NULL, &error);
+  g_assert_no_error (error);
+
+  win = cz_client_window_new (NULL);
+  session = cz_client_window_get_session (win);
+  model = cz_client_window_get_model (win);
+  view = cz_client_window_get_chat_view (win);
+  gtk_window_set_default_size (GTK_WINDOW (win), 760, 520);
+  gtk_widget_show (GTK_WIDGET (win));
+  log_in (win, server, ca);
+
+  /* Two direct messages to someone who has no account yet: refused. */
+  hello = cz_client_session_send (session, "bob", "hello bob, are you there?");
+  unwanted = cz_client_session_send (session, "bob", "never mind");
+  txn = g_strdup (cz_chat_message_get_txn (hello));
+  g_assert_true (cz_chat_view_select (view, "bob"));
+  g_assert_true (wait_for_message (hello, FALSE));
+  g_assert_true (wait_for_message (unwanted, FALSE));
+  g_assert_nonnull (cz_chat_message_get_error (hello));
+
+  /* The row says so, and why, and offers Retry and Discard. */
+  row = row_of (win, hello);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (cz_message_row_get_state_text (CZ_MESSAGE_ROW (row)), ==, "Not sent");
+  g_assert_true (shows_text (row, cz_chat_message_get_error (hello)));
+  g_assert_nonnull (strstr (atk_object_get_name (gtk_widget_get_accessible (row)), "Not sent"));
+  retry = find_named (row, "Retry");
+  discard = find_named (row, "Discard");
+  g_assert_true (GTK_IS_BUTTON (retry));
+  g_assert_true (GTK_IS_BUTTON (discard));
+  g_assert_true (gtk_widget_is_visible (retry));
+  g_assert_true (gtk_widget_is_visible (discard));
+  /* Keyboard: from the row, Tab reaches Retry, then Discard. */
+  gtk_widget_grab_focus (row);
+  g_assert_true (gtk_widget_child_focus (row, GTK_DIR_TAB_FORWARD));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (win)) == retry);
+  g_assert_true (gtk_widget_child_focus (row, GTK_DIR_TAB_FORWARD));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (win)) == discard);
+  if (shot)
+    save_screenshot (win, shot);
+
+  /* Discard: the row and the message go, and it is never sent; the
+   * keyboard goes back to the entry. */
+  discard = find_named (row_of (win, unwanted), "Discard");
+  gtk_widget_grab_focus (discard);
+  gtk_button_clicked (GTK_BUTTON (discard));
+  g_assert_null (row_of (win, unwanted));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (win)) == cz_chat_view_get_entry (view));
+  g_assert_null (cz_chat_model_conversation_of (model, unwanted));
+  g_assert_cmpuint (g_list_model_get_n_items (cz_conversation_get_messages (
+                      cz_chat_model_lookup (model, "bob"))), ==, 1);
+  outbox = cz_chat_model_get_outbox (model);
+  g_assert_cmpuint (outbox->len, ==, 0);
+
+  /* bob creates his account; Retry now delivers, with the same txn. */
+  bob = cz_test_client_start (dir, server->port, NULL, &error);
+  g_assert_no_error (error);
+  cz_test_client_register_login (bob, "bob", "pw-bob");
+  gtk_widget_grab_focus (retry);
+  gtk_button_clicked (GTK_BUTTON (retry));
+  g_assert_cmpint (cz_chat_message_get_state (hello), !=, CZ_MESSAGE_STATE_FAILED);
+  g_assert_null (cz_chat_message_get_error (hello));
+  g_assert_cmpstr (cz_chat_message_get_txn (hello), ==, txn);
+  g_assert_false (gtk_widget_is_visible (retry));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (win)) == row);   /* not lost */
+  g_assert_true (wait_for_message (hello, TRUE));
+  g_assert_cmpint (cz_chat_message_get_id (hello), >, 0);
+  g_assert_true (row_of (win, hello) == row);
+  g_assert_false (gtk_widget_is_visible (retry));
+  g_assert_false (gtk_widget_is_visible (find_named (row, "Discard")));
+  g_assert_false (shows_text (row, "Not sent"));
+  got = cz_test_client_expect_with (bob, "message", "text", "hello bob, are you there?", WAIT_MS);
+  g_assert_nonnull (got);
+  g_assert_cmpint (json_object_get_int_member (got, "id"), ==, cz_chat_message_get_id (hello));
+
+  /* The discarded one never went: bob's next message is the one after. */
+  bye = cz_client_session_send (session, "bob", "bye");
+  g_assert_true (wait_for_message (bye, TRUE));
+  g_assert_nonnull (cz_test_client_expect_with (bob, "message", "text", "bye", WAIT_MS));
+  g_assert_cmpuint (cz_test_client_count (bob, "message"), ==, 2);
+
+  g_assert_cmpint (cz_test_client_finish (bob), ==, 0);
+  gtk_widget_destroy (GTK_WIDGET (win));
+  cz_test_spin (50);
+  cz_test_server_stop (server);
+  cz_test_server_free (server);
+  cz_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GtkCssProvider) css = NULL;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("LC_ALL", "C", TRUE);   /* the English strings */
+  gtk_test_init (&argc, &argv, NULL);
+  g_type_ensure (CZ_TYPE_CLIENT_WINDOW);   /* registers the resources */
+  /* The application's style, as the real window has it. */
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/org/causerie/Client/cz-client.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  g_test_add_func ("/client-window/retry-discard", test_retry_discard);
+  return g_test_run ();
+}
