@@ -25,27 +25,9 @@ __asan_default_options (void)
 #include "cz-chat-view.h"
 #include "cz-client-window.h"
 #include "testutil.h"
+#include "client-gui-testutil.h"
 
 #define WAIT_MS 15000
-
-/* The first widget under @root (not a label) whose accessible name is
- * @name: what AT-SPI and dogtail find. */
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  GtkWidget *found = NULL;
-  g_autoptr(GList) children = NULL;
-
-  if (!GTK_IS_LABEL (root)
-      && g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (root)), name) == 0)
-    return root;
-  if (!GTK_IS_CONTAINER (root))
-    return NULL;
-  children = gtk_container_get_children (GTK_CONTAINER (root));
-  for (GList *l = children; l && found == NULL; l = l->next)
-    found = find_named (l->data, name);
-  return found;
-}
 
 /* TRUE if a visible label under @root shows text containing @part. */
 static gboolean
@@ -64,18 +46,6 @@ shows_text (GtkWidget *root, const char *part)
     if (shows_text (l->data, part))
       return TRUE;
   return FALSE;
-}
-
-static gboolean
-wait_for_state (CzClientWindow *win, CzSessionState state)
-{
-  CzClientSession *session = cz_client_window_get_session (win);
-  gint64 end = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
-
-  while (cz_client_session_get_state (session) != state && g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  return cz_client_session_get_state (session) == state;
 }
 
 /* Waits (bounded) until @msg is FAILED, or at least STORED (@stored). */
@@ -132,9 +102,9 @@ log_in (CzClientWindow *win, CzTestServer *server, const char *ca)
 
   cz_client_window_prefill (win, "127.0.0.1", server->port, ca);
   cz_connect_view_set_user (form, "alice");
-  gtk_entry_set_text (GTK_ENTRY (find_named (GTK_WIDGET (form), "Password")), "pw-alice");
-  gtk_button_clicked (GTK_BUTTON (find_named (GTK_WIDGET (form), "Create Account")));
-  g_assert_true (wait_for_state (win, CZ_SESSION_ONLINE));
+  gtk_entry_set_text (GTK_ENTRY (cz_test_find_named (GTK_WIDGET (form), "Password")), "pw-alice");
+  gtk_button_clicked (GTK_BUTTON (cz_test_find_named (GTK_WIDGET (form), "Create Account")));
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_ONLINE, WAIT_MS));
 }
 
 static void
@@ -189,8 +159,8 @@ test_retry_discard (void)
   g_assert_cmpstr (cz_message_row_get_state_text (CZ_MESSAGE_ROW (row)), ==, "Not sent");
   g_assert_true (shows_text (row, cz_chat_message_get_error (hello)));
   g_assert_nonnull (strstr (atk_object_get_name (gtk_widget_get_accessible (row)), "Not sent"));
-  retry = find_named (row, "Retry");
-  discard = find_named (row, "Discard");
+  retry = cz_test_find_named (row, "Retry");
+  discard = cz_test_find_named (row, "Discard");
   g_assert_true (GTK_IS_BUTTON (retry));
   g_assert_true (GTK_IS_BUTTON (discard));
   g_assert_true (gtk_widget_is_visible (retry));
@@ -206,7 +176,7 @@ test_retry_discard (void)
 
   /* Discard: the row and the message go, and it is never sent; the
    * keyboard goes back to the entry. */
-  discard = find_named (row_of (win, unwanted), "Discard");
+  discard = cz_test_find_named (row_of (win, unwanted), "Discard");
   gtk_widget_grab_focus (discard);
   gtk_button_clicked (GTK_BUTTON (discard));
   g_assert_null (row_of (win, unwanted));
@@ -232,7 +202,7 @@ test_retry_discard (void)
   g_assert_cmpint (cz_chat_message_get_id (hello), >, 0);
   g_assert_true (row_of (win, hello) == row);
   g_assert_false (gtk_widget_is_visible (retry));
-  g_assert_false (gtk_widget_is_visible (find_named (row, "Discard")));
+  g_assert_false (gtk_widget_is_visible (cz_test_find_named (row, "Discard")));
   g_assert_false (shows_text (row, "Not sent"));
   got = cz_test_client_expect_with (bob, "message", "text", "hello bob, are you there?", WAIT_MS);
   g_assert_nonnull (got);

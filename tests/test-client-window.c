@@ -29,6 +29,7 @@ __asan_default_options (void)
 #include "cz-client-dialogs.h"
 #include "cz-client-window.h"
 #include "testutil.h"
+#include "client-gui-testutil.h"
 
 static GVariant *
 fields (gint64 id, const char *from, const char *to, const char *text)
@@ -319,18 +320,6 @@ test_connect_form (void)
   gtk_widget_destroy (GTK_WIDGET (win));
 }
 
-static gboolean
-wait_for_page (CzClientWindow *win, CzSessionState state, guint timeout_ms)
-{
-  CzClientSession *session = cz_client_window_get_session (win);
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (cz_client_session_get_state (session) != state && g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  return cz_client_session_get_state (session) == state;
-}
-
 static void
 find_code_cb (GtkWidget *w, gpointer data)
 {
@@ -381,7 +370,7 @@ test_login (void)
   }
   /* Create Account: the second button of the form's button row. */
   g_signal_emit_by_name (form, "login", TRUE);
-  g_assert_true (wait_for_page (win, CZ_SESSION_ONLINE, 15000));
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_ONLINE, 15000));
   stack = gtk_widget_get_parent (GTK_WIDGET (cz_client_window_get_chat_view (win)));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "chat");
   g_assert_null (cz_connect_view_get_password (form));   /* not kept in the form */
@@ -418,29 +407,6 @@ test_login (void)
 
 /* ---- Client certificate (mutual TLS) ---------------------------------------------- */
 
-/* The first control under @root whose accessible name is @name (what
- * AT-SPI and dogtail find); labels, named after their text, are skipped. */
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  GtkWidget *found = NULL;
-  g_autoptr(GList) children = NULL;
-
-  if (!GTK_IS_LABEL (root)
-      && g_strcmp0 (atk_object_get_name (gtk_widget_get_accessible (root)), name) == 0)
-    return root;
-  if (!GTK_IS_CONTAINER (root))
-    return NULL;
-  children = gtk_container_get_children (GTK_CONTAINER (root));
-  for (GList *l = children; l && found == NULL; l = l->next)
-    found = find_named (l->data, name);
-  /* Internal children (a combo box's entry) are not listed above. */
-  if (found == NULL && GTK_IS_BIN (root) && gtk_bin_get_child (GTK_BIN (root))
-      && g_list_find (children, gtk_bin_get_child (GTK_BIN (root))) == NULL)
-    found = find_named (gtk_bin_get_child (GTK_BIN (root)), name);
-  return found;
-}
-
 static GtkWidget *
 find_expander (GtkWidget *root)
 {
@@ -473,7 +439,7 @@ collect_labels_cb (GtkWidget *w, gpointer data)
 static char *
 form_error (CzConnectView *form)
 {
-  GtkWidget *bar = find_named (GTK_WIDGET (form), "Error");
+  GtkWidget *bar = cz_test_find_named (GTK_WIDGET (form), "Error");
   GString *text;
 
   g_assert_true (GTK_IS_INFO_BAR (bar));
@@ -520,8 +486,8 @@ test_client_cert_fields (void)
   g_signal_connect (form, "login", G_CALLBACK (count_login_cb), &logins);
 
   /* Two named file choosers inside a folded "Use a client certificate". */
-  cert_chooser = find_named (GTK_WIDGET (form), "Client certificate file");
-  key_chooser = find_named (GTK_WIDGET (form), "Client private key file");
+  cert_chooser = cz_test_find_named (GTK_WIDGET (form), "Client certificate file");
+  key_chooser = cz_test_find_named (GTK_WIDGET (form), "Client private key file");
   g_assert_true (GTK_IS_FILE_CHOOSER_BUTTON (cert_chooser));
   g_assert_true (GTK_IS_FILE_CHOOSER_BUTTON (key_chooser));
   expander = find_expander (GTK_WIDGET (form));
@@ -549,7 +515,7 @@ test_client_cert_fields (void)
    * login, no connection attempt. */
   cz_client_window_prefill (win, "127.0.0.1", 7555, "/tmp/ca.pem");
   cz_connect_view_set_user (form, "erin");
-  gtk_entry_set_text (GTK_ENTRY (find_named (GTK_WIDGET (form), "Password")), "pw");
+  gtk_entry_set_text (GTK_ENTRY (cz_test_find_named (GTK_WIDGET (form), "Password")), "pw");
   login = gtk_window_get_default_widget (GTK_WINDOW (win));
   g_assert_nonnull (login);
 
@@ -599,8 +565,8 @@ mtls_login (CzClientWindow *win, CzTestServer *server, const char *ca, const cha
   cz_client_window_prefill (win, "127.0.0.1", server->port, ca);
   cz_connect_view_set_client_cert (form, cert, key);
   cz_connect_view_set_user (form, "frank");
-  gtk_entry_set_text (GTK_ENTRY (find_named (GTK_WIDGET (form), "Password")), "pw-frank");
-  gtk_button_clicked (GTK_BUTTON (find_named (GTK_WIDGET (form),
+  gtk_entry_set_text (GTK_ENTRY (cz_test_find_named (GTK_WIDGET (form), "Password")), "pw-frank");
+  gtk_button_clicked (GTK_BUTTON (cz_test_find_named (GTK_WIDGET (form),
                                               create ? "Create Account" : "Log In")));
 }
 
@@ -669,32 +635,35 @@ test_client_cert_login (void)
   session = cz_client_window_get_session (win);
   gtk_widget_show (GTK_WIDGET (win));
 
-  /* No client certificate: the server's refusal, said as such. */
-  mtls_login (win, server, ca, NULL, NULL, TRUE);
-  text = wait_for_error (win, 15000);
-  g_assert_nonnull (text);
-  g_assert_nonnull (strstr (text, "This server requires a client certificate"));
-  g_clear_pointer (&text, g_free);
+  {
+    /* Each refusal said as such: none (the server's), a key that is not
+     * the certificate's (the library's reason, nothing sent), another CA's. */
+    const struct {
+      const char *cert, *key;
+      guint timeout_ms;
+      const char *says[2];
+    } refused[] = {
+      { NULL, NULL, 15000, { "This server requires a client certificate", NULL } },
+      { cert, server_key, 5000,
+        { "Your client certificate cannot be used", "does not belong to the certificate" } },
+      { other, other_key, 15000,
+        { "The server did not accept your client certificate", "other.pem" } },
+    };
 
-  /* A key that is not the certificate's: the library's reason, nothing sent. */
-  mtls_login (win, server, ca, cert, server_key, TRUE);
-  text = wait_for_error (win, 5000);
-  g_assert_nonnull (text);
-  g_assert_nonnull (strstr (text, "Your client certificate cannot be used"));
-  g_assert_nonnull (strstr (text, "does not belong to the certificate"));
-  g_clear_pointer (&text, g_free);
-
-  /* A client certificate from a CA the server does not know. */
-  mtls_login (win, server, ca, other, other_key, TRUE);
-  text = wait_for_error (win, 15000);
-  g_assert_nonnull (text);
-  g_assert_nonnull (strstr (text, "The server did not accept your client certificate"));
-  g_assert_nonnull (strstr (text, "other.pem"));
-  g_clear_pointer (&text, g_free);
+    for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        mtls_login (win, server, ca, refused[i].cert, refused[i].key, TRUE);
+        text = wait_for_error (win, refused[i].timeout_ms);
+        g_assert_nonnull (text);
+        for (gsize j = 0; j < G_N_ELEMENTS (refused[i].says) && refused[i].says[j]; j++)
+          g_assert_nonnull (strstr (text, refused[i].says[j]));
+        g_clear_pointer (&text, g_free);
+      }
+  }
 
   /* The right one: the window is still usable and logs in. */
   mtls_login (win, server, ca, cert, key, TRUE);
-  g_assert_true (wait_for_page (win, CZ_SESSION_ONLINE, 15000));
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_ONLINE, 15000));
   g_assert_null (form_error (cz_client_window_get_connect_view (win)));
   info = cz_client_session_get_info (session);
   g_assert_nonnull (info);
