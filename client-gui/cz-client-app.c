@@ -22,6 +22,9 @@ static const GOptionEntry options[] = {
   { "port", 0, 0, G_OPTION_ARG_INT, NULL, N_("Server port"), N_("PORT") },
   { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("CA certificate to verify the server with"),
     N_("FILE") },
+  { "cert", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Client certificate (PEM)"), N_("FILE") },
+  { "key", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Private key of the client certificate (PEM)"),
+    N_("FILE") },
   { NULL }
 };
 
@@ -153,14 +156,29 @@ cz_client_app_activate (GApplication *app)
   gtk_window_present (GTK_WINDOW (get_window (GTK_APPLICATION (app))));
 }
 
+/* The file option @name of that launch, as an absolute path (it may have
+ * run elsewhere than the first one); NULL when not given. */
+static char *
+file_option (GApplicationCommandLine *cmdline, GVariantDict *opts, const char *name)
+{
+  const char *arg = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  if (!g_variant_dict_lookup (opts, name, "^&ay", &arg))
+    return NULL;
+  file = g_application_command_line_create_file_for_arg (cmdline, arg);
+  return g_file_get_path (file);
+}
+
 static int
 cz_client_app_command_line (GApplication *app, GApplicationCommandLine *cmdline)
 {
   GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
   CzClientWindow *window = get_window (GTK_APPLICATION (app));
   const char *host = NULL;
-  const char *ca_arg = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
   int port = 0;
 
   g_variant_dict_lookup (opts, "host", "&s", &host);
@@ -169,13 +187,12 @@ cz_client_app_command_line (GApplication *app, GApplicationCommandLine *cmdline)
       g_application_command_line_printerr (cmdline, "%s\n", _("--port must be 1 to 65535"));
       return 2;
     }
-  if (g_variant_dict_lookup (opts, "ca-file", "^&ay", &ca_arg))
-    {
-      /* Relative to where that launch ran (a second launch may be elsewhere). */
-      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (cmdline, ca_arg);
-      ca_file = g_file_get_path (file);
-    }
+  ca_file = file_option (cmdline, opts, "ca-file");
+  cert_file = file_option (cmdline, opts, "cert");
+  key_file = file_option (cmdline, opts, "key");
   cz_client_window_prefill (window, host, (guint16) port, ca_file);
+  if (cert_file || key_file)
+    cz_client_window_prefill_client_cert (window, cert_file, key_file);
   gtk_window_present (GTK_WINDOW (window));
   return 0;
 }

@@ -627,6 +627,15 @@ cz_client_window_prefill (CzClientWindow *self, const char *host, guint16 port,
 }
 
 void
+cz_client_window_prefill_client_cert (CzClientWindow *self, const char *cert_file,
+                                      const char *key_file)
+{
+  if (cz_client_session_get_state (self->session) != CZ_SESSION_IDLE)
+    return;
+  cz_connect_view_set_client_cert (CZ_CONNECT_VIEW (self->connect_view), cert_file, key_file);
+}
+
+void
 cz_client_window_show_conversation (CzClientWindow *self, const char *key)
 {
   if (chat_visible (self))

@@ -22,6 +22,9 @@ CzClientWindow *cz_client_window_new (GtkApplication *app);
 /* Prefills the connect form (NULL / 0 leave a field as it is). */
 void cz_client_window_prefill (CzClientWindow *window, const char *host, guint16 port,
                                const char *ca_file);
+/* The same for the connect form's client certificate and key. */
+void cz_client_window_prefill_client_cert (CzClientWindow *window, const char *cert_file,
+                                           const char *key_file);
 /* Shows @key's conversation (a notification was clicked). */
 void cz_client_window_show_conversation (CzClientWindow *window, const char *key);
 

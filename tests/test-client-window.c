@@ -499,8 +499,9 @@ test_client_cert_fields (void)
   g_assert_null (cz_connect_view_get_cert_file (form));
   g_assert_null (cz_connect_view_get_key_file (form));
 
-  /* Setting both unfolds the section; folding it means "none". */
-  cz_connect_view_set_client_cert (form, cert, key);
+  /* Setting both (--cert/--key prefill it so) unfolds the section;
+   * folding it means "none". */
+  cz_client_window_prefill_client_cert (win, cert, key);
   g_assert_true (gtk_expander_get_expanded (GTK_EXPANDER (expander)));
   got = cz_connect_view_get_cert_file (form);
   g_assert_cmpstr (got, ==, cert);
