@@ -558,6 +558,8 @@ process_frames (CzChannel *self)
           msg = cz_message_decode (body, len, &error);
           if (msg == NULL || !cz_channel_handle_hello (self, msg, &error))
             fail (self, error, TRUE);
+          if (msg != NULL)
+            cz_message_forget (msg);
           continue;
         }
 
@@ -582,6 +584,7 @@ process_frames (CzChannel *self)
         self->peer_bye = TRUE;
       if (self->cb.message)
         self->cb.message (self, msg, self->user_data);
+      cz_message_forget (msg);
       if (self->peer_bye && self->state == CZ_CHANNEL_OPEN)
         {
           self->state = CZ_CHANNEL_CLOSING;

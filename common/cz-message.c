@@ -36,6 +36,39 @@ static const char *const common_strings[] = {
   "user", "online", "presence", "code", "ids", "by", "state", "receipt", "delivered", "read",
 };
 
+/* GLib 2.74 forgets how a container type is laid out (its entry in a
+ * global table, under a lock, and its member tables) as soon as the last
+ * value of that type is gone, and works it out again for the next one.
+ * Between two relayed messages nothing of type (sa{sv}) need be alive: that
+ * cost about 20 k instructions a message.  Empty values of the protocol's
+ * container types, made once, keep their descriptions for good. */
+static const char *const kept_types[] = { "(sa{sv})", "aa{sv}", "ax", "as", "ay" };
+static GVariant *type_keepers[G_N_ELEMENTS (kept_types)];
+
+static void
+keep_types (void)
+{
+  static gsize kept;
+
+  if (g_once_init_enter (&kept))
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (kept_types); i++)
+        {
+          GVariantBuilder b;
+
+          g_variant_builder_init (&b, G_VARIANT_TYPE (kept_types[i]));
+          if (kept_types[i][0] == '(')
+            {
+              g_variant_builder_add (&b, "s", "");
+              g_variant_builder_open (&b, G_VARIANT_TYPE_VARDICT);
+              g_variant_builder_close (&b);
+            }
+          type_keepers[i] = g_variant_ref_sink (g_variant_builder_end (&b));
+        }
+      g_once_init_leave (&kept, 1);
+    }
+}
+
 GVariant *
 cz_message_intern (const char *string)
 {
@@ -80,6 +113,7 @@ cz_message_fields_newv (const char *const *keys, GVariant *const *values, gsize 
 
   g_return_val_if_fail (n == 0 || (keys != NULL && values != NULL), NULL);
 
+  keep_types ();
   /* The constructors, not a GVariantBuilder and format strings: this runs
    * for every message relayed, and parsing "{sv}" each time costs more
    * than the values. */
@@ -478,16 +512,39 @@ fail:
   return FALSE;
 }
 
+/* A decoded message's own copy of its plaintext, wiped when the last value
+ * that points into it is gone (as the channel wipes its buffers): SCRAM
+ * proofs and keys pass through here. */
+typedef struct {
+  gsize len;
+  guint8 data[];
+} Plaintext;
+
+static void
+plaintext_free (gpointer data)
+{
+  Plaintext *p = data;
+
+  cz_memwipe (p->data, p->len);
+  g_free (p);
+}
+
 GVariant *
 cz_message_decode (const guint8 *data, gsize len, GError **error)
 {
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GVariant) message = NULL;
+  Plaintext *copy;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  bytes = g_bytes_new (data, len);
+  keep_types ();
+  copy = g_malloc (sizeof (Plaintext) + len);
+  copy->len = len;
+  if (len > 0)
+    memcpy (copy->data, data, len);
+  bytes = g_bytes_new_with_free_func (copy->data, len, plaintext_free, copy);
   message = g_variant_ref_sink (g_variant_new_from_bytes (CZ_MESSAGE_TYPE, bytes, FALSE));
   if (!g_variant_is_normal_form (message))
     {
@@ -582,6 +639,17 @@ cz_message_lookup_fields (GVariant *message, CzMessageField *fields, gsize n)
           found++;
         }
     }
+}
+
+void
+cz_message_forget (GVariant *message)
+{
+  Decoded *d;
+
+  g_return_if_fail (message != NULL);
+
+  if ((d = decoded_lookup (message)) != NULL)
+    decoded_clear (d);
 }
 
 void

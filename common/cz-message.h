@@ -70,6 +70,10 @@ gboolean cz_message_require_fields (GVariant *message, CzMessageField *fields, g
                                     GError **error);
 /* Drops the values. */
 void cz_message_fields_clear (CzMessageField *fields, gsize n);
+/* Done with a message cz_message_decode() returned: this thread stops
+ * keeping its fields for fast lookups (which still work, the slow way), so
+ * its plaintext is freed, and wiped, once the caller's references go. */
+void cz_message_forget (GVariant *message);
 
 /* Typed accessors for required fields.  Absent or wrongly typed fields give
  * FALSE with CZ_ERROR_BAD_FRAME ("field 'text' is missing or not a string").
