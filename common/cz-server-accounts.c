@@ -232,8 +232,8 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
 
   cz_throttle_success (self->throttle, user_key);
   cz_throttle_success (self->throttle, addr_key);
-  conn->user = g_steal_pointer (&conn->auth_user);
-  conn->user_name = g_variant_ref_sink (g_variant_new_string (conn->user));
+  conn->user_name = g_variant_ref_sink (g_variant_new_take_string (g_steal_pointer (&conn->auth_user)));
+  conn->user = g_variant_get_string (conn->user_name, NULL);
   conn->deadline_us = 0;
   reply = cz_message_new ("auth-ok",
                           "ref", g_variant_new_uint32 (ref),
@@ -243,7 +243,7 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   cz_conn_send (conn, reply);
   {
     CzServerEvent event = { .kind = CZ_SERVER_EVENT_LOGGED_IN, .client_id = conn->id,
-                            .address = conn->address, .user = conn->user };
+                            .address = conn->address, .user = (char *) conn->user };
     cz_server_emit (self, &event);
   }
 

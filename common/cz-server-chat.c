@@ -428,7 +428,7 @@ handle_who (CzConn *conn, guint32 ref)
     g_ptr_array_add (users, name);
   /* Logged in, its offline queue still on the way. */
   if (!g_hash_table_contains (conn->server->online, conn->user))
-    g_ptr_array_add (users, conn->user);
+    g_ptr_array_add (users, (gpointer) conn->user);
   g_ptr_array_sort (users, compare_names);
   reply = cz_message_new ("who",
                           "ref", g_variant_new_uint32 (ref),

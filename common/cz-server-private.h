@@ -28,8 +28,8 @@ struct _CzConn {
   gboolean ready;            /* keys established */
 
   /* accounts */
-  char *user;                /* set once logged in */
-  GVariant *user_name;       /* @user as a GVariant string, for `from` */
+  GVariant *user_name;       /* set once logged in; sent as `from` */
+  const char *user;          /* @user_name's string */
   CzScramServer *scram;      /* during auth-start → auth-finish */
   guint32 auth_ref;
   char *auth_user;

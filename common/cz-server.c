@@ -261,7 +261,6 @@ conn_free (CzConn *conn)
     close (conn->fd);
   g_free (conn->address);
   g_free (conn->host);
-  g_free (conn->user);
   g_clear_pointer (&conn->user_name, g_variant_unref);
   g_clear_pointer (&conn->scram, cz_scram_server_free);
   g_free (conn->auth_user);
@@ -331,7 +330,7 @@ channel_closed_cb (CzChannel *channel, const GError *error, gpointer user_data)
   CzConn *conn = user_data;
   CzServer *self = conn->server;
   CzServerEvent event = { .kind = CZ_SERVER_EVENT_DISCONNECTED, .client_id = conn->id,
-                          .address = conn->address, .user = conn->user,
+                          .address = conn->address, .user = (char *) conn->user,
                           .text = error ? error->message : NULL };
 
   if (conn->dead)
