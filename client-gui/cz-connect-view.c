@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "cz-protocol.h"
 #include "cz-connect-view.h"
 #include "cz-util.h"
 

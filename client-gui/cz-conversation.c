@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cz-protocol.h"
 #include "cz-chat-model-private.h"
 #include "cz-cli.h"
 #include "cz-util.h"

@@ -7,6 +7,7 @@
 
 #include "cz-cert-dialog.h"
 #include "cz-cert.h"
+#include "cz-cert-host.h"
 #include "cz-error.h"
 #include "cz-ui-util.h"
 #include "cz-util.h"

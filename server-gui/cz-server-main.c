@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 
+#include "cz-protocol.h"
 #include "cz-server-main.h"
 #include "cz-certgen-cli.h"
 #include "cz-headless.h"

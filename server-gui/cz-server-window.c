@@ -14,6 +14,7 @@
 
 #include "cz-server-window.h"
 #include "cz-cert.h"
+#include "cz-cert-host.h"
 #include "cz-cert-dialog.h"
 #include "cz-dh-view.h"
 #include "cz-event-sink.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "cz-protocol.h"
 #include "cz-cli.h"
 #include "cz-error.h"
 #include "cz-util.h"

@@ -12,6 +12,7 @@
 #include "fuzz.h"
 #include "cz-error.h"
 #include "cz-message.h"
+#include "message-show.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)

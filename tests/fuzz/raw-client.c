@@ -14,6 +14,7 @@
 #include "raw-client.h"
 #include "cz-error.h"
 #include "cz-message.h"
+#include "message-show.h"
 #include "cz-scram.h"
 #include "cz-tls.h"
 

@@ -1,0 +1,302 @@
+#include "config.h"
+
+#include "cz-util.h"
+#include "cz-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+
+char *
+cz_hex_encode (const guint8 *data, gsize len)
+{
+  static const char digits[] = "0123456789abcdef";
+  char *out;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  out = g_malloc (len * 2 + 1);
+  for (gsize i = 0; i < len; i++)
+    {
+      out[2 * i] = digits[data[i] >> 4];
+      out[2 * i + 1] = digits[data[i] & 0x0f];
+    }
+  out[len * 2] = '\0';
+
+  return out;
+}
+
+char *
+cz_hex_encode_colons (const guint8 *data, gsize len)
+{
+  static const char digits[] = "0123456789ABCDEF";
+  char *out;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  if (len == 0)
+    return g_strdup ("");
+
+  /* "AB:CD:EF": three characters per byte, the last ':' becomes the NUL. */
+  out = g_malloc (len * 3);
+  for (gsize i = 0; i < len; i++)
+    {
+      out[3 * i] = digits[data[i] >> 4];
+      out[3 * i + 1] = digits[data[i] & 0x0f];
+      out[3 * i + 2] = (i + 1 < len) ? ':' : '\0';
+    }
+
+  return out;
+}
+
+GBytes *
+cz_hex_decode (const char *hex, GError **error)
+{
+  g_autoptr(GByteArray) bytes = NULL;
+  int high = -1;
+
+  g_return_val_if_fail (hex != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  bytes = g_byte_array_sized_new (strlen (hex) / 2);
+
+  for (const char *p = hex; *p != '\0'; p++)
+    {
+      int value;
+
+      if (*p == ':' || g_ascii_isspace (*p))
+        continue;
+
+      value = g_ascii_xdigit_value (*p);
+      if (value < 0)
+        {
+          g_set_error (error, CZ_ERROR, CZ_ERROR_INVALID,
+                       _("Invalid hexadecimal string: unexpected character at position %u"),
+                       (guint) (p - hex + 1));
+          return NULL;
+        }
+
+      if (high < 0)
+        {
+          high = value;
+        }
+      else
+        {
+          guint8 byte = (guint8) ((high << 4) | value);
+
+          g_byte_array_append (bytes, &byte, 1);
+          high = -1;
+        }
+    }
+
+  if (high >= 0)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_INVALID,
+                           _("Invalid hexadecimal string: odd number of digits"));
+      return NULL;
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
+}
+
+void
+cz_memwipe (void *p, gsize len)
+{
+  if (p == NULL || len == 0)
+    return;
+
+  explicit_bzero (p, len);
+}
+
+void
+cz_str_wipe_free (char *s)
+{
+  if (s == NULL)
+    return;
+
+  cz_memwipe (s, strlen (s));
+  g_free (s);
+}
+
+static gboolean
+write_all (int fd, const guint8 *data, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+
+      data += n;
+      len -= (gsize) n;
+    }
+
+  return TRUE;
+}
+
+/* fsync()s the directory @dir so that a rename inside it is durable. */
+static gboolean
+fsync_dir (const char *dir)
+{
+  int fd;
+  int saved_errno;
+
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+
+  if (fsync (fd) < 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      errno = saved_errno;
+      return FALSE;
+    }
+
+  return close (fd) == 0;
+}
+
+gboolean
+cz_write_file_atomic (const char  *path,
+                      const void  *data,
+                      gsize        len,
+                      int          mode,
+                      GError     **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *display = NULL;
+  int fd;
+  int saved_errno;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  tmp_path = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
+  display = g_filename_display_name (path);
+
+  /* g_mkstemp_full() opens with O_CREAT | O_EXCL and @mode; the umask may
+   * still have removed bits, so fchmod() sets the exact mode afterwards. */
+  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("Could not create a temporary file next to “%s”: %s"),
+                   display, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (fchmod (fd, (mode_t) mode) < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("Could not set the permissions of the file for “%s”: %s"),
+                   display, g_strerror (saved_errno));
+      goto fail_close;
+    }
+
+  if (!write_all (fd, data, len))
+    {
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("Could not write “%s”: %s"),
+                   display, g_strerror (saved_errno));
+      goto fail_close;
+    }
+
+  if (fsync (fd) < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("Could not flush “%s” to disk: %s"),
+                   display, g_strerror (saved_errno));
+      goto fail_close;
+    }
+
+  if (close (fd) < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("Could not write “%s”: %s"),
+                   display, g_strerror (saved_errno));
+      goto fail_unlink;
+    }
+
+  if (g_rename (tmp_path, path) < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("Could not replace “%s”: %s"),
+                   display, g_strerror (saved_errno));
+      goto fail_unlink;
+    }
+
+  if (!fsync_dir (dir))
+    {
+      g_autofree char *dir_display = g_filename_display_name (dir);
+
+      saved_errno = errno;
+      g_set_error (error, CZ_ERROR, CZ_ERROR_IO,
+                   _("“%s” was written but its folder “%s” could not be flushed to disk: %s"),
+                   display, dir_display, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
+
+fail_close:
+  close (fd);
+fail_unlink:
+  g_unlink (tmp_path);
+  return FALSE;
+}
+
+gint64
+cz_now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+GDateTime *
+cz_local_time (gint64 unix_ms)
+{
+  static GTimeZone *zone;
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+  utc = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  return utc ? g_date_time_to_timezone (utc, zone) : NULL;
+}
+
+char *
+cz_data_dir (void)
+{
+  char *dir = g_build_filename (g_get_user_data_dir (), "causerie", NULL);
+
+  if (g_mkdir_with_parents (dir, 0700) < 0)
+    {
+      int saved_errno = errno;
+
+      g_warning ("Could not create the data folder %s: %s",
+                 dir, g_strerror (saved_errno));
+    }
+
+  return dir;
+}

@@ -1,0 +1,36 @@
+/* cz-util.h: small helpers shared by the whole library. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Lower-case hex of @len bytes; free with g_free. */
+char *cz_hex_encode (const guint8 *data, gsize len);
+/* Hex with ':' between bytes, upper case (certificate fingerprints). */
+char *cz_hex_encode_colons (const guint8 *data, gsize len);
+/* Parses hex (case-insensitive, ':' and whitespace ignored).  Returns NULL
+ * and sets @error on odd length or a non-hex character. */
+GBytes *cz_hex_decode (const char *hex, GError **error);
+
+/* Zeroes memory in a way the compiler will not elide. */
+void cz_memwipe (void *p, gsize len);
+/* Wipes then frees a NUL-terminated string (passwords). */
+void cz_str_wipe_free (char *s);
+
+/* Writes @len bytes to @path atomically (temporary file + fsync + rename)
+ * with file mode @mode (0600 for keys, 0644 for certificates). */
+gboolean cz_write_file_atomic (const char *path, const void *data, gsize len,
+                               int mode, GError **error);
+
+/* Unix time in milliseconds (wall clock). */
+gint64 cz_now_ms (void);
+/* @unix_ms as local time, or NULL if out of range.  The local zone is
+ * looked up once per process (GLib's _local () calls re-read the zone
+ * files every time: too slow for a log line per message). */
+GDateTime *cz_local_time (gint64 unix_ms);
+
+/* $XDG_DATA_HOME/causerie, created 0700 if missing. */
+char *cz_data_dir (void);
+
+G_END_DECLS

@@ -1,0 +1,34 @@
+/* cz-protocol.h: the protocol's rules and limits, in one place
+ * (DESIGN §2.1, §2.8).  Everything that says what a valid version, user
+ * name, text, history request or transaction id is lives here, so the
+ * server engine, the client engine and the command line agree by
+ * construction. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The protocol version both hellos carry. */
+#define CZ_PROTOCOL_VERSION 1
+
+/* User names: ^[a-z0-9_.-]{1,32}$. */
+#define CZ_USER_NAME_MAX 32
+/* Chat text: valid UTF-8 without NUL, 1 to 4,096 characters. */
+#define CZ_TEXT_MAX_CHARS 4096
+/* History: a request without a limit gets this many; none gets more. */
+#define CZ_HISTORY_DEFAULT 50
+#define CZ_HISTORY_MAX 500
+/* A message's transaction id (say/msg `txn`): 1 to 64 bytes. */
+#define CZ_TXN_MAX 64
+/* The room name a history request uses for the lobby. */
+#define CZ_LOBBY_NAME "#lobby"
+
+/* True for user names matching ^[a-z0-9_.-]{1,32}$. */
+gboolean cz_user_name_valid (const char *name);
+
+/* Checks chat text: valid UTF-8 without NUL, 1..4096 characters.
+ * CZ_ERROR_BAD_TEXT or CZ_ERROR_TOO_LARGE. */
+gboolean cz_text_valid (const char *text, gssize len, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,304 @@
+/* test-cli.c: parsing the terminal client's commands. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cz-protocol.h"
+#include "cz-cli.h"
+#include "cz-error.h"
+#include "testutil.h"
+
+static CzCommand *
+parse_ok (const char *line, CzCommandKind kind)
+{
+  g_autoptr(GError) error = NULL;
+  CzCommand *cmd = cz_command_parse (line, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (cmd);
+  g_assert_cmpint (cmd->kind, ==, kind);
+  return cmd;
+}
+
+/* Parsing @line fails with CZ_ERROR_INVALID and a message containing each
+ * of the NULL-terminated strings that follow. */
+static void
+parse_fails (const char *line, ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzCommand) cmd = cz_command_parse (line, &error);
+  const char *needle;
+  va_list ap;
+
+  g_assert_null (cmd);
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  va_start (ap, line);
+  while ((needle = va_arg (ap, const char *)) != NULL)
+    if (strstr (error->message, needle) == NULL)
+      g_error ("error for “%s” is “%s”, which does not mention “%s”", line, error->message, needle);
+  va_end (ap);
+}
+
+static void
+test_commands (void)
+{
+  g_autoptr(CzCommand) reg = parse_ok ("/register alice s3cret", CZ_CMD_REGISTER);
+  g_autoptr(CzCommand) login = parse_ok ("/login bob.b_1-x  pass word ", CZ_CMD_LOGIN);
+  g_autoptr(CzCommand) say = parse_ok ("/say hello   there  world", CZ_CMD_SAY);
+  g_autoptr(CzCommand) msg = parse_ok ("/msg carol   psst,  two  spaces ", CZ_CMD_MSG);
+  g_autoptr(CzCommand) who = parse_ok ("/who", CZ_CMD_WHO);
+  g_autoptr(CzCommand) who2 = parse_ok ("/who   ", CZ_CMD_WHO);
+  g_autoptr(CzCommand) quit = parse_ok ("/quit", CZ_CMD_QUIT);
+  g_autoptr(CzCommand) hist = parse_ok ("/history dave", CZ_CMD_HISTORY);
+  g_autoptr(CzCommand) hist2 = parse_ok ("/history #lobby 500", CZ_CMD_HISTORY);
+  g_autoptr(CzCommand) hist3 = parse_ok ("/history  erin   1 ", CZ_CMD_HISTORY);
+  g_autoptr(CzCommand) read1 = parse_ok ("/read 42", CZ_CMD_READ);
+  g_autoptr(CzCommand) read3 = parse_ok ("/read 1  9007199254740993 9223372036854775807", CZ_CMD_READ);
+
+  g_assert_cmpstr (reg->user, ==, "alice");
+  g_assert_cmpstr (reg->password, ==, "s3cret");
+  g_assert_null (reg->text);
+
+  /* The password is the rest of the line, as typed. */
+  g_assert_cmpstr (login->user, ==, "bob.b_1-x");
+  g_assert_cmpstr (login->password, ==, "pass word ");
+
+  /* Text keeps inner (and trailing) spaces; only the separator goes. */
+  g_assert_cmpstr (say->text, ==, "hello   there  world");
+  g_assert_null (say->user);
+  g_assert_cmpstr (msg->user, ==, "carol");
+  g_assert_cmpstr (msg->text, ==, "psst,  two  spaces ");
+
+  g_assert_null (who->user);
+  g_assert_null (who2->text);
+  g_assert_null (quit->user);
+
+  g_assert_cmpstr (hist->user, ==, "dave");
+  g_assert_cmpuint (hist->limit, ==, CZ_HISTORY_DEFAULT);
+  g_assert_cmpuint (hist->limit, ==, 50);
+  g_assert_cmpstr (hist2->user, ==, "#lobby");
+  g_assert_cmpuint (hist2->limit, ==, 500);
+  g_assert_cmpstr (hist3->user, ==, "erin");
+  g_assert_cmpuint (hist3->limit, ==, 1);
+
+  g_assert_cmpuint (read1->ids->len, ==, 1);
+  g_assert_cmpint (g_array_index (read1->ids, gint64, 0), ==, 42);
+  g_assert_cmpuint (read3->ids->len, ==, 3);
+  g_assert_cmpint (g_array_index (read3->ids, gint64, 0), ==, 1);
+  g_assert_cmpint (g_array_index (read3->ids, gint64, 1), ==, G_GINT64_CONSTANT (9007199254740993));
+  g_assert_cmpint (g_array_index (read3->ids, gint64, 2), ==, G_MAXINT64);
+}
+
+static void
+test_plain_text (void)
+{
+  g_autoptr(CzCommand) plain = parse_ok ("just chatting", CZ_CMD_SAY);
+  g_autoptr(CzCommand) spaced = parse_ok ("  indented  text", CZ_CMD_SAY);
+  g_autoptr(CzCommand) slash = parse_ok ("//etc/passwd is a path", CZ_CMD_SAY);
+  g_autoptr(CzCommand) utf8 = parse_ok ("/say héllo 😀 中文", CZ_CMD_SAY);
+  g_autoptr(CzCommand) crlf = parse_ok ("/say windows\r", CZ_CMD_SAY);
+  g_autoptr(CzCommand) empty = parse_ok ("", CZ_CMD_EMPTY);
+  g_autoptr(CzCommand) blank = parse_ok ("   \t ", CZ_CMD_EMPTY);
+
+  g_assert_cmpstr (plain->text, ==, "just chatting");
+  g_assert_cmpstr (spaced->text, ==, "  indented  text");
+  g_assert_cmpstr (slash->text, ==, "/etc/passwd is a path");
+  g_assert_cmpstr (utf8->text, ==, "héllo 😀 中文");
+  g_assert_cmpstr (crlf->text, ==, "windows");
+  g_assert_null (empty->text);
+}
+
+static void
+test_missing_arguments (void)
+{
+  parse_fails ("/register", "missing user name", "/register USER PASSWORD", NULL);
+  parse_fails ("/register alice", "missing password", "/register USER PASSWORD", NULL);
+  parse_fails ("/register alice   ", "missing password", NULL);
+  parse_fails ("/login", "missing user name", "/login USER PASSWORD", NULL);
+  parse_fails ("/login bob", "missing password", NULL);
+  parse_fails ("/say", "missing text", "/say TEXT", NULL);
+  parse_fails ("/say    ", "missing text", NULL);
+  parse_fails ("/msg", "missing user name", "/msg USER TEXT", NULL);
+  parse_fails ("/msg carol", "missing text", "/msg USER TEXT", NULL);
+  parse_fails ("/msg carol  ", "missing text", NULL);
+  parse_fails ("/history", "missing user name", "/history USER|#lobby [N]", NULL);
+  parse_fails ("/read", "missing message id", "/read ID...", NULL);
+  parse_fails ("/read   ", "missing message id", NULL);
+}
+
+static void
+test_extra_arguments (void)
+{
+  parse_fails ("/who alice", "too many arguments", "/who", NULL);
+  parse_fails ("/quit now", "too many arguments", "/quit", NULL);
+  parse_fails ("/history alice 10 20", "too many arguments", NULL);
+}
+
+static void
+test_bad_user_names (void)
+{
+  g_autofree char *too_long = g_strnfill (33, 'a');
+  g_autofree char *max_len = g_strnfill (32, 'a');
+  g_autofree char *line = g_strdup_printf ("/msg %s hi", too_long);
+  g_autofree char *line_ok = g_strdup_printf ("/msg %s hi", max_len);
+  g_autoptr(CzCommand) ok = parse_ok (line_ok, CZ_CMD_MSG);
+
+  g_assert_cmpstr (ok->user, ==, max_len);
+
+  parse_fails ("/msg Alice hi", "“Alice” is not a valid user name", NULL);
+  parse_fails (line, "is not a valid user name", NULL);
+  parse_fails ("/register al!ce pw", "“al!ce” is not a valid user name", NULL);
+  parse_fails ("/login élodie pw", "“élodie” is not a valid user name", NULL);
+  parse_fails ("/history bob/x", "not a valid user name", NULL);
+  /* #lobby is a history target only. */
+  parse_fails ("/msg #lobby hi", "“#lobby” is not a valid user name", NULL);
+  parse_fails ("/history #lobbyx", "not a valid user name", NULL);
+}
+
+static void
+test_text_limits (void)
+{
+  GString *max = g_string_new ("/say ");
+  GString *over = g_string_new ("/say ");
+  g_autofree char *max_line = NULL;
+  g_autofree char *over_line = NULL;
+  g_autoptr(CzCommand) ok = NULL;
+  guint i;
+
+  /* Characters, not bytes: 4096 × "é" (8192 bytes) is fine... */
+  for (i = 0; i < CZ_TEXT_MAX_CHARS; i++)
+    g_string_append (max, "é");
+  /* ...4097 × "a" (4097 bytes) is not. */
+  for (i = 0; i <= CZ_TEXT_MAX_CHARS; i++)
+    g_string_append_c (over, 'a');
+  max_line = g_string_free (max, FALSE);
+  over_line = g_string_free (over, FALSE);
+
+  ok = parse_ok (max_line, CZ_CMD_SAY);
+  g_assert_cmpint (g_utf8_strlen (ok->text, -1), ==, 4096);
+  parse_fails (over_line, "too long", "4097", "4096", NULL);
+  parse_fails (over_line + 5, "too long", NULL);   /* the same as plain text */
+  {
+    g_autofree char *msg_line = g_strconcat ("/msg bob ", over_line + 5, NULL);
+
+    parse_fails (msg_line, "too long", "/msg USER TEXT", NULL);
+  }
+
+  /* Invalid UTF-8 anywhere in the line. */
+  parse_fails ("/say caf\xe9", "UTF-8", NULL);
+  parse_fails ("caf\xc3", "UTF-8", NULL);
+  parse_fails ("/msg bob \xed\xa0\x80", "UTF-8", NULL);
+  parse_fails ("/login bob pass\xff", "UTF-8", NULL);
+}
+
+static void
+test_text_valid (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *max = g_strnfill (CZ_TEXT_MAX_CHARS, 'x');
+  g_autofree char *over = g_strnfill (CZ_TEXT_MAX_CHARS + 1, 'x');
+  GString *emoji = g_string_new (NULL);
+  g_autofree char *emoji_str = NULL;
+  guint i;
+
+  g_assert_true (cz_text_valid ("hello", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (cz_text_valid ("hello", 3, &error));
+  g_assert_true (cz_text_valid (max, -1, &error));
+  g_assert_no_error (error);
+
+  for (i = 0; i < CZ_TEXT_MAX_CHARS; i++)
+    g_string_append (emoji, "😀");   /* 4 bytes each */
+  emoji_str = g_string_free (emoji, FALSE);
+  g_assert_true (cz_text_valid (emoji_str, -1, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (cz_text_valid (over, -1, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  g_assert_false (cz_text_valid ("", -1, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+  g_clear_error (&error);
+  g_assert_false (cz_text_valid ("abc", 0, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+  g_clear_error (&error);
+
+  /* NUL inside the given length. */
+  g_assert_false (cz_text_valid ("ab\0cd", 5, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+  g_assert_nonnull (strstr (error->message, "NUL"));
+  g_clear_error (&error);
+
+  g_assert_false (cz_text_valid ("\xc3\x28", -1, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+  g_assert_nonnull (strstr (error->message, "UTF-8"));
+  g_clear_error (&error);
+  g_assert_false (cz_text_valid ("\xf0\x9f\x98", -1, &error));   /* cut emoji */
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+}
+
+static void
+test_bad_numbers (void)
+{
+  parse_fails ("/history bob 0", "“0” is not a number of messages from 1 to 500", NULL);
+  parse_fails ("/history bob 501", "“501”", "1 to 500", NULL);
+  parse_fails ("/history bob -5", "“-5”", NULL);
+  parse_fails ("/history bob ten", "“ten”", NULL);
+  parse_fails ("/history bob 10x", "“10x”", NULL);
+  parse_fails ("/history bob 99999999999999999999", "is not a number", NULL);
+
+  parse_fails ("/read 0", "“0” is not a message id", NULL);
+  parse_fails ("/read -1", "“-1” is not a message id", NULL);
+  parse_fails ("/read 1 two 3", "“two” is not a message id", "/read ID...", NULL);
+  parse_fails ("/read 1.5", "“1.5”", NULL);
+  parse_fails ("/read 0x10", "“0x10”", NULL);
+  parse_fails ("/read 9223372036854775808", "is not a message id", NULL);
+  parse_fails ("/read +", "“+”", NULL);
+}
+
+static void
+test_unknown (void)
+{
+  parse_fails ("/foo", "Unknown command /foo; commands are: /register, /login, /say, /msg, "
+               "/who, /history, /read, /quit", NULL);
+  parse_fails ("/foo bar baz", "/foo;", NULL);
+  parse_fails ("/SAY hi", "/SAY", NULL);
+  parse_fails ("/", "Unknown command /;", NULL);
+  parse_fails ("/ say hi", "Unknown command", NULL);
+  parse_fails ("/sayhello", "/sayhello", NULL);
+}
+
+static void
+test_password_not_in_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzCommand) cmd = cz_command_parse ("/login B@d hunter2", &error);
+
+  g_assert_null (cmd);
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_assert_null (strstr (error->message, "hunter2"));
+  /* Freeing NULL is fine. */
+  cz_command_free (NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/commands", test_commands);
+  g_test_add_func ("/cli/plain-text", test_plain_text);
+  g_test_add_func ("/cli/missing-arguments", test_missing_arguments);
+  g_test_add_func ("/cli/extra-arguments", test_extra_arguments);
+  g_test_add_func ("/cli/bad-user-names", test_bad_user_names);
+  g_test_add_func ("/cli/text-limits", test_text_limits);
+  g_test_add_func ("/cli/text-valid", test_text_valid);
+  g_test_add_func ("/cli/bad-numbers", test_bad_numbers);
+  g_test_add_func ("/cli/unknown", test_unknown);
+  g_test_add_func ("/cli/password-not-in-errors", test_password_not_in_errors);
+
+  return g_test_run ();
+}
