@@ -85,6 +85,11 @@ group_info (CzDhGroup group)
   return &groups[group];
 }
 
+G_DEFINE_ENUM_TYPE (CzDhGroup, cz_dh_group,
+  G_DEFINE_ENUM_VALUE (CZ_DH_X25519, "x25519"),
+  G_DEFINE_ENUM_VALUE (CZ_DH_FFDHE2048, "ffdhe2048"),
+  G_DEFINE_ENUM_VALUE (CZ_DH_FFDHE3072, "ffdhe3072"))
+
 const char *
 cz_dh_group_name (CzDhGroup group)
 {

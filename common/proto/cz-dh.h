@@ -7,7 +7,7 @@
  * the prime's byte length. */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -16,6 +16,10 @@ typedef enum {
   CZ_DH_FFDHE2048,
   CZ_DH_FFDHE3072,
 } CzDhGroup;
+
+/* The enum as a GType, for properties (value nicks are the group names). */
+#define CZ_TYPE_DH_GROUP (cz_dh_group_get_type ())
+GType cz_dh_group_get_type (void);
 
 /* "x25519", "ffdhe2048", "ffdhe3072". */
 const char *cz_dh_group_name (CzDhGroup group);

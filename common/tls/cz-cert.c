@@ -329,6 +329,11 @@ cz_cert_info_new_from_file (const char *path, GError **error)
 
 static const char *const key_type_names[] = { "ecdsa-p256", "ed25519", "rsa-3072" };
 
+G_DEFINE_ENUM_TYPE (CzKeyType, cz_key_type,
+  G_DEFINE_ENUM_VALUE (CZ_KEY_ECDSA_P256, "ecdsa-p256"),
+  G_DEFINE_ENUM_VALUE (CZ_KEY_ED25519, "ed25519"),
+  G_DEFINE_ENUM_VALUE (CZ_KEY_RSA_3072, "rsa-3072"))
+
 const char *
 cz_key_type_name (CzKeyType type)
 {

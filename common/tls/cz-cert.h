@@ -2,7 +2,7 @@
  * server and client certificates (DESIGN §4 --generate-ca/--generate-cert). */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -36,6 +36,9 @@ typedef enum {
   CZ_KEY_ED25519,
   CZ_KEY_RSA_3072,
 } CzKeyType;
+
+#define CZ_TYPE_KEY_TYPE (cz_key_type_get_type ())
+GType cz_key_type_get_type (void);
 
 /* "ecdsa-p256", "ed25519", "rsa-3072" */
 const char *cz_key_type_name (CzKeyType type);

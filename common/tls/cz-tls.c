@@ -13,6 +13,16 @@
 
 static const gnutls_datum_t alpn_protocol = { (unsigned char *) CZ_ALPN, sizeof CZ_ALPN - 1 };
 
+G_DEFINE_ENUM_TYPE (CzClientCertMode, cz_client_cert_mode,
+  G_DEFINE_ENUM_VALUE (CZ_CLIENT_CERT_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (CZ_CLIENT_CERT_REQUEST, "request"),
+  G_DEFINE_ENUM_VALUE (CZ_CLIENT_CERT_REQUIRE, "require"))
+
+G_DEFINE_ENUM_TYPE (CzTrustMode, cz_trust_mode,
+  G_DEFINE_ENUM_VALUE (CZ_TRUST_CA, "ca"),
+  G_DEFINE_ENUM_VALUE (CZ_TRUST_PIN, "pin"),
+  G_DEFINE_ENUM_VALUE (CZ_TRUST_TOFU, "first-use"))
+
 const char *
 cz_trust_mode_name (CzTrustMode mode)
 {

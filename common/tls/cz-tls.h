@@ -6,7 +6,7 @@
  * timeout.  Every GnuTLS error becomes a GError in cz_tls_set_error(). */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 #include <gnutls/gnutls.h>
 #include "cz-cert.h"
 
@@ -22,11 +22,17 @@ typedef enum {
   CZ_CLIENT_CERT_REQUIRE,   /* refuse clients without a valid certificate */
 } CzClientCertMode;
 
+#define CZ_TYPE_CLIENT_CERT_MODE (cz_client_cert_mode_get_type ())
+GType cz_client_cert_mode_get_type (void);
+
 typedef enum {
   CZ_TRUST_CA,              /* verify against a CA file, with host name / IP check */
   CZ_TRUST_PIN,             /* accept exactly one SubjectPublicKeyInfo SHA-256 */
   CZ_TRUST_TOFU,            /* known-servers file; first use asks, a change blocks */
 } CzTrustMode;
+
+#define CZ_TYPE_TRUST_MODE (cz_trust_mode_get_type ())
+GType cz_trust_mode_get_type (void);
 
 const char *cz_trust_mode_name (CzTrustMode mode);   /* "ca", "pin", "first-use" */
 

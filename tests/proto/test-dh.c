@@ -388,11 +388,29 @@ test_group_names (void)
     }
 }
 
+/* The enum's GType names each group as cz_dh_group_name () does. */
+static void
+test_group_enum_type (void)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (CZ_TYPE_DH_GROUP);
+  CzDhGroup groups[] = { CZ_DH_X25519, CZ_DH_FFDHE2048, CZ_DH_FFDHE3072 };
+
+  g_assert_cmpuint (klass->n_values, ==, G_N_ELEMENTS (groups));
+  for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+    {
+      GEnumValue *value = g_enum_get_value_by_nick (klass, cz_dh_group_name (groups[i]));
+
+      g_assert_nonnull (value);
+      g_assert_cmpint (value->value, ==, groups[i]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/dh/group/enum-type", test_group_enum_type);
   g_test_add_func ("/dh/x25519/rfc7748-5.2", test_x25519_rfc7748_5_2);
   g_test_add_func ("/dh/x25519/rfc7748-6.1", test_x25519_rfc7748_6_1);
   g_test_add_func ("/dh/x25519/clamping", test_x25519_clamping);

@@ -146,6 +146,8 @@ test_key_type_names (void)
       g_assert_true (cz_key_type_from_name (names[i].name, &type, &error));
       g_assert_no_error (error);
       g_assert_cmpint (type, ==, names[i].type);
+      /* The GType's nicks are the same names (windows bind enum properties). */
+      g_assert_cmpstr (g_enum_to_string (CZ_TYPE_KEY_TYPE, names[i].type), ==, names[i].name);
     }
   g_assert_false (cz_key_type_from_name ("dsa-1024", &type, &error));
   g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
