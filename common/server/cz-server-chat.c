@@ -282,7 +282,7 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
   const char *text, *to, *txn;
   g_autoptr(GVariant) txn_holder = NULL;
   g_autoptr(GError) error = NULL;
-  CzStoreOp *op;
+  CzStoreSaveMessage *save;
   CzOpCtx *ctx;
 
   if (!cz_message_require_fields (msg, wanted, n, &error)
@@ -301,13 +301,8 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
     cz_conn_send_gerror (conn, ref, error);
   else
     {
-      op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
-      op->user = g_strdup (conn->user);
-      op->peer = g_strdup (to);
-      op->text = g_strdup (text);
-      op->txn = g_strdup (txn);
-      op->ts = cz_now_ms ();
-      ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
+      save = cz_store_save_message_new (conn->user, to, text, txn, cz_now_ms ());
+      ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, &save->op);
       /* Only this thread reads the context, when the store is done: the
        * relay sends the strings it received, serialized already. */
       ctx->text = g_steal_pointer (&fields[1].value);
@@ -319,30 +314,31 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
 /* After the commit: acknowledge, then deliver.  The `ack` and the
  * `message` share their id and time values. */
 static void
-saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, CzOpCtx *ctx)
+saved_done (CzServer *self, CzConn *sender, CzStoreSaveMessage *op, CzOpCtx *ctx)
 {
-  CzMessageRecord record = { .id = op->id, .ts = op->ts, .from = op->user, .to = op->peer,
+  CzMessageRecord record = { .id = op->id, .ts = op->ts, .from = op->sender, .to = op->to,
                              .text = op->text };
   RecordValues given = { .text = ctx->text, .to = ctx->peer };
   g_autoptr(GVariant) message = NULL;
   g_autoptr(GVariant) id = NULL;
   g_autoptr(GVariant) ts = NULL;
   CzServerEvent event = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = op->id, .ts = op->ts,
-                          .from = op->user, .to = op->peer, .text = op->text };
+                          .from = op->sender, .to = op->to, .text = op->text };
+  const GError *failure = op->op.error;
 
-  if (op->error)
+  if (failure)
     {
-      if (sender && op->error->domain == CZ_ERROR && op->error->code == CZ_ERROR_STORE)
+      if (sender && failure->domain == CZ_ERROR && failure->code == CZ_ERROR_STORE)
         {
           /* Say what it means for the sender, not only what failed. */
           g_autofree char *text = g_strdup_printf (_("your message was not saved, try again later (%s)"),
-                                                   op->error->message);
+                                                   failure->message);
           cz_conn_send_error (sender, ctx->ref, CZ_ERROR_STORE, text);
         }
       else if (sender)
-        cz_conn_send_gerror (sender, ctx->ref, op->error);
+        cz_conn_send_gerror (sender, ctx->ref, failure);
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("message from %s not saved: %s"),
-                     op->user, op->error->message);
+                     op->sender, failure->message);
       return;
     }
   id = g_variant_ref_sink (g_variant_new_int64 (op->id));
@@ -363,8 +359,8 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, CzOpCtx *ctx)
   if (op->duplicate)
     return;   /* delivered the first time: the ack was what got lost */
   message = record_message (&record, &given, FALSE);
-  if (op->peer)
-    send_to_user (self, op->peer, message, NULL);
+  if (op->to)
+    send_to_user (self, op->to, message, NULL);
   else
     send_to_everyone (self, message, sender, NULL);
   cz_server_emit (self, &event);
@@ -375,34 +371,33 @@ handle_mark (CzConn *conn, GVariant *msg, gboolean read)
 {
   g_autoptr(GError) error = NULL;
   GArray *ids = get_ids (msg, &error);
-  CzStoreOp *op;
+  CzStoreMark *mark;
 
   if (ids == NULL)
     {
       cz_conn_send_gerror (conn, cz_message_ref (msg), error);
       return;
     }
-  op = cz_store_op_new (read ? CZ_STORE_OP_MARK_READ : CZ_STORE_OP_MARK_DELIVERED);
-  op->user = g_strdup (conn->user);
-  op->ids = ids;
-  cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, op);
+  mark = read ? cz_store_mark_read_new (conn->user, ids)
+              : cz_store_mark_delivered_new (conn->user, ids);
+  cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, &mark->op);
 }
 
 static void
-marked_done (CzServer *self, CzStoreOp *op, const char *state)
+marked_done (CzServer *self, CzStoreMark *op, const char *state)
 {
-  if (op->error)
+  if (op->op.error)
     {
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("receipts from %s not saved: %s"),
-                     op->user, op->error->message);
+                     op->reader, op->op.error->message);
       return;
     }
-  for (guint i = 0; op->messages && i < op->messages->len; i++)
+  for (guint i = 0; op->changed && i < op->changed->len; i++)
     {
-      CzMessageRecord *r = op->messages->pdata[i];
+      CzMessageRecord *r = op->changed->pdata[i];
       g_autoptr(GVariant) receipt = cz_message_new ("receipt",
                                                     "id", g_variant_new_int64 (r->id),
-                                                    "by", g_variant_new_string (op->user),
+                                                    "by", g_variant_new_string (op->reader),
                                                     "state", g_variant_new_string (state),
                                                     NULL);
       send_to_user (self, r->from, receipt, NULL);
@@ -446,7 +441,7 @@ handle_history (CzConn *conn, GVariant *msg, guint32 ref)
   guint32 limit;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) before_v = cz_message_lookup (msg, "before", G_VARIANT_TYPE_INT64);
-  CzStoreOp *op;
+  CzStoreHistory *op;
 
   if (!cz_message_get_string (msg, "with", &with, &error))
     {
@@ -467,23 +462,20 @@ handle_history (CzConn *conn, GVariant *msg, guint32 ref)
                           _("history limit must be between 1 and 500"));
       return;
     }
-  op = cz_store_op_new (CZ_STORE_OP_HISTORY);
-  op->user = g_strdup (conn->user);
-  op->peer = g_str_equal (with, CZ_LOBBY_NAME) ? NULL : g_strdup (with);
-  op->before = before;
-  op->limit = limit;
-  cz_server_submit (conn->server, conn, ref, CZ_OP_HISTORY, op);
+  op = cz_store_history_new (conn->user, g_str_equal (with, CZ_LOBBY_NAME) ? NULL : with,
+                             before, limit);
+  cz_server_submit (conn->server, conn, ref, CZ_OP_HISTORY, &op->op);
 }
 
 static void
-history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
+history_done (CzConn *conn, CzStoreHistory *op, guint32 ref)
 {
   GVariantBuilder b;
   g_autoptr(GVariant) reply = NULL;
 
-  if (op->error)
+  if (op->op.error)
     {
-      cz_conn_send_gerror (conn, ref, op->error);
+      cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
@@ -496,6 +488,18 @@ history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
   if (!cz_conn_send (conn, reply))
     cz_conn_send_error (conn, ref, CZ_ERROR_TOO_LARGE,
                         _("this page of history is too large: ask for fewer messages"));
+}
+
+static void
+pending_done (CzServer *self, CzConn *conn, CzStorePending *op)
+{
+  if (op->op.error)
+    cz_server_log (self, G_LOG_LEVEL_WARNING, _("messages waiting for %s not loaded: %s"),
+                   op->recipient, op->op.error->message);
+  for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
+    send_record (conn, op->messages->pdata[i], TRUE);
+  if (conn)
+    go_online (self, conn);
 }
 
 /* ---- Dispatch ------------------------------------------------------------------- */
@@ -560,34 +564,28 @@ cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
     {
     case CZ_OP_REGISTER:
       if (conn)
-        cz_server_accounts_registered (conn, op, ctx->ref);
+        cz_server_accounts_registered (conn, cz_store_op_as_add_user (op), ctx->ref);
       break;
     case CZ_OP_LOGIN_LOOKUP:
       if (conn)
-        cz_server_accounts_login_lookup_done (conn, op, ctx->ref);
+        cz_server_accounts_login_lookup_done (conn, cz_store_op_as_get_user (op), ctx->ref);
       break;
     case CZ_OP_SAY:
     case CZ_OP_MSG:
-      saved_done (self, conn, op, ctx);
+      saved_done (self, conn, cz_store_op_as_save_message (op), ctx);
       break;
     case CZ_OP_PENDING:
-      if (op->error)
-        cz_server_log (self, G_LOG_LEVEL_WARNING, _("messages waiting for %s not loaded: %s"),
-                       op->user, op->error->message);
-      for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
-        send_record (conn, op->messages->pdata[i], TRUE);
-      if (conn)
-        go_online (self, conn);
+      pending_done (self, conn, cz_store_op_as_pending (op));
       break;
     case CZ_OP_DELIVERED:
-      marked_done (self, op, "delivered");
+      marked_done (self, cz_store_op_as_mark (op), "delivered");
       break;
     case CZ_OP_READ:
-      marked_done (self, op, "read");
+      marked_done (self, cz_store_op_as_mark (op), "read");
       break;
     case CZ_OP_HISTORY:
       if (conn)
-        history_done (conn, op, ctx->ref);
+        history_done (conn, cz_store_op_as_history (op), ctx->ref);
       break;
     }
   cz_op_ctx_free (ctx);

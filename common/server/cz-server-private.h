@@ -114,8 +114,8 @@ CzOpCtx *cz_server_submit (CzServer *server, CzConn *conn, guint32 ref, CzOpPurp
 /* register, register-keys, auth-start, auth-finish (@kind) before login. */
 void cz_server_accounts_message (CzConn *conn, const char *kind, GVariant *message, guint32 ref);
 /* Store completions of CZ_OP_REGISTER and CZ_OP_LOGIN_LOOKUP. */
-void cz_server_accounts_registered (CzConn *conn, CzStoreOp *op, guint32 ref);
-void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref);
+void cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref);
+void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 ref);
 
 /* cz-server-chat.c */
 void cz_server_chat_message (CzConn *conn, GVariant *message);
