@@ -1,7 +1,8 @@
-/* cz-server-accounts.c: registration and SCRAM-SHA-256-PLUS login on the
- * server (DESIGN §2.1 "Accounts", §2.5), with throttling per account and
- * per address.  After auth-ok, cz-server-chat.c takes over (the offline
- * queue, then presence). */
+/* cz-server-accounts.c: the server's account handlers (DESIGN §2.1
+ * "Accounts", §2.5): registration and SCRAM-SHA-256-PLUS login, with
+ * throttling per account and per address.  After auth-ok the offline
+ * queue is asked for; its completion (cz-server-chat.c) puts the user
+ * online. */
 #include "config.h"
 
 #include <string.h>
@@ -13,8 +14,8 @@
 #include "cz-message.h"
 #include "cz-util.h"
 
-static void
-handle_register (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_register (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   const char *user;
@@ -52,8 +53,8 @@ handle_register (CzConn *conn, GVariant *msg, guint32 ref)
   cz_conn_send (conn, reply);
 }
 
-static void
-handle_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   g_autoptr(GBytes) stored = NULL;
@@ -88,8 +89,8 @@ handle_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
   cz_server_submit (self, conn, ref, CZ_OP_REGISTER, &op->op);
 }
 
-static void
-handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   const char *mechanism, *first;
@@ -191,8 +192,8 @@ cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 
   cz_conn_send (conn, reply);
 }
 
-static void
-handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   const char *final;
@@ -269,17 +270,4 @@ cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref)
   cz_conn_send (conn, reply);
   cz_server_log (conn->server, G_LOG_LEVEL_INFO, _("new account “%s” from %s"),
                  op->user, conn->address);
-}
-
-void
-cz_server_accounts_message (CzConn *conn, const char *kind, GVariant *msg, guint32 ref)
-{
-  if (g_str_equal (kind, "register"))
-    handle_register (conn, msg, ref);
-  else if (g_str_equal (kind, "register-keys"))
-    handle_register_keys (conn, msg, ref);
-  else if (g_str_equal (kind, "auth-start"))
-    handle_auth_start (conn, msg, ref);
-  else
-    handle_auth_finish (conn, msg, ref);
 }
