@@ -150,7 +150,7 @@ add_user (const CzServerOptions *o)
   g_autoptr(CzStore) store = NULL;
   g_autofree char *db = NULL;
   g_autoptr(GBytes) salt = NULL;
-  CzStoreOp *op;
+  CzStoreAddUser *op;
   char *password;
   guint iterations = o->scram_iterations > 0 ? (guint) o->scram_iterations
                                              : CZ_SCRAM_DEFAULT_ITERATIONS;
@@ -187,18 +187,17 @@ add_user (const CzServerOptions *o)
       g_printerr ("causerie-server: %s\n", error->message);
       return 1;
     }
-  op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
-  op->user = g_strdup (o->add_user);
+  op = cz_store_add_user_new (o->add_user);
   salt = cz_scram_new_salt ();
   cz_scram_credentials_from_password (&op->creds, password, salt, iterations);
   cz_str_wipe_free (password);
-  if (!cz_store_run (store, op, &error))
+  if (!cz_store_run (store, &op->op, &error))
     {
-      cz_store_op_free (op);
+      cz_store_op_free (&op->op);
       g_printerr ("causerie-server: %s\n", error->message);
       return 1;
     }
-  cz_store_op_free (op);
+  cz_store_op_free (&op->op);
   cz_store_close (store);
   g_print (_("user %s added to %s\n"), o->add_user, db);
   return 0;

@@ -1,7 +1,8 @@
-/* cz-server-accounts.c: registration and SCRAM-SHA-256-PLUS login on the
- * server (DESIGN §2.1 "Accounts", §2.5), with throttling per account and
- * per address.  After auth-ok, cz-server-chat.c takes over (the offline
- * queue, then presence). */
+/* cz-server-accounts.c: the server's account handlers (DESIGN §2.1
+ * "Accounts", §2.5): registration and SCRAM-SHA-256-PLUS login, with
+ * throttling per account and per address.  After auth-ok the offline
+ * queue is asked for; its completion (cz-server-chat.c) puts the user
+ * online. */
 #include "config.h"
 
 #include <string.h>
@@ -13,8 +14,8 @@
 #include "cz-message.h"
 #include "cz-util.h"
 
-static void
-handle_register (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_register (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   const char *user;
@@ -52,14 +53,14 @@ handle_register (CzConn *conn, GVariant *msg, guint32 ref)
   cz_conn_send (conn, reply);
 }
 
-static void
-handle_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   g_autoptr(GBytes) stored = NULL;
   g_autoptr(GBytes) server_key = NULL;
   g_autoptr(GError) error = NULL;
-  CzStoreOp *op;
+  CzStoreAddUser *op;
 
   if (conn->reg_user == NULL)
     {
@@ -79,17 +80,17 @@ handle_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
                           _("stored_key and server_key must be 32 bytes each"));
       return;
     }
-  op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
-  op->user = g_steal_pointer (&conn->reg_user);
+  op = cz_store_add_user_new (conn->reg_user);
+  g_clear_pointer (&conn->reg_user, g_free);
   op->creds.salt = g_steal_pointer (&conn->reg_salt);
   op->creds.iterations = self->config.scram_iterations;
   memcpy (op->creds.stored_key, g_bytes_get_data (stored, NULL), 32);
   memcpy (op->creds.server_key, g_bytes_get_data (server_key, NULL), 32);
-  cz_server_submit (self, conn, ref, CZ_OP_REGISTER, op);
+  cz_server_submit (self, conn, ref, CZ_OP_REGISTER, &op->op);
 }
 
-static void
-handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   const char *mechanism, *first;
@@ -100,7 +101,7 @@ handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
   g_autofree char *addr_key = NULL;
   gint64 now = g_get_monotonic_time ();
   guint wait;
-  CzStoreOp *op;
+  CzStoreGetUser *op;
 
   if (conn->auth_busy || conn->scram)
     {
@@ -161,26 +162,25 @@ handle_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
   g_free (conn->auth_user);
   conn->auth_user = g_strdup (user);
   conn->auth_busy = TRUE;
-  op = cz_store_op_new (CZ_STORE_OP_GET_USER);
-  op->user = g_steal_pointer (&user);
-  cz_server_submit (self, conn, ref, CZ_OP_LOGIN_LOOKUP, op);
+  op = cz_store_get_user_new (user);
+  cz_server_submit (self, conn, ref, CZ_OP_LOGIN_LOOKUP, &op->op);
 }
 
 void
-cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref)
+cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 ref)
 {
   CzServer *self = conn->server;
   g_autofree char *server_first = NULL;
   g_autoptr(GVariant) reply = NULL;
-  gboolean known = op->error == NULL;
+  gboolean known = op->op.error == NULL;
 
   conn->auth_busy = FALSE;
   if (conn->scram == NULL)
     return;
-  if (op->error && !g_error_matches (op->error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER))
+  if (op->op.error && !g_error_matches (op->op.error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER))
     {
       g_clear_pointer (&conn->scram, cz_scram_server_free);
-      cz_conn_send_gerror (conn, ref, op->error);
+      cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
   server_first = cz_scram_server_first (conn->scram, known ? &op->creds : NULL,
@@ -192,8 +192,8 @@ cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref)
   cz_conn_send (conn, reply);
 }
 
-static void
-handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
 {
   CzServer *self = conn->server;
   const char *final;
@@ -202,7 +202,7 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   g_autofree char *user_key = NULL;
   g_autofree char *addr_key = NULL;
   g_autoptr(GVariant) reply = NULL;
-  CzStoreOp *op;
+  CzStorePending *op;
 
   if (conn->scram == NULL || conn->auth_busy)
     {
@@ -249,19 +249,18 @@ handle_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   }
 
   /* Online (live messages, presence) once the offline queue is sent. */
-  op = cz_store_op_new (CZ_STORE_OP_PENDING);
-  op->user = g_strdup (conn->user);
-  cz_server_submit (self, conn, 0, CZ_OP_PENDING, op);
+  op = cz_store_pending_new (conn->user, 0);
+  cz_server_submit (self, conn, 0, CZ_OP_PENDING, &op->op);
 }
 
 void
-cz_server_accounts_registered (CzConn *conn, CzStoreOp *op, guint32 ref)
+cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref)
 {
   g_autoptr(GVariant) reply = NULL;
 
-  if (op->error)
+  if (op->op.error)
     {
-      cz_conn_send_gerror (conn, ref, op->error);
+      cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
   reply = cz_message_new ("registered",
@@ -271,17 +270,4 @@ cz_server_accounts_registered (CzConn *conn, CzStoreOp *op, guint32 ref)
   cz_conn_send (conn, reply);
   cz_server_log (conn->server, G_LOG_LEVEL_INFO, _("new account “%s” from %s"),
                  op->user, conn->address);
-}
-
-void
-cz_server_accounts_message (CzConn *conn, const char *kind, GVariant *msg, guint32 ref)
-{
-  if (g_str_equal (kind, "register"))
-    handle_register (conn, msg, ref);
-  else if (g_str_equal (kind, "register-keys"))
-    handle_register_keys (conn, msg, ref);
-  else if (g_str_equal (kind, "auth-start"))
-    handle_auth_start (conn, msg, ref);
-  else
-    handle_auth_finish (conn, msg, ref);
 }

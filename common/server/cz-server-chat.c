@@ -1,7 +1,8 @@
-/* cz-server-chat.c: what the server does with each message (DESIGN §2.5–
- * §2.8, §2.1 "Chat"): dispatch, lobby and direct messages acknowledged
- * after commit, offline delivery, receipts, presence, who and history.
- * Registration and login are in cz-server-accounts.c. */
+/* cz-server-chat.c: the server's chat handlers (DESIGN §2.6, §2.1
+ * "Chat"): lobby and direct messages acknowledged after commit and then
+ * delivered, offline delivery at login, receipts and history; each a
+ * wire handler called by cz-server-dispatch.c and, for the store's
+ * answer, a completion. */
 #include "config.h"
 
 #include <string.h>
@@ -15,48 +16,6 @@
 
 #define MAX_IDS 1000
 #define LOBBY "lobby"
-
-/* ---- Helpers ------------------------------------------------------------------ */
-
-static CzConn *
-find_conn (CzServer *self, guint64 id)
-{
-  CzConn *conn = id ? g_hash_table_lookup (self->conns, &id) : NULL;
-  return (conn && !conn->dead) ? conn : NULL;
-}
-
-static void
-send_to_user (CzServer *self, const char *user, GVariant *message, CzConn *except)
-{
-  GPtrArray *conns = g_hash_table_lookup (self->online, user);
-
-  if (conns != NULL && conns->len > 1)
-    g_variant_get_data (message);   /* serialized once, copied to each */
-  for (guint i = 0; conns && i < conns->len; i++)
-    if (conns->pdata[i] != except)
-      cz_conn_send (conns->pdata[i], message);
-}
-
-/* To every connection logged in, except @except and @except_user's. */
-static void
-send_to_everyone (CzServer *self, GVariant *message, CzConn *except, const char *except_user)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_variant_get_data (message);
-  g_hash_table_iter_init (&iter, self->online);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      GPtrArray *conns = value;
-
-      if (except_user != NULL && g_str_equal (key, except_user))
-        continue;
-      for (guint i = 0; i < conns->len; i++)
-        if (conns->pdata[i] != except)
-          cz_conn_send (conns->pdata[i], message);
-    }
-}
 
 /* Values of a `message` already at hand as GVariants (borrowed; any may be
  * NULL): the relay passes the ones it received and shares the others with
@@ -138,67 +97,6 @@ send_record (CzConn *conn, const CzMessageRecord *r, gboolean offline)
   cz_conn_send (conn, msg);
 }
 
-/* Presence goes out once per loop iteration (cz_server_chat_flush_presence):
- * a user who came and went within it is not announced, and the people who
- * left together do not hear about each other. */
-static void
-note_presence (CzServer *self, const char *user, gboolean was_online)
-{
-  if (self->closing_all || g_hash_table_contains (self->presence_before, user))
-    return;
-  g_hash_table_insert (self->presence_before, g_strdup (user), GINT_TO_POINTER (was_online));
-  g_ptr_array_add (self->presence_order, g_strdup (user));
-}
-
-void
-cz_server_chat_flush_presence (CzServer *self)
-{
-  g_autoptr(GPtrArray) news = NULL;     /* GVariant*, in order of change */
-  g_autoptr(GPtrArray) whose = NULL;    /* the user each one is about */
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (self->presence_order->len == 0)
-    return;
-  news = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  whose = g_ptr_array_new ();
-  for (guint i = 0; i < self->presence_order->len && !self->closing_all; i++)
-    {
-      const char *user = self->presence_order->pdata[i];
-      gboolean before = GPOINTER_TO_INT (g_hash_table_lookup (self->presence_before, user));
-      gboolean now = g_hash_table_contains (self->online, user);
-      GVariant *msg;
-
-      if (now == before)
-        continue;
-      msg = cz_message_new ("presence",
-                            "user", g_variant_new_string (user),
-                            "online", g_variant_new_boolean (now),
-                            NULL);
-      g_variant_get_data (msg);   /* serialized once for everyone */
-      g_ptr_array_add (news, msg);
-      g_ptr_array_add (whose, (gpointer) user);
-    }
-
-  /* Recipient by recipient: a connection's frames are sealed one after
-   * another with its key expanded once (a login storm sends thousands). */
-  g_hash_table_iter_init (&iter, self->online);
-  /* Not while stopping: everyone gets `bye` instead. */
-  while (news->len > 0 && !g_atomic_int_get (&self->stopping)
-         && g_hash_table_iter_next (&iter, &key, &value))
-    {
-      GPtrArray *conns = value;
-
-      for (guint c = 0; c < conns->len; c++)
-        for (guint i = 0; i < news->len; i++)
-          /* The user's own sessions know. */
-          if (!g_str_equal (whose->pdata[i], key))
-            cz_conn_send (conns->pdata[c], news->pdata[i]);
-    }
-  g_ptr_array_set_size (self->presence_order, 0);
-  g_hash_table_remove_all (self->presence_before);
-}
-
 static GArray *
 get_ids (GVariant *message, GError **error)
 {
@@ -223,22 +121,6 @@ get_ids (GVariant *message, GError **error)
   out = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
   g_array_append_vals (out, values, n);
   return out;
-}
-
-/* After the offline queue: store operations finish in order, so a message
- * committed during the login comes once, from the queue or live. */
-static void
-go_online (CzServer *self, CzConn *conn)
-{
-  GPtrArray *sessions = g_hash_table_lookup (self->online, conn->user);
-
-  if (sessions == NULL)
-    {
-      sessions = g_ptr_array_new ();
-      g_hash_table_insert (self->online, g_strdup (conn->user), sessions);
-      note_presence (self, conn->user, FALSE);
-    }
-  g_ptr_array_add (sessions, conn);
 }
 
 /* ---- Chat ------------------------------------------------------------------------ */
@@ -270,7 +152,7 @@ get_txn (GVariant *msg, const char **txn, GVariant **holder, GError **error)
 
 /* say {ref?, text, txn?} and msg {ref?, to, text, txn?}. */
 static void
-handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
+save_message (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
 {
   /* "to" first: a msg without either is told about "to". */
   CzMessageField fields[] = {
@@ -282,7 +164,7 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
   const char *text, *to, *txn;
   g_autoptr(GVariant) txn_holder = NULL;
   g_autoptr(GError) error = NULL;
-  CzStoreOp *op;
+  CzStoreSaveMessage *save;
   CzOpCtx *ctx;
 
   if (!cz_message_require_fields (msg, wanted, n, &error)
@@ -301,13 +183,8 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
     cz_conn_send_gerror (conn, ref, error);
   else
     {
-      op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
-      op->user = g_strdup (conn->user);
-      op->peer = g_strdup (to);
-      op->text = g_strdup (text);
-      op->txn = g_strdup (txn);
-      op->ts = cz_now_ms ();
-      ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, op);
+      save = cz_store_save_message_new (conn->user, to, text, txn, cz_now_ms ());
+      ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, &save->op);
       /* Only this thread reads the context, when the store is done: the
        * relay sends the strings it received, serialized already. */
       ctx->text = g_steal_pointer (&fields[1].value);
@@ -316,33 +193,46 @@ handle_say (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
   cz_message_fields_clear (wanted, n);
 }
 
+void
+cz_server_chat_say (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  save_message (conn, msg, ref, FALSE);
+}
+
+void
+cz_server_chat_msg (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  save_message (conn, msg, ref, TRUE);
+}
+
 /* After the commit: acknowledge, then deliver.  The `ack` and the
  * `message` share their id and time values. */
-static void
-saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, CzOpCtx *ctx)
+void
+cz_server_chat_saved (CzServer *self, CzConn *sender, CzStoreSaveMessage *op, CzOpCtx *ctx)
 {
-  CzMessageRecord record = { .id = op->id, .ts = op->ts, .from = op->user, .to = op->peer,
+  CzMessageRecord record = { .id = op->id, .ts = op->ts, .from = op->sender, .to = op->to,
                              .text = op->text };
   RecordValues given = { .text = ctx->text, .to = ctx->peer };
   g_autoptr(GVariant) message = NULL;
   g_autoptr(GVariant) id = NULL;
   g_autoptr(GVariant) ts = NULL;
   CzServerEvent event = { .kind = CZ_SERVER_EVENT_MESSAGE, .message_id = op->id, .ts = op->ts,
-                          .from = op->user, .to = op->peer, .text = op->text };
+                          .from = op->sender, .to = op->to, .text = op->text };
+  const GError *failure = op->op.error;
 
-  if (op->error)
+  if (failure)
     {
-      if (sender && op->error->domain == CZ_ERROR && op->error->code == CZ_ERROR_STORE)
+      if (sender && failure->domain == CZ_ERROR && failure->code == CZ_ERROR_STORE)
         {
           /* Say what it means for the sender, not only what failed. */
           g_autofree char *text = g_strdup_printf (_("your message was not saved, try again later (%s)"),
-                                                   op->error->message);
+                                                   failure->message);
           cz_conn_send_error (sender, ctx->ref, CZ_ERROR_STORE, text);
         }
       else if (sender)
-        cz_conn_send_gerror (sender, ctx->ref, op->error);
+        cz_conn_send_gerror (sender, ctx->ref, failure);
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("message from %s not saved: %s"),
-                     op->user, op->error->message);
+                     op->sender, failure->message);
       return;
     }
   id = g_variant_ref_sink (g_variant_new_int64 (op->id));
@@ -363,90 +253,75 @@ saved_done (CzServer *self, CzConn *sender, CzStoreOp *op, CzOpCtx *ctx)
   if (op->duplicate)
     return;   /* delivered the first time: the ack was what got lost */
   message = record_message (&record, &given, FALSE);
-  if (op->peer)
-    send_to_user (self, op->peer, message, NULL);
+  if (op->to)
+    cz_server_send_to_user (self, op->to, message, NULL);
   else
-    send_to_everyone (self, message, sender, NULL);
+    cz_server_send_to_everyone (self, message, sender, NULL);
   cz_server_emit (self, &event);
 }
 
 static void
-handle_mark (CzConn *conn, GVariant *msg, gboolean read)
+mark (CzConn *conn, GVariant *msg, guint32 ref, gboolean read)
 {
   g_autoptr(GError) error = NULL;
   GArray *ids = get_ids (msg, &error);
-  CzStoreOp *op;
+  CzStoreMark *mark;
 
   if (ids == NULL)
     {
-      cz_conn_send_gerror (conn, cz_message_ref (msg), error);
+      cz_conn_send_gerror (conn, ref, error);
       return;
     }
-  op = cz_store_op_new (read ? CZ_STORE_OP_MARK_READ : CZ_STORE_OP_MARK_DELIVERED);
-  op->user = g_strdup (conn->user);
-  op->ids = ids;
-  cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, op);
+  mark = read ? cz_store_mark_read_new (conn->user, ids)
+              : cz_store_mark_delivered_new (conn->user, ids);
+  cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, &mark->op);
 }
 
-static void
-marked_done (CzServer *self, CzStoreOp *op, const char *state)
+void
+cz_server_chat_received (CzConn *conn, GVariant *msg, guint32 ref)
 {
-  if (op->error)
+  mark (conn, msg, ref, FALSE);
+}
+
+void
+cz_server_chat_read (CzConn *conn, GVariant *msg, guint32 ref)
+{
+  mark (conn, msg, ref, TRUE);
+}
+
+void
+cz_server_chat_marked (CzServer *self, CzStoreMark *op)
+{
+  const char *state;
+
+  if (op->op.error)
     {
       cz_server_log (self, G_LOG_LEVEL_WARNING, _("receipts from %s not saved: %s"),
-                     op->user, op->error->message);
+                     op->reader, op->op.error->message);
       return;
     }
-  for (guint i = 0; op->messages && i < op->messages->len; i++)
+  state = op->op.kind == CZ_STORE_OP_MARK_READ ? "read" : "delivered";
+  for (guint i = 0; op->changed && i < op->changed->len; i++)
     {
-      CzMessageRecord *r = op->messages->pdata[i];
+      CzMessageRecord *r = op->changed->pdata[i];
       g_autoptr(GVariant) receipt = cz_message_new ("receipt",
                                                     "id", g_variant_new_int64 (r->id),
-                                                    "by", g_variant_new_string (op->user),
+                                                    "by", g_variant_new_string (op->reader),
                                                     "state", g_variant_new_string (state),
                                                     NULL);
-      send_to_user (self, r->from, receipt, NULL);
+      cz_server_send_to_user (self, r->from, receipt, NULL);
     }
 }
 
-static int
-compare_names (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-static void
-handle_who (CzConn *conn, guint32 ref)
-{
-  g_autoptr(GPtrArray) users = g_ptr_array_new ();
-  g_autoptr(GVariant) reply = NULL;
-  GHashTableIter iter;
-  gpointer name;
-
-  g_hash_table_iter_init (&iter, conn->server->online);
-  while (g_hash_table_iter_next (&iter, &name, NULL))
-    g_ptr_array_add (users, name);
-  /* Logged in, its offline queue still on the way. */
-  if (!g_hash_table_contains (conn->server->online, conn->user))
-    g_ptr_array_add (users, (gpointer) conn->user);
-  g_ptr_array_sort (users, compare_names);
-  reply = cz_message_new ("who",
-                          "ref", g_variant_new_uint32 (ref),
-                          "users", g_variant_new_strv ((const char *const *) users->pdata,
-                                                       users->len),
-                          NULL);
-  cz_conn_send (conn, reply);
-}
-
-static void
-handle_history (CzConn *conn, GVariant *msg, guint32 ref)
+void
+cz_server_chat_history (CzConn *conn, GVariant *msg, guint32 ref)
 {
   const char *with;
   gint64 before = 0;
   guint32 limit;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) before_v = cz_message_lookup (msg, "before", G_VARIANT_TYPE_INT64);
-  CzStoreOp *op;
+  CzStoreHistory *op;
 
   if (!cz_message_get_string (msg, "with", &with, &error))
     {
@@ -467,23 +342,20 @@ handle_history (CzConn *conn, GVariant *msg, guint32 ref)
                           _("history limit must be between 1 and 500"));
       return;
     }
-  op = cz_store_op_new (CZ_STORE_OP_HISTORY);
-  op->user = g_strdup (conn->user);
-  op->peer = g_str_equal (with, CZ_LOBBY_NAME) ? NULL : g_strdup (with);
-  op->before = before;
-  op->limit = limit;
-  cz_server_submit (conn->server, conn, ref, CZ_OP_HISTORY, op);
+  op = cz_store_history_new (conn->user, g_str_equal (with, CZ_LOBBY_NAME) ? NULL : with,
+                             before, limit);
+  cz_server_submit (conn->server, conn, ref, CZ_OP_HISTORY, &op->op);
 }
 
-static void
-history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
+void
+cz_server_chat_history_done (CzConn *conn, CzStoreHistory *op, guint32 ref)
 {
   GVariantBuilder b;
   g_autoptr(GVariant) reply = NULL;
 
-  if (op->error)
+  if (op->op.error)
     {
-      cz_conn_send_gerror (conn, ref, op->error);
+      cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
@@ -498,125 +370,15 @@ history_done (CzConn *conn, CzStoreOp *op, guint32 ref)
                         _("this page of history is too large: ask for fewer messages"));
 }
 
-/* ---- Dispatch ------------------------------------------------------------------- */
-
+/* The offline queue sent, @conn goes online. */
 void
-cz_server_chat_message (CzConn *conn, GVariant *msg)
+cz_server_chat_pending_done (CzServer *self, CzConn *conn, CzStorePending *op)
 {
-  const char *kind = cz_message_kind (msg);
-  gboolean authed = conn->user != NULL;
-  guint32 ref;
-
-  if (g_str_equal (kind, "bye"))
-    return;   /* the channel closes */
-  ref = cz_message_ref (msg);
-
-  if (g_str_equal (kind, "register") || g_str_equal (kind, "register-keys")
-      || g_str_equal (kind, "auth-start") || g_str_equal (kind, "auth-finish"))
-    {
-      if (authed)
-        {
-          cz_conn_send_error (conn, ref, CZ_ERROR_ALREADY_AUTHENTICATED,
-                              _("this connection is already logged in"));
-          return;
-        }
-      cz_server_accounts_message (conn, kind, msg, ref);
-      return;
-    }
-
-  if (g_str_equal (kind, "say") || g_str_equal (kind, "msg") || g_str_equal (kind, "who")
-      || g_str_equal (kind, "history") || g_str_equal (kind, "received")
-      || g_str_equal (kind, "read"))
-    {
-      if (!authed)
-        {
-          cz_conn_send_error (conn, ref, CZ_ERROR_NOT_AUTHENTICATED, _("log in first"));
-          return;
-        }
-      if (g_str_equal (kind, "say") || g_str_equal (kind, "msg"))
-        handle_say (conn, msg, ref, g_str_equal (kind, "msg"));
-      else if (g_str_equal (kind, "who"))
-        handle_who (conn, ref);
-      else if (g_str_equal (kind, "history"))
-        handle_history (conn, msg, ref);
-      else
-        handle_mark (conn, msg, g_str_equal (kind, "read"));
-      return;
-    }
-
-  {
-    g_autofree char *text = g_strdup_printf (_("unknown message kind “%s”"), kind);
-    cz_conn_send_error (conn, ref, CZ_ERROR_UNKNOWN_KIND, text);
-  }
-}
-
-void
-cz_server_chat_store_done (CzServer *self, CzStoreOp *op)
-{
-  CzOpCtx *ctx = op->user_data;
-  CzConn *conn = find_conn (self, ctx->conn_id);
-
-  switch (ctx->purpose)
-    {
-    case CZ_OP_REGISTER:
-      if (conn)
-        cz_server_accounts_registered (conn, op, ctx->ref);
-      break;
-    case CZ_OP_LOGIN_LOOKUP:
-      if (conn)
-        cz_server_accounts_login_lookup_done (conn, op, ctx->ref);
-      break;
-    case CZ_OP_SAY:
-    case CZ_OP_MSG:
-      saved_done (self, conn, op, ctx);
-      break;
-    case CZ_OP_PENDING:
-      if (op->error)
-        cz_server_log (self, G_LOG_LEVEL_WARNING, _("messages waiting for %s not loaded: %s"),
-                       op->user, op->error->message);
-      for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
-        send_record (conn, op->messages->pdata[i], TRUE);
-      if (conn)
-        go_online (self, conn);
-      break;
-    case CZ_OP_DELIVERED:
-      marked_done (self, op, "delivered");
-      break;
-    case CZ_OP_READ:
-      marked_done (self, op, "read");
-      break;
-    case CZ_OP_HISTORY:
-      if (conn)
-        history_done (conn, op, ctx->ref);
-      break;
-    }
-  cz_op_ctx_free (ctx);
-  cz_store_op_free (op);
-}
-
-void
-cz_server_chat_closed (CzConn *conn)
-{
-  CzServer *self = conn->server;
-  GPtrArray *sessions;
-
-  if (conn->user == NULL)
-    return;
-  sessions = g_hash_table_lookup (self->online, conn->user);
-  if (sessions == NULL)
-    return;
-  g_ptr_array_remove_fast (sessions, conn);
-  if (sessions->len == 0)
-    {
-      note_presence (self, conn->user, TRUE);
-      g_hash_table_remove (self->online, conn->user);
-    }
-}
-
-void
-cz_server_chat_shutdown (CzServer *self)
-{
-  g_hash_table_remove_all (self->online);
-  g_ptr_array_set_size (self->presence_order, 0);
-  g_hash_table_remove_all (self->presence_before);
+  if (op->op.error)
+    cz_server_log (self, G_LOG_LEVEL_WARNING, _("messages waiting for %s not loaded: %s"),
+                   op->recipient, op->op.error->message);
+  for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
+    send_record (conn, op->messages->pdata[i], TRUE);
+  if (conn)
+    cz_server_presence_online (self, conn);
 }

@@ -1,6 +1,10 @@
-/* cz-server-private.h: what the server's network loop (cz-server.c) and its
- * chat logic (cz-server-chat.c) share.  Everything here runs on the engine
- * thread unless marked otherwise. */
+/* cz-server-private.h: what the files of the server engine share: the
+ * server and connection structs, and who calls whom.  The loop
+ * (cz-server.c) calls dispatch (cz-server-dispatch.c), which calls the
+ * handlers (cz-server-accounts.c, cz-server-chat.c,
+ * cz-server-presence.c); all of them call cz-server-conn.c, which calls
+ * none of them.  Everything here runs on the engine thread unless marked
+ * otherwise. */
 #pragma once
 
 #include <glib.h>
@@ -96,7 +100,7 @@ typedef struct {
 
 void cz_op_ctx_free (CzOpCtx *ctx);
 
-/* cz-server.c */
+/* cz-server-conn.c: the leaf the other files call. */
 void cz_server_emit (CzServer *server, CzServerEvent *event);
 void cz_server_log (CzServer *server, GLogLevelFlags level, const char *format, ...) G_GNUC_PRINTF (3, 4);
 void cz_conn_mark_dirty (CzConn *conn);
@@ -105,24 +109,62 @@ gboolean cz_conn_send (CzConn *conn, GVariant *message);
 void cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char *text);
 /* The same for a GError (its wire code and message). */
 void cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error);
+/* The live connection of id @id, or NULL. */
+CzConn *cz_server_find_conn (CzServer *server, guint64 id);
+/* To every session of @user but @except. */
+void cz_server_send_to_user (CzServer *server, const char *user, GVariant *message,
+                             CzConn *except);
+/* To every connection logged in, except @except and @except_user's. */
+void cz_server_send_to_everyone (CzServer *server, GVariant *message, CzConn *except,
+                                 const char *except_user);
 /* Submits a store op for @conn; its completion comes back, on the engine
- * thread, to cz_server_chat_store_done() with a CzOpCtx in op->user_data. */
+ * thread, to cz_server_dispatch_store_done() with a CzOpCtx in
+ * op->user_data. */
 CzOpCtx *cz_server_submit (CzServer *server, CzConn *conn, guint32 ref, CzOpPurpose purpose,
                            CzStoreOp *op);
+/* The store's batch-done function: wakes the loop once per batch. */
+void cz_server_store_batch_done_cb (CzStore *store, gpointer user_data);
 
-/* cz-server-accounts.c */
-/* register, register-keys, auth-start, auth-finish (@kind) before login. */
-void cz_server_accounts_message (CzConn *conn, const char *kind, GVariant *message, guint32 ref);
+/* cz-server-dispatch.c: called by the loop (cz-server.c). */
+/* A message received on @conn, to its handler by kind. */
+void cz_server_dispatch_message (CzConn *conn, GVariant *message);
+/* A finished store op, to its completion by purpose; frees it. */
+void cz_server_dispatch_store_done (CzServer *server, CzStoreOp *op);
+
+/* Handlers, called by dispatch: each takes the message and its `ref`. */
+
+/* cz-server-accounts.c: before login. */
+void cz_server_accounts_register (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_accounts_register_keys (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_accounts_auth_start (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_accounts_auth_finish (CzConn *conn, GVariant *message, guint32 ref);
 /* Store completions of CZ_OP_REGISTER and CZ_OP_LOGIN_LOOKUP. */
-void cz_server_accounts_registered (CzConn *conn, CzStoreOp *op, guint32 ref);
-void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreOp *op, guint32 ref);
+void cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref);
+void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 ref);
 
-/* cz-server-chat.c */
-void cz_server_chat_message (CzConn *conn, GVariant *message);
-void cz_server_chat_store_done (CzServer *server, CzStoreOp *op);
-void cz_server_chat_closed (CzConn *conn);
-void cz_server_chat_shutdown (CzServer *server);
-/* Announces this iteration's presence changes (end of each loop iteration). */
-void cz_server_chat_flush_presence (CzServer *server);
+/* cz-server-chat.c: once logged in. */
+void cz_server_chat_say (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_chat_msg (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_chat_received (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_chat_read (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_chat_history (CzConn *conn, GVariant *message, guint32 ref);
+/* Store completions (@sender, @conn: NULL once gone). */
+void cz_server_chat_saved (CzServer *server, CzConn *sender, CzStoreSaveMessage *op,
+                           CzOpCtx *ctx);
+void cz_server_chat_pending_done (CzServer *server, CzConn *conn, CzStorePending *op);
+void cz_server_chat_marked (CzServer *server, CzStoreMark *op);
+void cz_server_chat_history_done (CzConn *conn, CzStoreHistory *op, guint32 ref);
+
+/* cz-server-presence.c */
+void cz_server_presence_who (CzConn *conn, GVariant *message, guint32 ref);
+/* @conn's user is online (after its offline queue). */
+void cz_server_presence_online (CzServer *server, CzConn *conn);
+/* @conn closed (the loop). */
+void cz_server_presence_closed (CzConn *conn);
+/* Announces this iteration's presence changes (the loop, at the end of
+ * each iteration). */
+void cz_server_presence_flush (CzServer *server);
+/* Forgets everyone (the server stopping). */
+void cz_server_presence_shutdown (CzServer *server);
 
 G_END_DECLS

@@ -1,5 +1,7 @@
-/* cz-server.c: the server's network loop: epoll, accept, channels,
- * handshake deadlines, write coalescing, and the store's inbox. */
+/* cz-server.c: the server engine's loop and life: setup, the epoll loop
+ * on its own thread, accepting, each connection's channel and handshake
+ * deadline, write coalescing, the store's inbox, and stopping.  What
+ * arrives goes to cz-server-dispatch.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -56,27 +58,6 @@ cz_server_event_free (CzServerEvent *event)
   g_free (event->to);
   g_free (event->text);
   g_free (event);
-}
-
-void
-cz_server_emit (CzServer *self, CzServerEvent *event)
-{
-  if (self->event_func)
-    self->event_func (event, self->event_data);
-}
-
-void
-cz_server_log (CzServer *self, GLogLevelFlags level, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *text = NULL;
-  CzServerEvent event = { .kind = CZ_SERVER_EVENT_LOG, .level = level };
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  event.text = text;
-  cz_server_emit (self, &event);
 }
 
 /* ---- Setup -------------------------------------------------------------------- */
@@ -269,43 +250,6 @@ conn_free (CzConn *conn)
   g_free (conn);
 }
 
-void
-cz_conn_mark_dirty (CzConn *conn)
-{
-  if (!conn->dirty && !conn->dead)
-    {
-      conn->dirty = TRUE;
-      g_ptr_array_add (conn->server->dirty, conn);
-    }
-}
-
-gboolean
-cz_conn_send (CzConn *conn, GVariant *message)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (conn->dead)
-    return FALSE;
-  if (!cz_channel_send (conn->channel, message, &error))
-    return FALSE;
-  cz_conn_mark_dirty (conn);
-  return TRUE;
-}
-
-void
-cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char *text)
-{
-  g_autoptr(GVariant) msg = cz_message_new_error (ref, cz_error_code_to_string (code), text);
-  cz_conn_send (conn, msg);
-}
-
-void
-cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error)
-{
-  g_autoptr(GVariant) msg = cz_message_new_error (ref, cz_error_wire_code (error), error->message);
-  cz_conn_send (conn, msg);
-}
-
 static void
 channel_ready_cb (CzChannel *channel, gpointer user_data)
 {
@@ -321,7 +265,7 @@ static void
 channel_message_cb (CzChannel *channel, GVariant *message, gpointer user_data)
 {
   CzConn *conn = user_data;
-  cz_server_chat_message (conn, message);
+  cz_server_dispatch_message (conn, message);
 }
 
 static void
@@ -339,7 +283,7 @@ channel_closed_cb (CzChannel *channel, const GError *error, gpointer user_data)
   epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
   g_hash_table_remove (self->conns, &conn->id);
   g_atomic_int_dec_and_test (&self->client_count);
-  cz_server_chat_closed (conn);
+  cz_server_presence_closed (conn);
   cz_server_emit (self, &event);
   g_ptr_array_add (self->graveyard, conn);
 }
@@ -505,54 +449,10 @@ drain_inbox (CzServer *self)
     ;
   while ((op = g_async_queue_try_pop (self->inbox)) != NULL)
     {
-      cz_server_chat_store_done (self, op);
+      cz_server_dispatch_store_done (self, op);
       if (++done % FLUSH_EVERY_COMPLETIONS == 0)
         flush_dirty (self);
     }
-}
-
-/* On the store thread: hand the result over... */
-static void
-store_done_cb (CzStoreOp *op, gpointer user_data)
-{
-  CzOpCtx *ctx = user_data;
-
-  g_async_queue_push (ctx->server->inbox, op);
-}
-
-/* ... and wake the loop once per batch, not once per message. */
-static void
-store_batch_done_cb (CzStore *store, gpointer user_data)
-{
-  CzServer *self = user_data;
-  guint64 one = 1;
-
-  if (write (self->wake_fd, &one, sizeof one) < 0)
-    g_warning ("cannot wake the server loop: %s", g_strerror (errno));
-}
-
-void
-cz_op_ctx_free (CzOpCtx *ctx)
-{
-  g_clear_pointer (&ctx->text, g_variant_unref);
-  g_clear_pointer (&ctx->peer, g_variant_unref);
-  g_free (ctx);
-}
-
-CzOpCtx *
-cz_server_submit (CzServer *self, CzConn *conn, guint32 ref, CzOpPurpose purpose,
-                  CzStoreOp *op)
-{
-  CzOpCtx *ctx = g_new0 (CzOpCtx, 1);
-
-  ctx->server = self;
-  ctx->conn_id = conn ? conn->id : 0;
-  ctx->ref = ref;
-  ctx->purpose = purpose;
-  op->done = store_done_cb;
-  op->user_data = ctx;
-  cz_store_submit (self->store, op);
-  return ctx;
 }
 
 static void
@@ -670,7 +570,7 @@ loop_thread (gpointer data)
             handle_events (self, events, n);
         }
       sweep_deadlines (self);
-      cz_server_chat_flush_presence (self);
+      cz_server_presence_flush (self);
       flush_dirty (self);
       bury_dead (self);
 
@@ -698,7 +598,7 @@ cz_server_start (CzServer *self, GError **error)
     return set_errno_error (error, _("cannot create the event loop"));
   epoll_add (self, self->listen_fd, EPOLLIN, LISTEN_TAG);
   epoll_add (self, self->wake_fd, EPOLLIN, WAKE_TAG);
-  cz_store_set_batch_done_func (self->store, store_batch_done_cb, self);
+  cz_store_set_batch_done_func (self->store, cz_server_store_batch_done_cb, self);
   self->started = TRUE;
   self->thread = g_thread_new ("causerie-net", loop_thread, self);
   return TRUE;
@@ -742,7 +642,7 @@ cz_server_stop (CzServer *self)
     while ((op = g_async_queue_try_pop (self->inbox)) != NULL)
       drop_op (op);
   }
-  cz_server_chat_shutdown (self);
+  cz_server_presence_shutdown (self);
 }
 
 void

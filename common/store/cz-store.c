@@ -1,357 +1,149 @@
-/* cz-store.c: the store's owner thread and queue, opening, schema
- * migration and closing, and the mapping of SQLite errors (DESIGN §3).
- * The statements and operations are in cz-store-ops.c. */
+/* cz-store.c: the store's shared machinery, whatever the backend (DESIGN
+ * §3): the owner thread and its queue, group commit, each operation's
+ * savepoint, the done callbacks after the COMMIT and the batch-done hook,
+ * and synchronous runs.  The backend behind it (cz-store-backend.h) does
+ * the storing. */
 #include "config.h"
 
-#include <inttypes.h>
-
-#include "cz-store-private.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
+#include "cz-store-backend.h"
 #include "cz-error.h"
-#include "cz-util.h"
 
-/* PRAGMA application_id of a Causerie database: "Czdb". */
-#define CZ_STORE_APPLICATION_ID 0x437a6462
+struct _CzStore {
+  GObject parent_instance;
 
-/* Schema migrations: migrations[v] takes a database from user_version v to
- * v + 1.  Append; never edit a step that has shipped. */
-static const char * const migrations[] = {
-  /* v0 -> v1 */
-  "CREATE TABLE users ("
-  "  id INTEGER PRIMARY KEY,"
-  "  name TEXT UNIQUE NOT NULL,"
-  "  salt BLOB,"
-  "  iterations INTEGER,"
-  "  stored_key BLOB,"
-  "  server_key BLOB,"
-  "  created INTEGER);"
-  "CREATE TABLE messages ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  ts INTEGER NOT NULL,"
-  "  sender INTEGER NOT NULL REFERENCES users(id),"
-  "  recipient INTEGER REFERENCES users(id),"   /* NULL = lobby */
-  "  text TEXT NOT NULL,"
-  "  delivered_ts INTEGER,"
-  "  read_ts INTEGER);"
-  "CREATE INDEX messages_pending ON messages (recipient, delivered_ts);"
-  "CREATE INDEX messages_direct ON messages (sender, recipient, id);"
-  "CREATE INDEX messages_recipient ON messages (recipient, id);",
+  char *path;
+  char *display_name;
+  const CzStoreBackendVTable *vtable;
+  CzStoreBackend *backend;     /* store thread only */
 
-  /* v1 -> v2: cheaper inserts, same rows and ids.
-   * - No AUTOINCREMENT (a read and a write of sqlite_sequence per INSERT):
-   *   messages are never deleted, so max(id) + 1 still only grows, and the
-   *   v1 high-water mark was max(id) (only deleting rows by hand, outside
-   *   Causerie, could have left it higher).
-   * - Each index holds only the rows its query can reach, so a direct
-   *   message goes into two indexes instead of three, a lobby message
-   *   into one, and a delivered message leaves messages_pending:
-   *   pending: WHERE recipient = ? AND delivered_ts IS NULL, by id;
-   *   direct history: WHERE sender = ? AND recipient = ? AND id < ?;
-   *   lobby history: WHERE recipient IS NULL AND id < ?. */
-  "CREATE TABLE messages_v2 ("
-  "  id INTEGER PRIMARY KEY,"
-  "  ts INTEGER NOT NULL,"
-  "  sender INTEGER NOT NULL REFERENCES users(id),"
-  "  recipient INTEGER REFERENCES users(id),"   /* NULL = lobby */
-  "  text TEXT NOT NULL,"
-  "  delivered_ts INTEGER,"
-  "  read_ts INTEGER);"
-  "INSERT INTO messages_v2 (id, ts, sender, recipient, text, delivered_ts, read_ts)"
-  "  SELECT id, ts, sender, recipient, text, delivered_ts, read_ts FROM messages ORDER BY id;"
-  "DROP TABLE messages;"
-  "ALTER TABLE messages_v2 RENAME TO messages;"
-  "CREATE INDEX messages_pending ON messages (recipient, id)"
-  "  WHERE delivered_ts IS NULL AND recipient IS NOT NULL;"
-  "CREATE INDEX messages_direct ON messages (sender, recipient, id)"
-  "  WHERE recipient IS NOT NULL;"
-  "CREATE INDEX messages_lobby ON messages (id) WHERE recipient IS NULL;",
+  GMutex mutex;
+  GCond wake_cond;             /* ops submitted, or closing */
+  GCond done_cond;             /* open finished, a synchronous op finished */
+  GPtrArray *submitted;        /* CzStoreOp*, FIFO; the store thread swaps
+                                  it with its own empty array */
+  GThread *thread;
+  gboolean closing;
+  gboolean waiting;            /* the store thread sleeps on wake_cond */
+  gboolean open_done;
+  GError *open_error;
+  CzStoreBatchDoneFunc batch_done_func;
+  gpointer batch_done_data;
 
-  /* v2 -> v3: the sender's transaction id of a message (say/msg `txn`),
-   * unique per sender, so that a resent message is stored once.  Most
-   * messages have none and stay out of the index. */
-  "ALTER TABLE messages ADD COLUMN txn TEXT;"
-  "CREATE UNIQUE INDEX messages_txn ON messages (sender, txn) WHERE txn IS NOT NULL;",
+  gint batch_count;            /* atomic */
 };
-
-G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CZ_STORE_SCHEMA_VERSION);
 
 G_DEFINE_FINAL_TYPE (CzStore, cz_store, G_TYPE_OBJECT)
 
-/* ---- Errors ---------------------------------------------------------- */
-
-void
-cz_store_set_error (CzStore *self, GError **error, int rc, gboolean saving_message)
-{
-  const char *name = self->display_name;
-  const char *detail = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
-  g_autofree char *msg = NULL;
-
-  switch (rc & 0xff)
-    {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      msg = g_strdup (_("the database is locked by another program"));
-      break;
-    case SQLITE_FULL:
-      msg = g_strdup (saving_message ? _("the disk is full: the message was not saved")
-                                     : _("the disk is full: the change was not saved"));
-      break;
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      msg = g_strdup_printf (_("%s is not a Causerie database or is corrupt"), name);
-      break;
-    case SQLITE_READONLY:
-      msg = g_strdup_printf (_("%s is read-only: check the permissions of the file and its folder"),
-                             name);
-      break;
-    case SQLITE_CANTOPEN:
-      msg = g_strdup_printf (_("%s cannot be opened: check that its folder exists and is writable"),
-                             name);
-      break;
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      msg = g_strdup_printf (_("permission denied on %s"), name);
-      break;
-    case SQLITE_IOERR:
-      msg = g_strdup_printf (_("input/output error on %s (%s)"), name, detail);
-      break;
-    case SQLITE_NOMEM:
-      msg = g_strdup (_("out of memory"));
-      break;
-    case SQLITE_CONSTRAINT:
-      msg = g_strdup_printf (_("the change conflicts with the data in %s (%s)"), name, detail);
-      break;
-    default:
-      msg = g_strdup_printf (_("database error on %s: %s"), name, detail);
-      break;
-    }
-
-  g_set_error_literal (error, CZ_ERROR, CZ_ERROR_STORE, msg);
-}
-
-/* ---- Opening (store thread) ------------------------------------------ */
-
-static gboolean
-prepare_file (CzStore *self, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->path);
-  struct stat st;
-  char header[100];
-  ssize_t got;
-  int fd;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, CZ_ERROR, CZ_ERROR_STORE, _("cannot create the folder %s: %s"),
-                   dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  fd = open (self->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    close (fd);
-  else if (errno != EEXIST)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, CZ_ERROR, CZ_ERROR_STORE, _("cannot create %s: %s"),
-                   self->path, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  /* The file holds account keys: nobody else may read it. */
-  if (g_stat (self->path, &st) == 0 && (st.st_mode & 077) != 0)
-    g_chmod (self->path, st.st_mode & 0700);
-
-  /* Quick header check: an empty file is a new database, anything else
-   * must start like an SQLite file. */
-  fd = open (self->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      cz_store_set_error (self, error, errno == EACCES ? SQLITE_PERM : SQLITE_CANTOPEN, FALSE);
-      return FALSE;
-    }
-  got = read (fd, header, sizeof header);
-  close (fd);
-  if (got != 0 && (got < (ssize_t) sizeof header ||
-                   memcmp (header, "SQLite format 3", 16) != 0))
-    {
-      cz_store_set_error (self, error, SQLITE_NOTADB, FALSE);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* One-row query: the first column as a number (and as text if asked). */
-static gboolean
-query_value (CzStore *self, const char *sql, gint64 *num, char **text, GError **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      if (num != NULL)
-        *num = sqlite3_column_int64 (stmt, 0);
-      if (text != NULL)
-        *text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-    }
-  else
-    cz_store_set_error (self, error, rc, FALSE);
-  sqlite3_finalize (stmt);
-
-  return rc == SQLITE_ROW;
-}
-
-static gboolean
-exec_sql (CzStore *self, const char *sql, GError **error)
-{
-  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      cz_store_set_error (self, error, rc, FALSE);
-      if (!sqlite3_get_autocommit (self->db))
-        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* Refuses a newer schema or another program's database, before anything
- * is written to the file; returns the current schema version. */
-static gboolean
-check_schema (CzStore *self, gint64 *version, GError **error)
-{
-  gint64 app_id = 0, n_objects = 0;
-
-  if (!query_value (self, "PRAGMA user_version", version, NULL, error) ||
-      !query_value (self, "PRAGMA application_id", &app_id, NULL, error) ||
-      !query_value (self, "SELECT count(*) FROM sqlite_schema", &n_objects, NULL, error))
-    return FALSE;
-
-  if (*version > CZ_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (error, CZ_ERROR, CZ_ERROR_STORE,
-                   _("%s was written by a newer version of Causerie (schema version %"
-                     PRId64 ", this version knows up to %d): upgrade Causerie"),
-                   self->display_name, *version, CZ_STORE_SCHEMA_VERSION);
-      return FALSE;
-    }
-  /* Another program's database, not an empty one waiting for our schema. */
-  if ((*version == 0 && n_objects > 0) ||
-      (*version > 0 && app_id != CZ_STORE_APPLICATION_ID))
-    {
-      cz_store_set_error (self, error, SQLITE_NOTADB, FALSE);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* Runs migrations[version..], each step in its own transaction. */
-static gboolean
-migrate (CzStore *self, gint64 version, GError **error)
-{
-  for (gint64 v = version; v < CZ_STORE_SCHEMA_VERSION; v++)
-    {
-      g_autofree char *sql =
-        g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %" G_GINT64_FORMAT ";"
-                         " PRAGMA application_id = %d; COMMIT;",
-                         migrations[v], v + 1, CZ_STORE_APPLICATION_ID);
-
-      if (!exec_sql (self, sql, error))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-store_setup (CzStore *self, GError **error)
-{
-  g_autofree char *mode = NULL;
-  gint64 version = 0;
-  int rc;
-
-  if (!prepare_file (self, error))
-    return FALSE;
-
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      cz_store_set_error (self, error, rc, FALSE);
-      return FALSE;
-    }
-  sqlite3_busy_timeout (self->db, 5000);
-
-  if (sqlite3_db_readonly (self->db, "main") != 0)
-    {
-      cz_store_set_error (self, error, SQLITE_READONLY, FALSE);
-      return FALSE;
-    }
-
-  if (!check_schema (self, &version, error) ||
-      !exec_sql (self, "PRAGMA foreign_keys = ON", error) ||
-      !query_value (self, "PRAGMA journal_mode = WAL", NULL, &mode, error) ||
-      !exec_sql (self, "PRAGMA synchronous = FULL", error) ||
-      !migrate (self, version, error))
-    return FALSE;
-  if (g_ascii_strcasecmp (mode, "wal") != 0)
-    g_warning ("%s: the file system does not allow WAL mode; using a rollback journal",
-               self->path);
-  else if (exec_sql (self, "PRAGMA journal_size_limit = 67108864", error))
-    self->checkpointer = cz_checkpointer_start (self->path, self->db);
-  else
-    return FALSE;
-
-  for (const char *suffix = "-wal"; suffix != NULL;
-       suffix = g_str_equal (suffix, "-wal") ? "-shm" : NULL)
-    {
-      g_autofree char *aux = g_strconcat (self->path, suffix, NULL);
-
-      if (g_file_test (aux, G_FILE_TEST_EXISTS))
-        g_chmod (aux, 0600);
-    }
-
-  cz_store_user_cache_init (self);
-  return cz_store_prepare_statements (self, error);
-}
+/* ---- Batches (store thread) ------------------------------------------ */
 
 static void
-store_teardown (CzStore *self)
+run_op (CzStore *self, CzStoreOp *op)
 {
-  /* Before the writer closes: its close checkpoints what is left. */
-  cz_checkpointer_stop (self->checkpointer, self->db);
-  self->checkpointer = NULL;
-  cz_store_user_cache_free (self);
-  cz_store_finalize_statements (self);
-  g_clear_pointer (&self->db, sqlite3_close);
+  const CzStoreBackendVTable *vtable = self->vtable;
+  gboolean savepoint;
+  GPtrArray *records;
+
+  cz_store_op_reset_outputs (op);
+  if ((guint) op->kind >= CZ_STORE_N_OPS)
+    {
+      g_set_error (&op->error, CZ_ERROR, CZ_ERROR_INVALID, _("unknown store operation %d"),
+                   (int) op->kind);
+      return;
+    }
+
+  savepoint = vtable->needs_savepoint (op);
+  if (savepoint && !vtable->savepoint (self->backend, op))
+    return;
+
+  vtable->run[op->kind] (self->backend, op);
+
+  if (op->error != NULL && (records = cz_store_op_get_records (op)) != NULL)
+    g_ptr_array_set_size (records, 0);
+  if (!savepoint)
+    return;
+  if (op->error != NULL)
+    vtable->rollback_to_savepoint (self->backend);
+  vtable->release_savepoint (self->backend, op);
 }
+
+/* One transaction for the whole batch; done callbacks after the COMMIT. */
+static void
+run_batch (CzStore *self, CzStoreOp **ops, guint n)
+{
+  const CzStoreBackendVTable *vtable = self->vtable;
+  g_autoptr(GError) batch_error = NULL;
+  guint first_write = n, fail_from = 0;
+  gboolean saving = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (first_write == n && cz_store_op_kind_writes (ops[i]->kind))
+        first_write = i;
+      saving = saving || ops[i]->kind == CZ_STORE_OP_SAVE_MESSAGE;
+    }
+
+  vtable->begin (self->backend, first_write < n, saving, &batch_error);
+
+  for (guint i = 0; batch_error == NULL && i < n; i++)
+    {
+      run_op (self, ops[i]);
+      /* After a full disk, an I/O error or no memory the database may roll
+       * the whole transaction back: nothing of the batch will be
+       * committed. */
+      if (!vtable->in_transaction (self->backend, saving,
+                                   ops[i]->error != NULL ? NULL : &batch_error))
+        {
+          if (ops[i]->error != NULL)
+            batch_error = g_error_copy (ops[i]->error);
+          fail_from = MIN (i, first_write);
+        }
+    }
+
+  if (batch_error == NULL)
+    {
+      if (vtable->commit (self->backend, saving, &batch_error))
+        g_atomic_int_inc (&self->batch_count);
+      else
+        /* Nothing of this batch was acknowledged: every op that wrote, or
+         * read after a write, gets the error. */
+        fail_from = first_write;
+    }
+
+  if (batch_error != NULL)
+    vtable->forget_batch (self->backend);
+
+  for (guint i = fail_from; batch_error != NULL && i < n; i++)
+    {
+      if (ops[i]->error == NULL)
+        {
+          cz_store_op_clear_outputs (ops[i]);
+          ops[i]->error = g_error_copy (batch_error);
+        }
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (ops[i]->done != NULL)
+        ops[i]->done (ops[i], ops[i]->user_data);
+      else
+        cz_store_op_free (ops[i]);
+    }
+}
+
+/* ---- The owner thread ------------------------------------------------ */
 
 static gpointer
 store_thread (gpointer data)
 {
   CzStore *self = data;
   GError *error = NULL;
-  gboolean ok = store_setup (self, &error);
+  gboolean ok;
   g_autoptr(GPtrArray) taken = g_ptr_array_new ();
+
+  self->backend = self->vtable->open (self->path, &error);
+  ok = self->backend != NULL;
 
   g_mutex_lock (&self->mutex);
   self->open_done = TRUE;
@@ -386,15 +178,16 @@ store_thread (gpointer data)
         break;     /* closing and drained */
       for (guint i = 0; i < taken->len; i += CZ_STORE_BATCH_MAX)
         {
-          cz_store_run_batch (self, (CzStoreOp **) taken->pdata + i,
-                              MIN (taken->len - i, CZ_STORE_BATCH_MAX));
+          run_batch (self, (CzStoreOp **) taken->pdata + i,
+                     MIN (taken->len - i, CZ_STORE_BATCH_MAX));
           if (batch_done != NULL)
             batch_done (self, batch_data);
         }
       g_ptr_array_set_size (taken, 0);
     }
 
-  store_teardown (self);
+  if (self->backend != NULL)
+    self->vtable->close (g_steal_pointer (&self->backend));
   return NULL;
 }
 
@@ -412,6 +205,8 @@ cz_store_open (const char *path, GError **error)
   self = g_object_new (CZ_TYPE_STORE, NULL);
   self->path = g_strdup (path);
   self->display_name = g_path_get_basename (path);
+  /* The one backend so far (a later one: picked by the form of @path). */
+  self->vtable = &cz_store_sqlite_backend;
   self->thread = g_thread_try_new ("cz-store", store_thread, self, &thread_error);
   if (self->thread == NULL)
     {
@@ -569,13 +364,13 @@ cz_store_run (CzStore *self, CzStoreOp *op, GError **error)
 gboolean
 cz_store_user_exists (CzStore *self, const char *user, GError **error)
 {
-  g_autoptr(CzStoreOp) op = cz_store_op_new (CZ_STORE_OP_GET_USER);
+  g_autoptr(CzStoreGetUser) op = NULL;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (user != NULL, FALSE);
 
-  op->user = g_strdup (user);
-  if (cz_store_run (self, op, &local_error))
+  op = cz_store_get_user_new (user);
+  if (cz_store_run (self, &op->op, &local_error))
     return TRUE;
   if (!g_error_matches (local_error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER))
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -616,12 +411,6 @@ cz_store_class_init (CzStoreClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = cz_store_finalize;
-
-  /* Allocation statistics take a global mutex around every SQLite malloc
-   * and free (~10 % of the store thread's time per message); nothing
-   * here reads them.  Only possible before SQLite initializes: if another
-   * part of the process used SQLite first this fails, harmlessly. */
-  sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 static void

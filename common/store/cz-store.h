@@ -1,13 +1,19 @@
-/* cz-store.h: the server's SQLite store (DESIGN §3).
+/* cz-store.h: the server's storage interface (DESIGN §3): typed operations
+ * and the machinery every backend shares.
  *
- * One owner thread makes every SQLite call.  Operations are queued structs
- * processed FIFO; the operations that are waiting when the thread wakes up
- * run in one transaction (group commit, at most CZ_STORE_BATCH_MAX each).
- * One operation's failure undoes only that operation: a single write
- * statement is atomic by itself, and operations of several write
+ * Each kind of operation has its own struct (CzStoreSaveMessage, ...), whose
+ * first member is the CzStoreOp every kind shares: its kind, its error and
+ * its completion.  One owner thread makes every backend call.  Operations
+ * are processed FIFO; the operations that are waiting when the thread wakes
+ * up run in one transaction (group commit, at most CZ_STORE_BATCH_MAX
+ * each).  One operation's failure undoes only that operation: a single
+ * write statement is atomic by itself, and operations of several write
  * statements run inside their own SAVEPOINT.  Completion callbacks run on
  * the store thread after the COMMIT, then the batch-done function (see
- * cz_store_set_batch_done_func()). */
+ * cz_store_set_batch_done_func()).
+ *
+ * The backend (SQLite today: cz-store-sqlite.c) sits behind a table of
+ * functions, cz-store-backend.h. */
 #pragma once
 
 #include <glib-object.h>
@@ -23,13 +29,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CzStore, cz_store, CZ, STORE, GObject)
 
 typedef enum {
-  CZ_STORE_OP_GET_USER,
-  CZ_STORE_OP_ADD_USER,
-  CZ_STORE_OP_SAVE_MESSAGE,
-  CZ_STORE_OP_MARK_DELIVERED,
-  CZ_STORE_OP_MARK_READ,
-  CZ_STORE_OP_PENDING,
-  CZ_STORE_OP_HISTORY,
+  CZ_STORE_OP_GET_USER,        /* CzStoreGetUser */
+  CZ_STORE_OP_ADD_USER,        /* CzStoreAddUser */
+  CZ_STORE_OP_SAVE_MESSAGE,    /* CzStoreSaveMessage */
+  CZ_STORE_OP_MARK_DELIVERED,  /* CzStoreMark */
+  CZ_STORE_OP_MARK_READ,       /* CzStoreMark */
+  CZ_STORE_OP_PENDING,         /* CzStorePending */
+  CZ_STORE_OP_HISTORY,         /* CzStoreHistory */
+  CZ_STORE_N_OPS
 } CzStoreOpKind;
 
 typedef struct {
@@ -48,46 +55,114 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzMessageRecord, cz_message_record_free)
 typedef struct _CzStoreOp CzStoreOp;
 typedef void (*CzStoreOpDone) (CzStoreOp *op, gpointer user_data);
 
+/* What every operation has.  The fields of each kind below are its inputs
+ * (owned, set by its constructor) then its outputs (cleared before it
+ * runs). */
 struct _CzStoreOp {
   CzStoreOpKind kind;
-
-  /* inputs */
-  char *user;       /* GET_USER, ADD_USER: the account; SAVE_MESSAGE: sender;
-                       MARK_*: the reader; PENDING: the recipient;
-                       HISTORY: who asks (may be NULL for the lobby) */
-  char *peer;       /* SAVE_MESSAGE: recipient or NULL = lobby;
-                       HISTORY: the other user or NULL = lobby */
-  char *text;       /* SAVE_MESSAGE */
-  char *txn;        /* SAVE_MESSAGE: the sender's transaction id, or NULL.
-                       A message of the same sender and txn saved before is
-                       not saved again: @id and @ts become its, and
-                       @duplicate is set */
-  gint64 ts;        /* SAVE_MESSAGE: the message time; MARK_*: the receipt
-                       time (0 = now); Unix ms */
-  gint64 before;    /* HISTORY: ids < before (0 = newest) */
-  guint limit;      /* HISTORY: at most this many (0 or > 500 = 500);
-                       PENDING: at most this many (0 = all) */
-  GArray *ids;      /* MARK_*: gint64 message ids */
-  CzScramCredentials creds;   /* ADD_USER input; GET_USER output */
-
-  /* outputs */
-  GError *error;    /* NULL on success; CZ_ERROR_NO_SUCH_USER,
-                       CZ_ERROR_USER_EXISTS, CZ_ERROR_BAD_NAME,
-                       CZ_ERROR_INVALID or CZ_ERROR_STORE */
-  gint64 id;        /* SAVE_MESSAGE: the new id (ts stays as given) */
-  gboolean duplicate;   /* SAVE_MESSAGE: @txn was saved before */
-  GPtrArray *messages;  /* PENDING, HISTORY (oldest first): CzMessageRecord*;
-                           MARK_*: the records actually changed (from = the
-                           original sender) */
-
-  /* completion */
+  GError *error;       /* NULL on success; CZ_ERROR_NO_SUCH_USER,
+                          CZ_ERROR_USER_EXISTS, CZ_ERROR_BAD_NAME,
+                          CZ_ERROR_INVALID or CZ_ERROR_STORE */
   CzStoreOpDone done;
   gpointer user_data;
 };
 
-CzStoreOp *cz_store_op_new (CzStoreOpKind kind);
+/* An account's SCRAM credentials. */
+typedef struct {
+  CzStoreOp op;
+  char *user;
+  CzScramCredentials creds;    /* output */
+} CzStoreGetUser;
+
+/* A new account. */
+typedef struct {
+  CzStoreOp op;
+  char *user;
+  CzScramCredentials creds;    /* set by the caller after the constructor */
+} CzStoreAddUser;
+
+/* A message, to a user or to the lobby.  A message of the same sender and
+ * txn saved before is not saved again: @id and @ts become its, and
+ * @duplicate is set. */
+typedef struct {
+  CzStoreOp op;
+  char *sender;
+  char *to;            /* NULL = lobby */
+  char *text;
+  char *txn;           /* the sender's transaction id, or NULL */
+  gint64 ts;           /* Unix ms (0 = now); a duplicate's once run */
+  gint64 id;           /* output */
+  gboolean duplicate;  /* output */
+} CzStoreSaveMessage;
+
+/* Receipts (MARK_DELIVERED, MARK_READ): messages to @reader it has
+ * received or read. */
+typedef struct {
+  CzStoreOp op;
+  char *reader;
+  GArray *ids;         /* gint64 message ids */
+  gint64 ts;           /* the receipt time, Unix ms (0 = now) */
+  GPtrArray *changed;  /* output: CzMessageRecord* actually changed (from =
+                          the original sender, in their new state) */
+} CzStoreMark;
+
+/* The messages waiting for @recipient, oldest first. */
+typedef struct {
+  CzStoreOp op;
+  char *recipient;
+  guint limit;         /* at most this many (0 = all) */
+  GPtrArray *messages; /* output: CzMessageRecord* */
+} CzStorePending;
+
+/* A page of history between @user and @with, or of the lobby. */
+typedef struct {
+  CzStoreOp op;
+  char *user;          /* who asks (may be NULL for the lobby) */
+  char *with;          /* the other user, or NULL = the lobby */
+  gint64 before;       /* ids < before (0 = newest) */
+  guint limit;         /* at most this many (0 or > 500 = 500) */
+  GPtrArray *messages; /* output: CzMessageRecord*, oldest first */
+} CzStoreHistory;
+
+/* Constructors: strings are copied.  Free any of them with
+ * cz_store_op_free (&x->op) or its own g_autoptr. */
+CzStoreGetUser *cz_store_get_user_new (const char *user);
+CzStoreAddUser *cz_store_add_user_new (const char *user);
+CzStoreSaveMessage *cz_store_save_message_new (const char *sender, const char *to,
+                                               const char *text, const char *txn, gint64 ts);
+/* @ids is taken. */
+CzStoreMark *cz_store_mark_delivered_new (const char *reader, GArray *ids);
+CzStoreMark *cz_store_mark_read_new (const char *reader, GArray *ids);
+CzStorePending *cz_store_pending_new (const char *recipient, guint limit);
+CzStoreHistory *cz_store_history_new (const char *user, const char *with, gint64 before,
+                                      guint limit);
+
 void cz_store_op_free (CzStoreOp *op);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzStoreOp, cz_store_op_free)
+
+/* The kind of each struct, checked (a critical and NULL on another kind),
+ * and its g_autoptr. */
+#define CZ_STORE_DEFINE_OP_TYPE(Type, name, is_kind)                           \
+  static inline Type *                                                         \
+  cz_store_op_as_##name (CzStoreOp *op)                                        \
+  {                                                                            \
+    g_return_val_if_fail (op != NULL && (is_kind), NULL);                     \
+    return (Type *) op;                                                        \
+  }                                                                            \
+  static inline void                                                           \
+  cz_store_##name##_free (Type *op)                                            \
+  {                                                                            \
+    cz_store_op_free ((CzStoreOp *) op);                                       \
+  }                                                                            \
+  G_DEFINE_AUTOPTR_CLEANUP_FUNC (Type, cz_store_##name##_free)
+
+CZ_STORE_DEFINE_OP_TYPE (CzStoreGetUser, get_user, op->kind == CZ_STORE_OP_GET_USER)
+CZ_STORE_DEFINE_OP_TYPE (CzStoreAddUser, add_user, op->kind == CZ_STORE_OP_ADD_USER)
+CZ_STORE_DEFINE_OP_TYPE (CzStoreSaveMessage, save_message, op->kind == CZ_STORE_OP_SAVE_MESSAGE)
+CZ_STORE_DEFINE_OP_TYPE (CzStoreMark, mark, op->kind == CZ_STORE_OP_MARK_DELIVERED ||
+                                            op->kind == CZ_STORE_OP_MARK_READ)
+CZ_STORE_DEFINE_OP_TYPE (CzStorePending, pending, op->kind == CZ_STORE_OP_PENDING)
+CZ_STORE_DEFINE_OP_TYPE (CzStoreHistory, history, op->kind == CZ_STORE_OP_HISTORY)
 
 /* Creates the parent folder (0700) and the file (0600) if needed, opens it
  * in WAL mode, migrates the schema forward and starts the owner thread. */
@@ -107,8 +182,9 @@ typedef void (*CzStoreBatchDoneFunc) (CzStore *store, gpointer user_data);
 
 /* Thread-safe.  @op->done runs on the store thread after the operation's
  * transaction committed (or failed) and takes @op back; it must be quick
- * (post @op to your own loop).  After cz_store_close() it runs at once in
- * the caller's thread, with an error. */
+ * (post @op to your own loop).  Without a done function the store frees
+ * @op.  After cz_store_close() it runs at once in the caller's thread,
+ * with an error. */
 void cz_store_submit (CzStore *store, CzStoreOp *op);
 /* Thread-safe.  Sets (or with %NULL, unsets) the function called once per
  * batch after its done callbacks: a consumer whose done callback only

@@ -76,16 +76,16 @@ bench_make_users (const char *db, const char *prefix, int count, const char *pas
   g_cond_init (&w.cond);
   for (int i = 0; i < count; i++)
     {
-      CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
+      g_autofree char *name = g_strdup_printf ("%s%05d", prefix, i);
+      CzStoreAddUser *op = cz_store_add_user_new (name);
 
-      op->user = g_strdup_printf ("%s%05d", prefix, i);
       op->creds.salt = g_bytes_ref (creds.salt);
       op->creds.iterations = creds.iterations;
       memcpy (op->creds.stored_key, creds.stored_key, 32);
       memcpy (op->creds.server_key, creds.server_key, 32);
-      op->done = user_added_cb;
-      op->user_data = &w;
-      cz_store_submit (store, op);
+      op->op.done = user_added_cb;
+      op->op.user_data = &w;
+      cz_store_submit (store, &op->op);
     }
   g_mutex_lock (&w.lock);
   while (w.done < (guint) count)

@@ -37,7 +37,7 @@ open_ok (const char *path)
 }
 
 void
-run_ok (CzStore *store, CzStoreOp *op)
+run_op_ok (CzStore *store, CzStoreOp *op)
 {
   g_autoptr(GError) error = NULL;
 
@@ -47,7 +47,7 @@ run_ok (CzStore *store, CzStoreOp *op)
 }
 
 void
-run_fails (CzStore *store, CzStoreOp *op, int code)
+run_op_fails (CzStore *store, CzStoreOp *op, int code)
 {
   g_autoptr(GError) error = NULL;
 
@@ -56,13 +56,12 @@ run_fails (CzStore *store, CzStoreOp *op, int code)
   g_assert_error (op->error, CZ_ERROR, code);
 }
 
-CzStoreOp *
+CzStoreAddUser *
 add_user_op (const char *name, const char *password)
 {
-  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_ADD_USER);
+  CzStoreAddUser *op = cz_store_add_user_new (name);
   g_autoptr(GBytes) salt = cz_scram_new_salt ();
 
-  op->user = g_strdup (name);
   cz_scram_credentials_from_password (&op->creds, password, salt, CZ_SCRAM_MIN_ITERATIONS);
   return op;
 }
@@ -70,27 +69,21 @@ add_user_op (const char *name, const char *password)
 void
 add_user (CzStore *store, const char *name, const char *password)
 {
-  g_autoptr(CzStoreOp) op = add_user_op (name, password);
+  g_autoptr(CzStoreAddUser) op = add_user_op (name, password);
 
   run_ok (store, op);
 }
 
-CzStoreOp *
+CzStoreSaveMessage *
 save_op (const char *from, const char *to, const char *text)
 {
-  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_SAVE_MESSAGE);
-
-  op->user = g_strdup (from);
-  op->peer = g_strdup (to);
-  op->text = g_strdup (text);
-  op->ts = 1700000000000;
-  return op;
+  return cz_store_save_message_new (from, to, text, NULL, 1700000000000);
 }
 
 gint64
 save (CzStore *store, const char *from, const char *to, const char *text)
 {
-  g_autoptr(CzStoreOp) op = save_op (from, to, text);
+  g_autoptr(CzStoreSaveMessage) op = save_op (from, to, text);
 
   run_ok (store, op);
   g_assert_cmpint (op->id, >, 0);
@@ -98,16 +91,12 @@ save (CzStore *store, const char *from, const char *to, const char *text)
   return op->id;
 }
 
-CzStoreOp *
+CzStoreHistory *
 history (CzStore *store, const char *user, const char *peer, gint64 before,
          guint limit)
 {
-  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_HISTORY);
+  CzStoreHistory *op = cz_store_history_new (user, peer, before, limit);
 
-  op->user = g_strdup (user);
-  op->peer = g_strdup (peer);
-  op->before = before;
-  op->limit = limit;
   run_ok (store, op);
   g_assert_nonnull (op->messages);
   return op;

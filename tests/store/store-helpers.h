@@ -14,6 +14,7 @@ typedef struct {
   char *path;     /* dir/data/server.db: the parent folder does not exist yet */
 } Fixture;
 
+/* Record @i of a CzStorePending's or CzStoreHistory's messages. */
 #define REC(op, i) ((CzMessageRecord *) g_ptr_array_index ((op)->messages, (i)))
 
 void fixture_setup (Fixture *f, gconstpointer data);
@@ -21,20 +22,23 @@ void fixture_teardown (Fixture *f, gconstpointer data);
 
 /* Opens the store at @path, asserting success. */
 CzStore *open_ok (const char *path);
-/* Runs @op synchronously, asserting success. */
-void run_ok (CzStore *store, CzStoreOp *op);
+/* Runs @op (any typed op: CzStoreSaveMessage...) synchronously, asserting
+ * success. */
+#define run_ok(store, any) run_op_ok ((store), &(any)->op)
+void run_op_ok (CzStore *store, CzStoreOp *op);
 /* The op fails with @code (as its error and cz_store_run()'s). */
-void run_fails (CzStore *store, CzStoreOp *op, int code);
+#define run_fails(store, any, code) run_op_fails ((store), &(any)->op, (code))
+void run_op_fails (CzStore *store, CzStoreOp *op, int code);
 
 /* An ADD_USER op for @name with SCRAM credentials from @password. */
-CzStoreOp *add_user_op (const char *name, const char *password);
+CzStoreAddUser *add_user_op (const char *name, const char *password);
 void add_user (CzStore *store, const char *name, const char *password);
 /* A SAVE_MESSAGE op from @from to @to (NULL: the lobby), at a fixed time. */
-CzStoreOp *save_op (const char *from, const char *to, const char *text);
+CzStoreSaveMessage *save_op (const char *from, const char *to, const char *text);
 /* Saves it synchronously; returns the new message id. */
 gint64 save (CzStore *store, const char *from, const char *to, const char *text);
-/* A HISTORY op, run synchronously (free with cz_store_op_free()). */
-CzStoreOp *history (CzStore *store, const char *user, const char *peer, gint64 before,
+/* A HISTORY op, run synchronously (free with cz_store_history_free()). */
+CzStoreHistory *history (CzStore *store, const char *user, const char *peer, gint64 before,
                     guint limit);
 
 G_END_DECLS

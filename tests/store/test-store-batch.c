@@ -58,11 +58,11 @@ group_submit_thread (gpointer data)
   for (guint i = 0; i < N_GROUP; i++)
     {
       g_autofree char *text = g_strdup_printf ("message %u", i);
-      CzStoreOp *op = save_op ("alice", NULL, text);
+      CzStoreSaveMessage *op = save_op ("alice", NULL, text);
 
-      op->done = queue_done_cb;
-      op->user_data = args[1];
-      cz_store_submit (args[0], op);
+      op->op.done = queue_done_cb;
+      op->op.user_data = args[1];
+      cz_store_submit (args[0], &op->op);
     }
   return NULL;
 }
@@ -72,7 +72,7 @@ test_group_commit (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
   g_autoptr(GAsyncQueue) queue = g_async_queue_new ();
-  g_autoptr(CzStoreOp) op = NULL;
+  g_autoptr(CzStoreHistory) op = NULL;
   gpointer args[2] = { store, queue };
   gint64 ids[N_GROUP], extra = 0;
   GThread *thread;
@@ -84,10 +84,11 @@ test_group_commit (Fixture *f, gconstpointer data)
   thread = g_thread_new ("submitter", group_submit_thread, args);
   for (guint i = 0; i < N_GROUP; i++)
     {
-      g_autoptr(CzStoreOp) done = g_async_queue_pop (queue);
+      g_autoptr(CzStoreOp) op_done = g_async_queue_pop (queue);
+      CzStoreSaveMessage *done = cz_store_op_as_save_message (op_done);
       g_autofree char *text = g_strdup_printf ("message %u", i);
 
-      g_assert_no_error (done->error);
+      g_assert_no_error (op_done->error);
       g_assert_cmpstr (done->text, ==, text);    /* FIFO */
       g_assert_cmpint (done->id, >, i > 0 ? ids[i - 1] : 0);
       ids[i] = done->id;
@@ -106,7 +107,7 @@ test_group_commit (Fixture *f, gconstpointer data)
   g_assert_cmpuint (op->messages->len, ==, CZ_HISTORY_MAX);
   g_assert_cmpint (REC (op, 0)->id, ==, ids[10]);
   g_assert_cmpint (REC (op, CZ_HISTORY_MAX - 1)->id, ==, extra);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
   op = history (store, "alice", NULL, 0, 100000);
   g_assert_cmpuint (op->messages->len, ==, CZ_HISTORY_MAX);
 }
@@ -121,7 +122,7 @@ test_isolation (Fixture *f, gconstpointer data)
                                 CZ_ERROR_INVALID, -1 };
   g_autoptr(CzStore) store = open_ok (f->path);
   g_autoptr(GAsyncQueue) queue = g_async_queue_new ();
-  g_autoptr(CzStoreOp) h = NULL;
+  g_autoptr(CzStoreHistory) h = NULL;
   CzStoreOp *ops[G_N_ELEMENTS (expect)], *op;
   gint64 ids[G_N_ELEMENTS (expect)];
   guint batches;
@@ -133,12 +134,12 @@ test_isolation (Fixture *f, gconstpointer data)
   /* This op's batch ends in batch_done_cb(), which waits for the lock. */
   g_assert_true (cz_store_user_exists (store, "alice", NULL));
   batches = cz_store_get_batch_count (store);
-  ops[0] = add_user_op ("carol", "c");
-  ops[1] = save_op ("carol", "alice", "first");   /* carol's id is from this batch */
-  ops[2] = add_user_op ("carol", "c");            /* a failing INSERT */
-  ops[3] = save_op ("carol", "zed", "x");         /* unknown recipient */
-  ops[4] = save_op ("alice", NULL, NULL);         /* no text */
-  ops[5] = save_op ("alice", "carol", "second");
+  ops[0] = &add_user_op ("carol", "c")->op;
+  ops[1] = &save_op ("carol", "alice", "first")->op;   /* carol's id is from this batch */
+  ops[2] = &add_user_op ("carol", "c")->op;            /* a failing INSERT */
+  ops[3] = &save_op ("carol", "zed", "x")->op;         /* unknown recipient */
+  ops[4] = &save_op ("alice", NULL, NULL)->op;         /* no text */
+  ops[5] = &save_op ("alice", "carol", "second")->op;
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
     {
       ops[i]->done = queue_done_cb;
@@ -152,7 +153,8 @@ test_isolation (Fixture *f, gconstpointer data)
       g_autoptr(CzStoreOp) done = g_async_queue_pop (queue);
 
       g_assert_true (done == ops[i]);    /* FIFO */
-      ids[i] = done->id;
+      ids[i] = done->kind == CZ_STORE_OP_SAVE_MESSAGE
+               ? cz_store_op_as_save_message (done)->id : 0;
       if (expect[i] >= 0)
         g_assert_error (done->error, CZ_ERROR, expect[i]);
       else
@@ -179,7 +181,7 @@ test_isolation (Fixture *f, gconstpointer data)
 
   /* After close, ops fail at once instead of hanging; the batch-done
    * function still follows their done callback, in this thread. */
-  op = cz_store_op_new (CZ_STORE_OP_GET_USER);
+  op = &cz_store_get_user_new (NULL)->op;
   op->done = queue_done_cb;
   op->user_data = queue;
   cz_store_submit (store, op);
@@ -200,9 +202,9 @@ test_cache_rollback (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
   g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
-  g_autoptr(CzStoreOp) ghost = add_user_op ("ghost", "g");
-  g_autoptr(CzStoreOp) op = save_op ("ghost", "alice", "boo");
-  g_autoptr(CzStoreOp) h = NULL;
+  g_autoptr(CzStoreAddUser) ghost = add_user_op ("ghost", "g");
+  g_autoptr(CzStoreSaveMessage) op = save_op ("ghost", "alice", "boo");
+  g_autoptr(CzStoreHistory) h = NULL;
   struct rlimit saved, full;
   struct stat st;
 
@@ -215,7 +217,7 @@ test_cache_rollback (Fixture *f, gconstpointer data)
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &full), ==, 0);
   run_fails (store, ghost, CZ_ERROR_STORE);    /* at COMMIT */
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
-  g_test_message ("%s", ghost->error->message);
+  g_test_message ("%s", ghost->op.error->message);
   g_assert_false (cz_store_user_exists (store, "ghost", NULL));
 
   add_user (store, "bob", "b");
@@ -235,7 +237,7 @@ static void
 test_checkpoints (Fixture *f, gconstpointer data)
 {
   g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
-  g_autoptr(CzStoreOp) h = NULL;
+  g_autoptr(CzStoreHistory) h = NULL;
   CzStore *store;
   struct stat st;
   goffset before;
@@ -275,7 +277,7 @@ test_checkpoints (Fixture *f, gconstpointer data)
     g_autofree char *last = g_strdup_printf ("message 98 %0100d", 98);
     g_assert_cmpstr (REC (h, 49)->text, ==, last);
   }
-  g_clear_pointer (&h, cz_store_op_free);
+  g_clear_pointer (&h, cz_store_history_free);
   h = history (store, "bob", "alice", 0, 500);
   g_assert_cmpuint (h->messages->len, ==, 50);
   g_object_unref (store);

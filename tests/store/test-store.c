@@ -14,38 +14,42 @@
 
 #define PASSWORD "correct horse battery staple 7f3a"
 
-static CzStoreOp *
+static CzStorePending *
 pending (CzStore *store, const char *user)
 {
-  CzStoreOp *op = cz_store_op_new (CZ_STORE_OP_PENDING);
+  CzStorePending *op = cz_store_pending_new (user, 0);
 
-  op->user = g_strdup (user);
   run_ok (store, op);
   return op;
 }
 
 /* Marks message @id, and @id2 too if not 0 (two UPDATEs: a SAVEPOINT). */
-static CzStoreOp *
+static CzStoreMark *
 mark (CzStore *store, CzStoreOpKind kind, const char *user, gint64 id, gint64 id2)
 {
-  CzStoreOp *op = cz_store_op_new (kind);
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  CzStoreMark *op;
 
-  op->user = g_strdup (user);
-  op->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_array_append_val (op->ids, id);
+  g_array_append_val (ids, id);
   if (id2 != 0)
-    g_array_append_val (op->ids, id2);
+    g_array_append_val (ids, id2);
+  g_assert_true (kind == CZ_STORE_OP_MARK_DELIVERED || kind == CZ_STORE_OP_MARK_READ);
+  op = kind == CZ_STORE_OP_MARK_READ ? cz_store_mark_read_new (user, ids)
+                                     : cz_store_mark_delivered_new (user, ids);
   run_ok (store, op);
   return op;
 }
+
+/* Record @i of what a mark() changed. */
+#define MARKED(op, i) ((CzMessageRecord *) g_ptr_array_index ((op)->changed, (i)))
 
 /* How many messages mark() changed. */
 static guint
 n_marked (CzStore *store, CzStoreOpKind kind, const char *user, gint64 id, gint64 id2)
 {
-  g_autoptr(CzStoreOp) op = mark (store, kind, user, id, id2);
+  g_autoptr(CzStoreMark) op = mark (store, kind, user, id, id2);
 
-  return op->messages->len;
+  return op->changed->len;
 }
 
 /* The first column of the first row of @sql, read with a connection of
@@ -142,7 +146,7 @@ static void
 test_reopen (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
-  g_autoptr(CzStoreOp) h = NULL;
+  g_autoptr(CzStoreHistory) h = NULL;
   gint64 ids[3];
 
   add_user (store, "alice", "a");
@@ -162,7 +166,7 @@ test_reopen (Fixture *f, gconstpointer data)
   g_assert_cmpstr (REC (h, 0)->to, ==, "bob");
   g_assert_cmpint (REC (h, 0)->ts, ==, 1700000000000);
   g_assert_cmpint (REC (h, 1)->id, ==, ids[1]);
-  g_clear_pointer (&h, cz_store_op_free);
+  g_clear_pointer (&h, cz_store_history_free);
   h = history (store, "bob", NULL, 0, 0);
   g_assert_cmpuint (h->messages->len, ==, 1);
   g_assert_cmpint (REC (h, 0)->id, ==, ids[2]);
@@ -249,26 +253,28 @@ assert_query (const char *path, const char *sql, const char *expected)
   g_assert_cmpstr (text, ==, expected);
 }
 
-/* Ids (oldest first) and texts of @op's records, as "id text|...". */
+/* Ids (oldest first) and texts of @records, as "id text|...". */
+#define REC_AT(i) ((CzMessageRecord *) g_ptr_array_index (records, (i)))
 static char *
-records_text (CzStoreOp *op)
+records_text (GPtrArray *records)
 {
   GString *s = g_string_new (NULL);
 
-  for (guint i = 0; i < op->messages->len; i++)
+  for (guint i = 0; i < records->len; i++)
     g_string_append_printf (s, "%s%" G_GINT64_FORMAT " %s %s->%s%s%s", i > 0 ? "|" : "",
-                            REC (op, i)->id, REC (op, i)->text, REC (op, i)->from,
-                            REC (op, i)->to != NULL ? REC (op, i)->to : "#lobby",
-                            REC (op, i)->delivered ? " delivered" : "",
-                            REC (op, i)->read ? " read" : "");
+                            REC_AT (i)->id, REC_AT (i)->text, REC_AT (i)->from,
+                            REC_AT (i)->to != NULL ? REC_AT (i)->to : "#lobby",
+                            REC_AT (i)->delivered ? " delivered" : "",
+                            REC_AT (i)->read ? " read" : "");
   return g_string_free (s, FALSE);
 }
+#undef REC_AT
 
 static void
 assert_pending (CzStore *store, const char *user, const char *expected)
 {
-  g_autoptr(CzStoreOp) op = pending (store, user);
-  g_autofree char *text = records_text (op);
+  g_autoptr(CzStorePending) op = pending (store, user);
+  g_autofree char *text = records_text (op->messages);
 
   g_assert_cmpstr (text, ==, expected);
 }
@@ -276,8 +282,8 @@ assert_pending (CzStore *store, const char *user, const char *expected)
 static void
 assert_history (CzStore *store, const char *user, const char *peer, const char *expected)
 {
-  g_autoptr(CzStoreOp) op = history (store, user, peer, 0, 0);
-  g_autofree char *text = records_text (op);
+  g_autoptr(CzStoreHistory) op = history (store, user, peer, 0, 0);
+  g_autofree char *text = records_text (op->messages);
 
   g_assert_cmpstr (text, ==, expected);
 }
@@ -400,10 +406,11 @@ static void
 test_users (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
-  g_autoptr(CzStoreOp) get = cz_store_op_new (CZ_STORE_OP_GET_USER);
-  g_autoptr(CzStoreOp) dup = cz_store_op_new (CZ_STORE_OP_ADD_USER);
-  g_autoptr(CzStoreOp) bad = cz_store_op_new (CZ_STORE_OP_ADD_USER);
-  g_autoptr(CzStoreOp) unknown = cz_store_op_new (CZ_STORE_OP_GET_USER);
+  g_autoptr(CzStoreGetUser) get = cz_store_get_user_new ("alice");
+  g_autoptr(CzStoreAddUser) dup = cz_store_add_user_new ("alice");
+  g_autoptr(CzStoreAddUser) bad = cz_store_add_user_new ("Not Valid");
+  g_autoptr(CzStoreAddUser) valid = cz_store_add_user_new ("valid");
+  g_autoptr(CzStoreGetUser) unknown = cz_store_get_user_new ("nobody");
   g_auto(CzScramCredentials) creds = { 0 };
   g_autoptr(GBytes) salt = cz_scram_new_salt ();
   g_autoptr(GError) error = NULL;
@@ -412,7 +419,6 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 
   cz_scram_credentials_from_password (&creds, PASSWORD, salt, 5000);
-  dup->user = g_strdup ("alice");
   dup->creds.salt = g_bytes_ref (salt);
   dup->creds.iterations = 5000;
   memcpy (dup->creds.stored_key, creds.stored_key, 32);
@@ -421,7 +427,6 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_true (cz_store_user_exists (store, "alice", &error));
   g_assert_no_error (error);
 
-  get->user = g_strdup ("alice");
   run_ok (store, get);
   g_assert_true (g_bytes_equal (get->creds.salt, salt));
   g_assert_cmpuint (get->creds.iterations, ==, 5000);
@@ -430,17 +435,14 @@ test_users (Fixture *f, gconstpointer data)
 
   run_fails (store, dup, CZ_ERROR_USER_EXISTS);
 
-  unknown->user = g_strdup ("nobody");
   run_fails (store, unknown, CZ_ERROR_NO_SUCH_USER);
 
-  bad->user = g_strdup ("Not Valid");
   bad->creds.salt = g_bytes_ref (salt);
   bad->creds.iterations = 5000;
   run_fails (store, bad, CZ_ERROR_BAD_NAME);
-  g_free (bad->user);
-  bad->user = g_strdup ("valid");
-  bad->creds.iterations = 1000;
-  run_fails (store, bad, CZ_ERROR_INVALID);
+  valid->creds.salt = g_bytes_ref (salt);
+  valid->creds.iterations = 1000;
+  run_fails (store, valid, CZ_ERROR_INVALID);
   g_assert_false (cz_store_user_exists (store, "valid", NULL));
 }
 
@@ -448,7 +450,10 @@ static void
 test_messages (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
-  g_autoptr(CzStoreOp) op = NULL;
+  g_autoptr(CzStorePending) op = NULL;
+  g_autoptr(CzStoreHistory) h = NULL;
+  g_autoptr(CzStoreMark) m = NULL;
+  g_autoptr(CzStoreSaveMessage) s = NULL;
   gint64 ids[3];
 
   add_user (store, "alice", "a");
@@ -469,27 +474,27 @@ test_messages (Fixture *f, gconstpointer data)
       g_assert_false (REC (op, i)->delivered);
     }
   g_assert_cmpstr (REC (op, 2)->text, ==, "m3");
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_pending_free);
 
   /* Only the recipient can mark. */
   g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "alice", ids[0], 0), ==, 0);
   g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "alice", ids[0], 0), ==, 0);
 
-  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0], 0);
-  g_assert_cmpuint (op->messages->len, ==, 1);
-  g_assert_cmpint (REC (op, 0)->id, ==, ids[0]);
-  g_assert_cmpstr (REC (op, 0)->from, ==, "alice");
-  g_assert_true (REC (op, 0)->delivered);
-  g_assert_false (REC (op, 0)->read);
-  g_clear_pointer (&op, cz_store_op_free);
+  m = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0], 0);
+  g_assert_cmpuint (m->changed->len, ==, 1);
+  g_assert_cmpint (MARKED (m, 0)->id, ==, ids[0]);
+  g_assert_cmpstr (MARKED (m, 0)->from, ==, "alice");
+  g_assert_true (MARKED (m, 0)->delivered);
+  g_assert_false (MARKED (m, 0)->read);
+  g_clear_pointer (&m, cz_store_mark_free);
   g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[0], 0), ==, 0);
 
   /* Read implies delivered. */
-  op = mark (store, CZ_STORE_OP_MARK_READ, "bob", ids[1], 0);
-  g_assert_cmpuint (op->messages->len, ==, 1);
-  g_assert_true (REC (op, 0)->read);
-  g_assert_true (REC (op, 0)->delivered);
-  g_clear_pointer (&op, cz_store_op_free);
+  m = mark (store, CZ_STORE_OP_MARK_READ, "bob", ids[1], 0);
+  g_assert_cmpuint (m->changed->len, ==, 1);
+  g_assert_true (MARKED (m, 0)->read);
+  g_assert_true (MARKED (m, 0)->delivered);
+  g_clear_pointer (&m, cz_store_mark_free);
   g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", ids[1], 0), ==, 0);
   g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[1], 0), ==, 0);
   /* Delivered, not read yet. */
@@ -498,32 +503,30 @@ test_messages (Fixture *f, gconstpointer data)
   op = pending (store, "bob");
   g_assert_cmpuint (op->messages->len, ==, 1);
   g_assert_cmpint (REC (op, 0)->id, ==, ids[2]);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_pending_free);
 
-  op = history (store, "alice", "bob", 0, 0);
-  g_assert_cmpuint (op->messages->len, ==, 4);
-  g_assert_true (REC (op, 0)->read && REC (op, 1)->read);
-  g_assert_false (REC (op, 2)->delivered);
-  g_clear_pointer (&op, cz_store_op_free);
+  h = history (store, "alice", "bob", 0, 0);
+  g_assert_cmpuint (h->messages->len, ==, 4);
+  g_assert_true (REC (h, 0)->read && REC (h, 1)->read);
+  g_assert_false (REC (h, 2)->delivered);
+  g_clear_pointer (&h, cz_store_history_free);
   /* Several ids in one op: only the ones that change come back. */
-  op = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[2], ids[0]);
-  g_assert_cmpuint (op->messages->len, ==, 1);
-  g_assert_cmpint (REC (op, 0)->id, ==, ids[2]);
-  g_clear_pointer (&op, cz_store_op_free);
+  m = mark (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[2], ids[0]);
+  g_assert_cmpuint (m->changed->len, ==, 1);
+  g_assert_cmpint (MARKED (m, 0)->id, ==, ids[2]);
+  g_clear_pointer (&m, cz_store_mark_free);
   g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", ids[2], ids[1]), ==, 1);
 
   /* Unknown sender or recipient. */
-  op = save_op ("mallory", NULL, "hi");
-  run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
-  g_free (op->user);
-  op->user = g_strdup ("alice");
-  op->peer = g_strdup ("mallory");
-  run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
-  g_assert_cmpint (op->id, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
+  s = save_op ("mallory", NULL, "hi");
+  run_fails (store, s, CZ_ERROR_NO_SUCH_USER);
+  g_clear_pointer (&s, cz_store_save_message_free);
+  s = save_op ("alice", "mallory", "hi");
+  run_fails (store, s, CZ_ERROR_NO_SUCH_USER);
+  g_assert_cmpint (s->id, ==, 0);
+  g_clear_pointer (&s, cz_store_save_message_free);
 
-  op = cz_store_op_new (CZ_STORE_OP_PENDING);
-  op->user = g_strdup ("mallory");
+  op = cz_store_pending_new ("mallory", 0);
   run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
 }
 
@@ -533,10 +536,10 @@ static void
 test_txn (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
-  g_autoptr(CzStoreOp) first = save_op ("alice", "bob", "once");
-  g_autoptr(CzStoreOp) again = save_op ("alice", "bob", "once");
-  g_autoptr(CzStoreOp) other = save_op ("bob", "alice", "mine");
-  g_autoptr(CzStoreOp) op = NULL;
+  g_autoptr(CzStoreSaveMessage) first = save_op ("alice", "bob", "once");
+  g_autoptr(CzStoreSaveMessage) again = save_op ("alice", "bob", "once");
+  g_autoptr(CzStoreSaveMessage) other = save_op ("bob", "alice", "mine");
+  g_autoptr(CzStorePending) op = NULL;
 
   add_user (store, "alice", "a");
   add_user (store, "bob", "b");
@@ -569,7 +572,7 @@ static void
 test_history (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
-  g_autoptr(CzStoreOp) op = NULL;
+  g_autoptr(CzStoreHistory) op = NULL;
   gint64 direct[30], lobby[5];
 
   add_user (store, "alice", "a");
@@ -591,27 +594,27 @@ test_history (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 10; i++)
     g_assert_cmpint (REC (op, i)->id, ==, direct[20 + i]);
   g_assert_cmpstr (REC (op, 9)->text, ==, "d29");
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
 
   /* The page before, asked by the other side. */
   op = history (store, "bob", "alice", direct[20], 10);
   g_assert_cmpuint (op->messages->len, ==, 10);
   for (guint i = 0; i < 10; i++)
     g_assert_cmpint (REC (op, i)->id, ==, direct[10 + i]);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
 
   op = history (store, "alice", "bob", direct[3], 10);
   g_assert_cmpuint (op->messages->len, ==, 3);
   g_assert_cmpint (REC (op, 0)->id, ==, direct[0]);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
 
   op = history (store, "alice", "bob", 0, 0);
   g_assert_cmpuint (op->messages->len, ==, 30);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
 
   op = history (store, "alice", "carol", 0, 0);
   g_assert_cmpuint (op->messages->len, ==, 0);
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
 
   op = history (store, "alice", NULL, 0, 3);
   g_assert_cmpuint (op->messages->len, ==, 3);
@@ -619,7 +622,7 @@ test_history (Fixture *f, gconstpointer data)
   g_assert_cmpint (REC (op, 2)->id, ==, lobby[4]);
   g_assert_null (REC (op, 2)->to);
   g_assert_cmpstr (REC (op, 2)->from, ==, "carol");
-  g_clear_pointer (&op, cz_store_op_free);
+  g_clear_pointer (&op, cz_store_history_free);
 
   op = history (store, "alice", NULL, lobby[1], 0);
   g_assert_cmpuint (op->messages->len, ==, 1);
@@ -704,12 +707,11 @@ static void
 test_no_password (Fixture *f, gconstpointer data)
 {
   g_autoptr(CzStore) store = open_ok (f->path);
-  g_autoptr(CzStoreOp) get = cz_store_op_new (CZ_STORE_OP_GET_USER);
+  g_autoptr(CzStoreGetUser) get = cz_store_get_user_new ("alice");
   g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
   gboolean found_key;
 
   add_user (store, "alice", PASSWORD);
-  get->user = g_strdup ("alice");
   run_ok (store, get);
   g_clear_object (&store);
 

@@ -1,6 +1,6 @@
-/* cz-store-ops.c: the store's prepared statements, its user id cache and
- * what each queued operation does inside the batch's transaction (group
- * commit).  Store thread only, except the op constructors. */
+/* cz-store-sqlite-ops.c: the SQLite backend's prepared statements, its
+ * user id cache and what each kind of operation does inside the batch's
+ * transaction.  Store thread only. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-protocol.h"
-#include "cz-store-private.h"
+#include "cz-store-sqlite-private.h"
 #include "cz-error.h"
 #include "cz-util.h"
 
@@ -19,7 +19,7 @@
   "FROM messages m JOIN users s ON s.id = m.sender " \
   "LEFT JOIN users r ON r.id = m.recipient "
 
-/* The indexes are partial (schema v2, cz-store.c): a query can only use
+/* The indexes are partial (schema v2, cz-store-sqlite.c): a query can only use
  * one if its WHERE implies the index's, so PENDING keeps "delivered_ts IS
  * NULL" and the lobby history "recipient IS NULL". */
 static const char * const stmt_sql[N_STMTS] = {
@@ -77,11 +77,11 @@ static const char * const stmt_sql[N_STMTS] = {
 
 /* ---- Errors ---------------------------------------------------------- */
 
-static gboolean
-op_fail_sqlite (CzStore *self, CzStoreOp *op, int rc)
+gboolean
+cz_store_sqlite_op_fail (CzStoreSqlite *self, CzStoreOp *op, int rc)
 {
   if (op->error == NULL)
-    cz_store_set_error (self, &op->error, rc, op->kind == CZ_STORE_OP_SAVE_MESSAGE);
+    cz_store_sqlite_set_error (self, &op->error, rc, op->kind == CZ_STORE_OP_SAVE_MESSAGE);
   return FALSE;
 }
 
@@ -97,72 +97,17 @@ op_fail (CzStoreOp *op, CzErrorCode code, const char *format, ...)
   return FALSE;
 }
 
-/* ---- Records and ops ------------------------------------------------- */
-
-void
-cz_message_record_free (CzMessageRecord *rec)
-{
-  if (rec == NULL)
-    return;
-
-  g_free (rec->from);
-  g_free (rec->to);
-  g_free (rec->text);
-  g_free (rec);
-}
-
-CzStoreOp *
-cz_store_op_new (CzStoreOpKind kind)
-{
-  CzStoreOp *op = g_new0 (CzStoreOp, 1);
-
-  op->kind = kind;
-  return op;
-}
-
-void
-cz_store_op_clear_outputs (CzStoreOp *op)
-{
-  g_clear_error (&op->error);
-  op->id = 0;
-  op->duplicate = FALSE;
-  g_clear_pointer (&op->messages, g_ptr_array_unref);
-  if (op->kind == CZ_STORE_OP_GET_USER)
-    cz_scram_credentials_clear (&op->creds);
-}
-
-void
-cz_store_op_free (CzStoreOp *op)
-{
-  if (op == NULL)
-    return;
-
-  cz_store_op_clear_outputs (op);
-  g_free (op->user);
-  g_free (op->peer);
-  g_free (op->text);
-  g_free (op->txn);
-  g_clear_pointer (&op->ids, g_array_unref);
-  cz_scram_credentials_clear (&op->creds);
-  g_free (op);
-}
-
-static gboolean
-op_is_write (const CzStoreOp *op)
-{
-  return op->kind == CZ_STORE_OP_ADD_USER || op->kind == CZ_STORE_OP_SAVE_MESSAGE ||
-         op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ;
-}
-
 /* A single SQL statement is atomic by itself (SQLite undoes a failed one
  * with its statement journal, or the whole transaction, which the batch
  * sees): only an op of several write statements needs its own SAVEPOINT.
  * ADD_USER and SAVE_MESSAGE write once; MARK_* once per id. */
-static gboolean
-op_needs_savepoint (const CzStoreOp *op)
+gboolean
+cz_store_sqlite_needs_savepoint (const CzStoreOp *op)
 {
+  const CzStoreMark *mark = (const CzStoreMark *) op;
+
   return (op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ) &&
-         op->ids != NULL && op->ids->len > 1;
+         mark->ids != NULL && mark->ids->len > 1;
 }
 
 /* ---- Statements (store thread) --------------------------------------- */
@@ -182,13 +127,13 @@ stmt_release (CzStmtInUse *stmt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzStmtInUse, stmt_release)
 
 static inline CzStmtInUse *
-stmt_get (CzStore *self, CzStoreStmt id)
+stmt_get (CzStoreSqlite *self, CzStoreStmt id)
 {
   return self->stmts[id];
 }
 
-static int
-step_simple (CzStore *self, CzStoreStmt id)
+int
+cz_store_sqlite_step_simple (CzStoreSqlite *self, CzStoreStmt id)
 {
   g_autoptr(CzStmtInUse) stmt = stmt_get (self, id);
 
@@ -206,7 +151,7 @@ column_strdup (sqlite3_stmt *stmt, int col)
 /* ---- User id cache (store thread) ------------------------------------ */
 
 /* Users are never deleted nor renamed, so a name's id only changes when
- * the transaction that added it does not commit: cz_store_run_batch()
+ * the transaction that added it does not commit: forget_batch()
  * empties the cache then.  Unknown names are not cached (another process
  * may add accounts: causerie-server --add-user). */
 #define USER_CACHE_MAX 65536
@@ -217,20 +162,26 @@ typedef struct {
 } CzStoreUserId;
 
 void
-cz_store_user_cache_init (CzStore *self)
+cz_store_sqlite_user_cache_init (CzStoreSqlite *self)
 {
   if (self->user_ids == NULL)
     self->user_ids = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 }
 
 void
-cz_store_user_cache_free (CzStore *self)
+cz_store_sqlite_user_cache_clear (CzStoreSqlite *self)
+{
+  g_hash_table_remove_all (self->user_ids);
+}
+
+void
+cz_store_sqlite_user_cache_free (CzStoreSqlite *self)
 {
   g_clear_pointer (&self->user_ids, g_hash_table_unref);
 }
 
 static void
-user_cache_add (CzStore *self, const char *name, gint64 id)
+user_cache_add (CzStoreSqlite *self, const char *name, gint64 id)
 {
   gsize len = strlen (name);
   CzStoreUserId *entry = g_malloc (sizeof *entry + len + 1);
@@ -245,7 +196,7 @@ user_cache_add (CzStore *self, const char *name, gint64 id)
 
 /* Looks user @name up; FALSE with CZ_ERROR_NO_SUCH_USER when unknown. */
 static gboolean
-require_user (CzStore *self, CzStoreOp *op, const char *name, gint64 *id)
+require_user (CzStoreSqlite *self, CzStoreOp *op, const char *name, gint64 *id)
 {
   g_autoptr(CzStmtInUse) stmt = NULL;
   CzStoreUserId *cached;
@@ -266,16 +217,16 @@ require_user (CzStore *self, CzStoreOp *op, const char *name, gint64 *id)
   if (rc == SQLITE_DONE)
     return op_fail (op, CZ_ERROR_NO_SUCH_USER, _("no such user: %s"), name);
   if (rc != SQLITE_ROW)
-    return op_fail_sqlite (self, op, rc);
+    return cz_store_sqlite_op_fail (self, op, rc);
 
   *id = sqlite3_column_int64 (stmt, 0);
   user_cache_add (self, name, *id);
   return TRUE;
 }
 
-/* Appends the rows of @stmt (MSG_COLUMNS) to op->messages. */
+/* Appends the rows of @stmt (MSG_COLUMNS) to @records, @op's output. */
 static gboolean
-collect_messages (CzStore *self, CzStoreOp *op, sqlite3_stmt *stmt)
+collect_messages (CzStoreSqlite *self, CzStoreOp *op, GPtrArray *records, sqlite3_stmt *stmt)
 {
   int rc;
 
@@ -290,14 +241,14 @@ collect_messages (CzStore *self, CzStoreOp *op, sqlite3_stmt *stmt)
       rec->text = column_strdup (stmt, 4);
       rec->delivered = sqlite3_column_int (stmt, 5) != 0;
       rec->read = sqlite3_column_int (stmt, 6) != 0;
-      g_ptr_array_add (op->messages, rec);
+      g_ptr_array_add (records, rec);
     }
 
-  return rc == SQLITE_DONE || op_fail_sqlite (self, op, rc);
+  return rc == SQLITE_DONE || cz_store_sqlite_op_fail (self, op, rc);
 }
 
 gboolean
-cz_store_prepare_statements (CzStore *self, GError **error)
+cz_store_sqlite_prepare_statements (CzStoreSqlite *self, GError **error)
 {
   for (guint i = 0; i < N_STMTS; i++)
     {
@@ -306,7 +257,7 @@ cz_store_prepare_statements (CzStore *self, GError **error)
 
       if (rc != SQLITE_OK)
         {
-          cz_store_set_error (self, error, rc, FALSE);
+          cz_store_sqlite_set_error (self, error, rc, FALSE);
           return FALSE;
         }
     }
@@ -315,7 +266,7 @@ cz_store_prepare_statements (CzStore *self, GError **error)
 }
 
 void
-cz_store_finalize_statements (CzStore *self)
+cz_store_sqlite_finalize_statements (CzStoreSqlite *self)
 {
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
@@ -324,7 +275,7 @@ cz_store_finalize_statements (CzStore *self)
 /* ---- Operations (store thread) --------------------------------------- */
 
 static gboolean
-do_get_user (CzStore *self, CzStoreOp *op)
+get_user (CzStoreSqlite *self, CzStoreGetUser *op)
 {
   g_autoptr(CzStmtInUse) stmt = stmt_get (self, STMT_GET_USER);
   gint64 iterations;
@@ -333,15 +284,15 @@ do_get_user (CzStore *self, CzStoreOp *op)
   sqlite3_bind_text (stmt, 1, op->user, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return op_fail (op, CZ_ERROR_NO_SUCH_USER, _("no such user: %s"), op->user);
+    return op_fail (&op->op, CZ_ERROR_NO_SUCH_USER, _("no such user: %s"), op->user);
   if (rc != SQLITE_ROW)
-    return op_fail_sqlite (self, op, rc);
+    return cz_store_sqlite_op_fail (self, &op->op, rc);
 
   iterations = sqlite3_column_int64 (stmt, 1);
   if (sqlite3_column_bytes (stmt, 0) == 0 ||
       sqlite3_column_bytes (stmt, 2) != 32 || sqlite3_column_bytes (stmt, 3) != 32 ||
       iterations < CZ_SCRAM_MIN_ITERATIONS || iterations > CZ_SCRAM_MAX_ITERATIONS)
-    return op_fail (op, CZ_ERROR_STORE, _("the account %s is damaged in %s"),
+    return op_fail (&op->op, CZ_ERROR_STORE, _("the account %s is damaged in %s"),
                     op->user, self->display_name);
 
   op->creds.salt = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
@@ -352,7 +303,7 @@ do_get_user (CzStore *self, CzStoreOp *op)
 }
 
 static gboolean
-do_add_user (CzStore *self, CzStoreOp *op)
+add_user (CzStoreSqlite *self, CzStoreAddUser *op)
 {
   g_autoptr(CzStmtInUse) stmt = NULL;
   gsize salt_len = 0;
@@ -360,12 +311,12 @@ do_add_user (CzStore *self, CzStoreOp *op)
   int rc;
 
   if (op->user == NULL || !cz_user_name_valid (op->user))
-    return op_fail (op, CZ_ERROR_BAD_NAME, _("“%s” is not a valid user name"),
+    return op_fail (&op->op, CZ_ERROR_BAD_NAME, _("“%s” is not a valid user name"),
                     op->user != NULL ? op->user : "");
   salt = op->creds.salt != NULL ? g_bytes_get_data (op->creds.salt, &salt_len) : NULL;
   if (salt_len == 0 || op->creds.iterations < CZ_SCRAM_MIN_ITERATIONS ||
       op->creds.iterations > CZ_SCRAM_MAX_ITERATIONS)
-    return op_fail (op, CZ_ERROR_INVALID, _("the account keys are incomplete"));
+    return op_fail (&op->op, CZ_ERROR_INVALID, _("the account keys are incomplete"));
 
   stmt = stmt_get (self, STMT_ADD_USER);
   sqlite3_bind_text (stmt, 1, op->user, -1, SQLITE_STATIC);
@@ -376,26 +327,26 @@ do_add_user (CzStore *self, CzStoreOp *op)
   sqlite3_bind_int64 (stmt, 6, cz_now_ms ());
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
-    return op_fail (op, CZ_ERROR_USER_EXISTS, _("the user %s already exists"), op->user);
+    return op_fail (&op->op, CZ_ERROR_USER_EXISTS, _("the user %s already exists"), op->user);
   if (rc != SQLITE_DONE)
-    return op_fail_sqlite (self, op, rc);
+    return cz_store_sqlite_op_fail (self, &op->op, rc);
 
-  /* Not committed yet: dropped if the batch is not (cz_store_run_batch). */
+  /* Not committed yet: dropped if the batch is not (forget_batch). */
   user_cache_add (self, op->user, sqlite3_last_insert_rowid (self->db));
   return TRUE;
 }
 
 static gboolean
-do_save_message (CzStore *self, CzStoreOp *op)
+save_message (CzStoreSqlite *self, CzStoreSaveMessage *op)
 {
   g_autoptr(CzStmtInUse) stmt = NULL;
   gint64 sender, recipient = 0;
   int rc;
 
   if (op->text == NULL)
-    return op_fail (op, CZ_ERROR_INVALID, _("the message has no text"));
-  if (!require_user (self, op, op->user, &sender) ||
-      (op->peer != NULL && !require_user (self, op, op->peer, &recipient)))
+    return op_fail (&op->op, CZ_ERROR_INVALID, _("the message has no text"));
+  if (!require_user (self, &op->op, op->sender, &sender) ||
+      (op->to != NULL && !require_user (self, &op->op, op->to, &recipient)))
     return FALSE;
   if (op->ts == 0)
     op->ts = cz_now_ms ();
@@ -416,13 +367,13 @@ do_save_message (CzStore *self, CzStoreOp *op)
           return TRUE;
         }
       if (rc != SQLITE_DONE)
-        return op_fail_sqlite (self, op, rc);
+        return cz_store_sqlite_op_fail (self, &op->op, rc);
     }
 
   stmt = stmt_get (self, STMT_SAVE_MESSAGE);
   sqlite3_bind_int64 (stmt, 1, op->ts);
   sqlite3_bind_int64 (stmt, 2, sender);
-  if (op->peer != NULL)
+  if (op->to != NULL)
     sqlite3_bind_int64 (stmt, 3, recipient);
   else
     sqlite3_bind_null (stmt, 3);
@@ -433,7 +384,7 @@ do_save_message (CzStore *self, CzStoreOp *op)
     sqlite3_bind_null (stmt, 5);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
-    return op_fail_sqlite (self, op, rc);
+    return cz_store_sqlite_op_fail (self, &op->op, rc);
 
   op->id = sqlite3_last_insert_rowid (self->db);
   return TRUE;
@@ -443,13 +394,13 @@ do_save_message (CzStore *self, CzStoreOp *op)
  * read before it is changed, and only changed if the read found it: an op
  * of one id still writes with a single (atomic) statement. */
 static gboolean
-do_mark (CzStore *self, CzStoreOp *op)
+mark (CzStoreSqlite *self, CzStoreMark *op)
 {
-  gboolean read = op->kind == CZ_STORE_OP_MARK_READ;
+  gboolean read = op->op.kind == CZ_STORE_OP_MARK_READ;
   gint64 ts = op->ts > 0 ? op->ts : cz_now_ms ();
   gint64 reader;
 
-  if (!require_user (self, op, op->user, &reader))
+  if (!require_user (self, &op->op, op->reader, &reader))
     return FALSE;
 
   for (guint i = 0; op->ids != NULL && i < op->ids->len; i++)
@@ -457,15 +408,15 @@ do_mark (CzStore *self, CzStoreOp *op)
       gint64 id = g_array_index (op->ids, gint64, i);
       g_autoptr(CzStmtInUse) find = stmt_get (self, read ? STMT_UNREAD : STMT_UNDELIVERED);
       g_autoptr(CzStmtInUse) update = NULL;
-      guint n = op->messages->len;
+      guint n = op->changed->len;
       CzMessageRecord *rec;
       int rc;
 
       sqlite3_bind_int64 (find, 1, id);
       sqlite3_bind_int64 (find, 2, reader);
-      if (!collect_messages (self, op, find))
+      if (!collect_messages (self, &op->op, op->changed, find))
         return FALSE;
-      if (op->messages->len == n)
+      if (op->changed->len == n)
         continue;     /* unknown, not to @reader, or marked already */
 
       update = stmt_get (self, read ? STMT_MARK_READ : STMT_MARK_DELIVERED);
@@ -474,14 +425,14 @@ do_mark (CzStore *self, CzStoreOp *op)
       sqlite3_bind_int64 (update, 3, reader);
       rc = sqlite3_step (update);
       if (rc != SQLITE_DONE)
-        return op_fail_sqlite (self, op, rc);
+        return cz_store_sqlite_op_fail (self, &op->op, rc);
       if (sqlite3_changes (self->db) == 0)
         {
-          g_ptr_array_set_size (op->messages, n);
+          g_ptr_array_set_size (op->changed, n);
           continue;
         }
       /* The state the UPDATE wrote: read implies delivered. */
-      rec = g_ptr_array_index (op->messages, n);
+      rec = g_ptr_array_index (op->changed, n);
       rec->delivered = TRUE;
       rec->read = rec->read || read;
     }
@@ -490,37 +441,37 @@ do_mark (CzStore *self, CzStoreOp *op)
 }
 
 static gboolean
-do_pending (CzStore *self, CzStoreOp *op)
+pending (CzStoreSqlite *self, CzStorePending *op)
 {
   g_autoptr(CzStmtInUse) stmt = NULL;
   gint64 recipient;
 
-  if (!require_user (self, op, op->user, &recipient))
+  if (!require_user (self, &op->op, op->recipient, &recipient))
     return FALSE;
 
   stmt = stmt_get (self, STMT_PENDING);
   sqlite3_bind_int64 (stmt, 1, recipient);
   sqlite3_bind_int64 (stmt, 2, op->limit > 0 ? (gint64) op->limit : -1);
-  return collect_messages (self, op, stmt);
+  return collect_messages (self, &op->op, op->messages, stmt);
 }
 
 static gboolean
-do_history (CzStore *self, CzStoreOp *op)
+history (CzStoreSqlite *self, CzStoreHistory *op)
 {
   g_autoptr(CzStmtInUse) stmt = NULL;
   gint64 before = op->before > 0 ? op->before : G_MAXINT64;
   guint limit = op->limit > 0 ? MIN (op->limit, CZ_HISTORY_MAX) : CZ_HISTORY_MAX;
   gint64 me, peer;
 
-  if (op->peer == NULL)
+  if (op->with == NULL)
     {
       stmt = stmt_get (self, STMT_HISTORY_LOBBY);
       sqlite3_bind_int64 (stmt, 1, before);
       sqlite3_bind_int64 (stmt, 2, limit);
-      return collect_messages (self, op, stmt);
+      return collect_messages (self, &op->op, op->messages, stmt);
     }
 
-  if (!require_user (self, op, op->user, &me) || !require_user (self, op, op->peer, &peer))
+  if (!require_user (self, &op->op, op->user, &me) || !require_user (self, &op->op, op->with, &peer))
     return FALSE;
 
   stmt = stmt_get (self, STMT_HISTORY_DIRECT);
@@ -528,122 +479,44 @@ do_history (CzStore *self, CzStoreOp *op)
   sqlite3_bind_int64 (stmt, 2, peer);
   sqlite3_bind_int64 (stmt, 3, before);
   sqlite3_bind_int64 (stmt, 4, limit);
-  return collect_messages (self, op, stmt);
+  return collect_messages (self, &op->op, op->messages, stmt);
 }
 
-static void
-run_op (CzStore *self, CzStoreOp *op)
-{
-  gboolean savepoint = op_needs_savepoint (op);
-  int rc;
 
-  cz_store_op_clear_outputs (op);
-  if (op->kind == CZ_STORE_OP_PENDING || op->kind == CZ_STORE_OP_HISTORY ||
-      op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ)
-    op->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_message_record_free);
+/* ---- The backend's functions ----------------------------------------- */
 
-  if (savepoint && (rc = step_simple (self, STMT_SAVEPOINT)) != SQLITE_DONE)
-    {
-      op_fail_sqlite (self, op, rc);
-      return;
-    }
-
-  switch (op->kind)
-    {
-    case CZ_STORE_OP_GET_USER: do_get_user (self, op); break;
-    case CZ_STORE_OP_ADD_USER: do_add_user (self, op); break;
-    case CZ_STORE_OP_SAVE_MESSAGE: do_save_message (self, op); break;
-    case CZ_STORE_OP_MARK_DELIVERED:
-    case CZ_STORE_OP_MARK_READ: do_mark (self, op); break;
-    case CZ_STORE_OP_PENDING: do_pending (self, op); break;
-    case CZ_STORE_OP_HISTORY: do_history (self, op); break;
-    default:
-      op_fail (op, CZ_ERROR_INVALID, _("unknown store operation %d"), (int) op->kind);
-      break;
-    }
-
-  if (op->error != NULL && op->messages != NULL)
-    g_ptr_array_set_size (op->messages, 0);
-  if (!savepoint)
-    return;
-  if (op->error != NULL)
-    step_simple (self, STMT_ROLLBACK_TO);
-  if ((rc = step_simple (self, STMT_RELEASE)) != SQLITE_DONE)
-    op_fail_sqlite (self, op, rc);
-}
-
-/* One transaction for the whole batch; done callbacks after the COMMIT. */
 void
-cz_store_run_batch (CzStore *self, CzStoreOp **ops, guint n)
+cz_store_sqlite_get_user (CzStoreBackend *backend, CzStoreOp *op)
 {
-  g_autoptr(GError) batch_error = NULL;
-  guint first_write = n, fail_from = 0;
-  gboolean saving = FALSE;
-  int rc;
+  get_user ((CzStoreSqlite *) backend, (CzStoreGetUser *) op);
+}
 
-  for (guint i = 0; i < n; i++)
-    {
-      if (op_is_write (ops[i]) && first_write == n)
-        first_write = i;
-      saving = saving || ops[i]->kind == CZ_STORE_OP_SAVE_MESSAGE;
-    }
+void
+cz_store_sqlite_add_user (CzStoreBackend *backend, CzStoreOp *op)
+{
+  add_user ((CzStoreSqlite *) backend, (CzStoreAddUser *) op);
+}
 
-  rc = step_simple (self, first_write < n ? STMT_BEGIN_WRITE : STMT_BEGIN_READ);
-  if (rc != SQLITE_DONE)
-    cz_store_set_error (self, &batch_error, rc, saving);
+void
+cz_store_sqlite_save_message (CzStoreBackend *backend, CzStoreOp *op)
+{
+  save_message ((CzStoreSqlite *) backend, (CzStoreSaveMessage *) op);
+}
 
-  for (guint i = 0; batch_error == NULL && i < n; i++)
-    {
-      run_op (self, ops[i]);
-      /* After a full disk, an I/O error or no memory SQLite may roll the
-       * whole transaction back: nothing of the batch will be committed. */
-      if (sqlite3_get_autocommit (self->db))
-        {
-          if (ops[i]->error != NULL)
-            batch_error = g_error_copy (ops[i]->error);
-          else
-            cz_store_set_error (self, &batch_error, SQLITE_ABORT, saving);
-          fail_from = MIN (i, first_write);
-        }
-    }
+void
+cz_store_sqlite_mark (CzStoreBackend *backend, CzStoreOp *op)
+{
+  mark ((CzStoreSqlite *) backend, (CzStoreMark *) op);
+}
 
-  if (batch_error == NULL)
-    {
-      rc = step_simple (self, STMT_COMMIT);
-      if (rc == SQLITE_DONE)
-        {
-          g_atomic_int_inc (&self->batch_count);
-        }
-      else
-        {
-          /* Nothing of this batch was acknowledged: every op that wrote, or
-           * read after a write, gets the error. */
-          cz_store_set_error (self, &batch_error, rc, saving);
-          if (!sqlite3_get_autocommit (self->db))
-            step_simple (self, STMT_ROLLBACK);
-          fail_from = first_write;
-        }
-    }
+void
+cz_store_sqlite_pending (CzStoreBackend *backend, CzStoreOp *op)
+{
+  pending ((CzStoreSqlite *) backend, (CzStorePending *) op);
+}
 
-  /* Ids added or looked up during a batch that did not commit may not be
-   * on disk (and may be given to another user next). */
-  if (batch_error != NULL)
-    g_hash_table_remove_all (self->user_ids);
-
-  for (guint i = fail_from; batch_error != NULL && i < n; i++)
-    {
-      if (ops[i]->error == NULL)
-        {
-          cz_store_op_clear_outputs (ops[i]);
-          ops[i]->error = g_error_copy (batch_error);
-        }
-    }
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (ops[i]->done != NULL)
-        ops[i]->done (ops[i], ops[i]->user_data);
-      else
-        cz_store_op_free (ops[i]);
-    }
+void
+cz_store_sqlite_history (CzStoreBackend *backend, CzStoreOp *op)
+{
+  history ((CzStoreSqlite *) backend, (CzStoreHistory *) op);
 }

@@ -1,4 +1,5 @@
-/* cz-store-checkpoint.c: WAL checkpoints on their own thread.
+/* cz-store-sqlite-checkpoint.c: the SQLite backend's WAL checkpoints, on
+ * their own thread and connection.
  *
  * By default SQLite checkpoints inside the COMMIT that takes the WAL past
  * 1,000 pages: the writer reads those pages back, writes them into the
@@ -10,7 +11,7 @@
  * in many commits are copied once. */
 #include "config.h"
 
-#include "cz-store-private.h"
+#include "cz-store-sqlite-private.h"
 
 /* WAL size (pages) that wakes the checkpointer: 16 MiB of 4 KiB pages. */
 #define CHECKPOINT_PAGES 4096
