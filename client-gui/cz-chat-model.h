@@ -23,6 +23,9 @@ typedef enum {
   CZ_MESSAGE_STATE_FAILED,      /* own, refused by the server */
 } CzMessageState;
 
+#define CZ_TYPE_MESSAGE_STATE (cz_message_state_get_type ())
+GType cz_message_state_get_type (void);
+
 /* A short word for a state ("Sending…", "Read"...), translated; NULL for NONE. */
 const char *cz_message_state_describe (CzMessageState state);
 

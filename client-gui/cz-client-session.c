@@ -48,6 +48,14 @@ struct _CzClientSession {
 
 G_DEFINE_FINAL_TYPE (CzClientSession, cz_client_session, G_TYPE_OBJECT)
 
+G_DEFINE_ENUM_TYPE (CzSessionState, cz_session_state,
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_TRUST, "trust"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_AUTHENTICATING, "authenticating"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_ONLINE, "online"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_RECONNECTING, "reconnecting"))
+
 enum { PROP_0, PROP_STATE, PROP_RETRY_SECONDS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
@@ -142,7 +150,7 @@ cz_client_session_get_property (GObject *object, guint prop_id, GValue *value, G
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_RETRY_SECONDS:
       g_value_set_uint (value, cz_client_session_get_retry_seconds (self));
@@ -161,10 +169,10 @@ cz_client_session_class_init (CzClientSessionClass *klass)
   object_class->finalize = cz_client_session_finalize;
   object_class->get_property = cz_client_session_get_property;
 
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, CZ_SESSION_IDLE,
-                                             CZ_SESSION_RECONNECTING, CZ_SESSION_IDLE,
-                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
-                                             | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, CZ_TYPE_SESSION_STATE,
+                                              CZ_SESSION_IDLE,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
+                                              | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_RETRY_SECONDS] = g_param_spec_uint ("retry-seconds", NULL, NULL, 0, G_MAXUINT, 0,
                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
                                                       | G_PARAM_EXPLICIT_NOTIFY);

@@ -535,6 +535,33 @@ test_outbox_presence (void)
   g_assert_cmpuint (n_messages (cz_chat_model_lookup (model, CZ_LOBBY)), ==, 0);
 }
 
+/* The states are enum properties: bindings and GtkBuilder see their names. */
+static void
+test_state_properties (void)
+{
+  g_autoptr(GTypeClass) msg_class = g_type_class_ref (CZ_TYPE_CHAT_MESSAGE);
+  g_autoptr(GTypeClass) session_class = g_type_class_ref (CZ_TYPE_CLIENT_SESSION);
+  GParamSpec *msg_state = g_object_class_find_property (G_OBJECT_CLASS (msg_class), "state");
+  GParamSpec *session_state = g_object_class_find_property (G_OBJECT_CLASS (session_class), "state");
+  g_autoptr(CzChatModel) model = cz_chat_model_new ();
+  g_autoptr(CzClientSession) session = cz_client_session_new (model);
+  CzChatMessage *msg;
+  CzMessageState state = CZ_MESSAGE_STATE_NONE;
+  CzSessionState sstate = CZ_SESSION_ONLINE;
+
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (msg_state));
+  g_assert_cmpuint (G_PARAM_SPEC_VALUE_TYPE (msg_state), ==, CZ_TYPE_MESSAGE_STATE);
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (session_state));
+  g_assert_cmpuint (G_PARAM_SPEC_VALUE_TYPE (session_state), ==, CZ_TYPE_SESSION_STATE);
+
+  cz_chat_model_set_me (model, "alice");
+  msg = cz_chat_model_add_outgoing (model, CZ_LOBBY, "hi");
+  g_object_get (msg, "state", &state, NULL);
+  g_assert_cmpint (state, ==, CZ_MESSAGE_STATE_SENDING);
+  g_object_get (session, "state", &sstate, NULL);
+  g_assert_cmpint (sstate, ==, CZ_SESSION_IDLE);
+}
+
 static void
 test_describe_error (void)
 {
@@ -771,6 +798,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client-model/history", test_history);
   g_test_add_func ("/client-model/outbox-presence", test_outbox_presence);
   g_test_add_func ("/client-model/describe-error", test_describe_error);
+  g_test_add_func ("/client-model/state-properties", test_state_properties);
   g_test_add_func ("/client-session/login-reconnect-errors", test_session);
   g_test_add_func ("/client-session/trust-on-first-use", test_session_tofu);
   return g_test_run ();
