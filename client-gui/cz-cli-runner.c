@@ -1,5 +1,6 @@
-/* cz-cli-runner.c: causerie-client --cli: commands on standard input,
- * events on standard output (one JSON object per line with --json). */
+/* cz-cli-runner.c: causerie-client --cli: commands on standard input, the
+ * engine's typed events on standard output, for a person or, with --json,
+ * one JSON object per line (cz-json.c). */
 #include "config.h"
 
 #include <inttypes.h>

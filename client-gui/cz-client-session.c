@@ -1,4 +1,6 @@
-/* cz-client-session.c: connect, trust, log in, chat, reconnect. */
+/* cz-client-session.c: one log-in session of the window: connect, trust,
+ * log in, feed the chat model from the engine's typed signals, send what
+ * was typed, reconnect. */
 #include "config.h"
 
 #include <glib/gi18n.h>

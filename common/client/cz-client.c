@@ -1,4 +1,6 @@
-/* cz-client.c: the client engine on a GMainContext. */
+/* cz-client.c: the client engine on a GMainContext: connecting, the
+ * channel's I/O, the chat requests, and the incoming kinds, each decoded
+ * and checked once (a dispatch table) and emitted as a typed signal. */
 #include "config.h"
 
 #include <string.h>
