@@ -1,4 +1,5 @@
-/* cz-chat-model.c: conversations fed with the client engine's event fields. */
+/* cz-chat-model.c: the conversations the window shows, fed with the client
+ * engine's typed events (messages, history pages, acks, receipts, presence). */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -152,13 +153,6 @@ cz_chat_model_get_focused (CzChatModel *self)
 
 /* ---- Messages ------------------------------------------------------------------- */
 
-static const char *
-lookup_string (GVariant *fields, const char *key)
-{
-  const char *value = NULL;
-  return g_variant_lookup (fields, key, "&s", &value) ? value : NULL;
-}
-
 static void
 index_message (CzChatModel *self, CzConversation *conv, CzChatMessage *msg)
 {
@@ -171,48 +165,39 @@ index_message (CzChatModel *self, CzConversation *conv, CzChatMessage *msg)
 
 /* Which conversation a message belongs to: the lobby, or the other person. */
 static const char *
-route (CzChatModel *self, GVariant *fields, const char *with)
+route (CzChatModel *self, const CzClientMessage *message, const char *with)
 {
-  const char *from = lookup_string (fields, "from");
-  const char *to = lookup_string (fields, "to");
-
   if (with)
     return with;
-  if (lookup_string (fields, "room"))
+  if (message->room)
     return CZ_LOBBY;
-  if (to == NULL || from == NULL)
-    return NULL;
-  return g_strcmp0 (from, self->me) == 0 ? to : from;
+  return g_strcmp0 (message->from, self->me) == 0 ? message->to : message->from;
 }
 
 /* Builds and files a message; NULL if invalid or known. */
 static CzChatMessage *
-file_message (CzChatModel *self, GVariant *fields, const char *with, CzConversation **conv_out)
+file_message (CzChatModel *self, const CzClientMessage *message, const char *with,
+              CzConversation **conv_out)
 {
-  const char *from = lookup_string (fields, "from");
-  const char *text = lookup_string (fields, "text");
-  const char *key = route (self, fields, with);
-  gint64 id = 0, ts = 0;
-  gboolean offline = FALSE, delivered = FALSE, read = FALSE, own;
+  const char *key = route (self, message, with);
+  gboolean own;
   CzMessageState state = CZ_MESSAGE_STATE_NONE;
   CzConversation *conv;
   g_autoptr(CzChatMessage) msg = NULL;
 
-  if (!g_variant_lookup (fields, "id", "x", &id) || id <= 0 || from == NULL || text == NULL
-      || key == NULL || g_hash_table_contains (self->by_id, &id))
+  if (message->id <= 0 || message->from == NULL || message->text == NULL || key == NULL
+      || g_hash_table_contains (self->by_id, &message->id))
     return NULL;
-  g_variant_lookup (fields, "ts", "x", &ts);
-  g_variant_lookup (fields, "offline", "b", &offline);
-  g_variant_lookup (fields, "delivered", "b", &delivered);
-  g_variant_lookup (fields, "read", "b", &read);
-  own = g_strcmp0 (from, self->me) == 0;
+  own = g_strcmp0 (message->from, self->me) == 0;
   if (own)
-    state = read ? CZ_MESSAGE_STATE_READ
-                 : delivered ? CZ_MESSAGE_STATE_DELIVERED : CZ_MESSAGE_STATE_STORED;
+    state = message->read ? CZ_MESSAGE_STATE_READ
+                          : message->delivered ? CZ_MESSAGE_STATE_DELIVERED
+                                               : CZ_MESSAGE_STATE_STORED;
   conv = cz_chat_model_ensure (self, key);
-  msg = cz_chat_message_new (id, ts, from, text, offline, own, state);
+  msg = cz_chat_message_new (message->id, message->ts, message->from, message->text,
+                             message->offline, own, state);
   /* The peer's messages already read (from history) need no `read`. */
-  if (!own && read)
+  if (!own && message->read)
     cz_chat_message_set_read_sent (msg, TRUE);
   cz_conversation_insert (conv, msg);
   index_message (self, conv, msg);
@@ -221,10 +206,10 @@ file_message (CzChatModel *self, GVariant *fields, const char *with, CzConversat
 }
 
 CzChatMessage *
-cz_chat_model_add_message (CzChatModel *self, GVariant *fields)
+cz_chat_model_add_message (CzChatModel *self, const CzClientMessage *message)
 {
   CzConversation *conv = NULL;
-  CzChatMessage *msg = file_message (self, fields, NULL, &conv);
+  CzChatMessage *msg = file_message (self, message, NULL, &conv);
 
   if (msg == NULL)
     return NULL;
@@ -236,27 +221,22 @@ cz_chat_model_add_message (CzChatModel *self, GVariant *fields)
 }
 
 guint
-cz_chat_model_add_history (CzChatModel *self, const char *with, GVariant *messages,
+cz_chat_model_add_history (CzChatModel *self, const char *with, GPtrArray *messages,
                            guint limit)
 {
   CzConversation *conv = cz_chat_model_ensure (self, with);
-  GVariantIter iter;
-  GVariant *fields;
-  guint n = 0, added = 0;
+  guint added = 0;
 
   cz_conversation_set_history_loading (conv, FALSE);
-  if (messages == NULL || !g_variant_is_of_type (messages, G_VARIANT_TYPE ("aa{sv}")))
+  if (messages == NULL)
     return 0;
-  g_variant_iter_init (&iter, messages);
-  while ((fields = g_variant_iter_next_value (&iter)))
+  for (guint i = 0; i < messages->len; i++)
     {
       CzConversation *where = NULL;
-      n++;
-      if (file_message (self, fields, with, &where))
+      if (file_message (self, messages->pdata[i], with, &where))
         added++;
-      g_variant_unref (fields);
     }
-  if (n < limit)
+  if (messages->len < limit)
     cz_conversation_set_history_complete (conv, TRUE);
   return added;
 }
@@ -365,18 +345,13 @@ cz_chat_model_discard (CzChatModel *self, CzChatMessage *msg)
 }
 
 CzChatMessage *
-cz_chat_model_receipt (CzChatModel *self, gint64 id, const char *state)
+cz_chat_model_receipt (CzChatModel *self, gint64 id, CzReceiptState state)
 {
   CzChatMessage *msg = g_hash_table_lookup (self->by_id, &id);
-  CzMessageState to;
+  CzMessageState to = state == CZ_RECEIPT_READ ? CZ_MESSAGE_STATE_READ
+                                               : CZ_MESSAGE_STATE_DELIVERED;
 
-  if (msg == NULL || !cz_chat_message_get_own (msg) || state == NULL)
-    return NULL;
-  if (g_str_equal (state, "read"))
-    to = CZ_MESSAGE_STATE_READ;
-  else if (g_str_equal (state, "delivered"))
-    to = CZ_MESSAGE_STATE_DELIVERED;
-  else
+  if (msg == NULL || !cz_chat_message_get_own (msg))
     return NULL;
   if (cz_chat_message_get_state (msg) < to)
     cz_chat_message_set_state (msg, to);

@@ -4,10 +4,11 @@
  * conversation with one person (a GListModel of messages in id order, own
  * messages not yet stored at the end); CzChatModel is the set of
  * conversations (lobby first, then people by name) fed with the engine's
- * event fields.  Nothing here needs a display, so tests drive it directly. */
+ * typed events.  Nothing here needs a display, so tests drive it directly. */
 #pragma once
 
 #include <gio/gio.h>
+#include "cz-client-events.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,9 @@ typedef enum {
   CZ_MESSAGE_STATE_READ,        /* own direct message, read by the peer */
   CZ_MESSAGE_STATE_FAILED,      /* own, refused by the server */
 } CzMessageState;
+
+#define CZ_TYPE_MESSAGE_STATE (cz_message_state_get_type ())
+GType cz_message_state_get_type (void);
 
 /* A short word for a state ("Sending…", "Read"...), translated; NULL for NONE. */
 const char *cz_message_state_describe (CzMessageState state);
@@ -94,14 +98,14 @@ CzConversation *cz_chat_model_get_active (CzChatModel *model);
 void cz_chat_model_set_focused (CzChatModel *model, gboolean focused);
 gboolean cz_chat_model_get_focused (CzChatModel *model);
 
-/* A `message` event's fields (id, from, ts, text, offline, room | to).
- * Returns the new message (owned by its conversation), or NULL if it was
- * invalid or already known.  Emits "message-added" with live = TRUE. */
-CzChatMessage *cz_chat_model_add_message (CzChatModel *model, GVariant *fields);
-/* A `history` answer for @with: messages aa{sv}, oldest first.  Messages
+/* A `message` event's message.  Returns the new message (owned by its
+ * conversation), or NULL if it was invalid or already known.  Emits
+ * "message-added" with live = TRUE. */
+CzChatMessage *cz_chat_model_add_message (CzChatModel *model, const CzClientMessage *message);
+/* A `history` answer for @with: CzClientMessage, oldest first.  Messages
  * already known are skipped; fewer than @limit means the start was
  * reached.  Returns how many were added. */
-guint cz_chat_model_add_history (CzChatModel *model, const char *with, GVariant *messages,
+guint cz_chat_model_add_history (CzChatModel *model, const char *with, GPtrArray *messages,
                                  guint limit);
 /* A message typed here, in state SENDING, at the end of @key's conversation. */
 CzChatMessage *cz_chat_model_add_outgoing (CzChatModel *model, const char *key, const char *text);
@@ -119,8 +123,8 @@ gboolean cz_chat_model_retry (CzChatModel *model, CzChatMessage *msg);
 /* The person gives up on a FAILED own message: it leaves its conversation
  * (and is never sent).  Returns FALSE, changing nothing, for other states. */
 gboolean cz_chat_model_discard (CzChatModel *model, CzChatMessage *msg);
-/* `receipt {id, by, state}` (states only move forward). */
-CzChatMessage *cz_chat_model_receipt (CzChatModel *model, gint64 id, const char *state);
+/* A `receipt` for own message @id (states only move forward). */
+CzChatMessage *cz_chat_model_receipt (CzChatModel *model, gint64 id, CzReceiptState state);
 /* After a disconnect: own messages sent but not acknowledged lose their ref
  * and wait to be sent again. */
 void cz_chat_model_forget_refs (CzChatModel *model);

@@ -1,5 +1,6 @@
-/* cz-cli-runner.c: causerie-client --cli: commands on standard input,
- * events on standard output (one JSON object per line with --json). */
+/* cz-cli-runner.c: causerie-client --cli: commands on standard input, the
+ * engine's typed events on standard output, for a person or, with --json,
+ * one JSON object per line (cz-json.c). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -42,84 +43,14 @@ print_line (const char *line)
   fflush (stdout);
 }
 
+/* Prints the event: @json as it is with --json, else @human.  Takes both. */
 static void
-json_cert (JsonBuilder *b, const char *member, const CzCertInfo *cert)
+print_event (Runner *r, char *json, char *human)
 {
-  if (cert == NULL)
-    return;
-  json_builder_set_member_name (b, member);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "subject");
-  json_builder_add_string_value (b, cert->subject);
-  json_builder_set_member_name (b, "issuer");
-  json_builder_add_string_value (b, cert->issuer);
-  json_builder_set_member_name (b, "not_before");
-  json_builder_add_string_value (b, cert->not_before);
-  json_builder_set_member_name (b, "not_after");
-  json_builder_add_string_value (b, cert->not_after);
-  json_builder_set_member_name (b, "fingerprint");
-  json_builder_add_string_value (b, cert->fingerprint);
-  json_builder_set_member_name (b, "key_type");
-  json_builder_add_string_value (b, cert->key_type);
-  json_builder_end_object (b);
-}
+  g_autofree char *json_line = json;
+  g_autofree char *human_line = human;
 
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static char *
-connected_json (const CzClientEvent *event)
-{
-  CzSessionInfo *info = event->info;
-  g_autoptr(JsonBuilder) b = cz_json_event_begin ("connected");
-
-  json_builder_set_member_name (b, "tls");
-  json_builder_begin_object (b);
-  add_string (b, "protocol", info->protocol);
-  add_string (b, "cipher", info->cipher);
-  add_string (b, "group", info->group);
-  add_string (b, "signature", info->signature);
-  add_string (b, "alpn", info->alpn);
-  add_string (b, "trust", info->trust);
-  add_string (b, "verification", info->verification);
-  add_string (b, "fingerprint", event->fingerprint);
-  json_cert (b, "server_cert", info->server_cert);
-  json_cert (b, "client_cert", info->client_cert);
-  json_builder_end_object (b);
-
-  json_builder_set_member_name (b, "dh");
-  json_builder_begin_object (b);
-  add_string (b, "group", info->dh_group);
-  add_string (b, "prime", info->dh_prime_hex);
-  add_string (b, "prime_formula", info->dh_prime_formula);
-  add_string (b, "generator", info->dh_generator);
-  add_string (b, "public", info->dh_client_public);
-  add_string (b, "server_public", info->dh_server_public);
-  add_string (b, "code", info->code);
-  json_builder_end_object (b);
-  return cz_json_event_end (b);
-}
-
-static const char *
-field_string (GVariant *fields, const char *key, const char *def)
-{
-  const char *value = NULL;
-  return g_variant_lookup (fields, key, "&s", &value) ? value : def;
-}
-
-static gint64
-field_int64 (GVariant *fields, const char *key)
-{
-  gint64 value = 0;
-  g_variant_lookup (fields, key, "x", &value);
-  return value;
+  print_line (r->json ? json_line : human_line);
 }
 
 static char *
@@ -130,135 +61,21 @@ format_time (gint64 ts_ms)
 }
 
 static char *
-human_message (GVariant *f)
+human_message (const CzClientMessage *m)
 {
-  g_autofree char *when = format_time (field_int64 (f, "ts"));
-  const char *to = field_string (f, "to", NULL);
-  gboolean offline = FALSE;
+  g_autofree char *when = format_time (m->ts);
 
-  g_variant_lookup (f, "offline", "b", &offline);
-  if (to)
-    return g_strdup_printf ("[%s] #%" G_GINT64_FORMAT " %s → %s%s: %s", when,
-                            field_int64 (f, "id"), field_string (f, "from", "?"), to,
-                            offline ? _(" (while you were away)") : "",
-                            field_string (f, "text", ""));
-  return g_strdup_printf ("[%s] #%" G_GINT64_FORMAT " <%s>%s %s", when, field_int64 (f, "id"),
-                          field_string (f, "from", "?"),
-                          offline ? _(" (while you were away)") : "",
-                          field_string (f, "text", ""));
-}
-
-static char *
-human_event (const CzClientEvent *event)
-{
-  GVariant *f = event->fields;
-
-  switch (event->kind)
-    {
-    case CZ_CLIENT_EVENT_CONNECTED:
-      return g_strdup_printf (_("connected: %s, %s, %s; server key %s (%s)\n"
-                                "application Diffie-Hellman %s; verification code %s"),
-                              event->info->protocol, event->info->cipher, event->info->group,
-                              event->fingerprint ? event->fingerprint : "?",
-                              event->info->verification, event->info->dh_group,
-                              event->info->code);
-    case CZ_CLIENT_EVENT_TRUST_PROMPT:
-      return g_strdup_printf (_("first connection to this server; its key is %s"),
-                              event->fingerprint);
-    case CZ_CLIENT_EVENT_REGISTERED:
-      return g_strdup_printf (_("account %s created"), field_string (f, "user", "?"));
-    case CZ_CLIENT_EVENT_LOGGED_IN:
-      return g_strdup_printf (_("logged in as %s"), field_string (f, "user", "?"));
-    case CZ_CLIENT_EVENT_MESSAGE:
-      return human_message (f);
-    case CZ_CLIENT_EVENT_ACK:
-      return g_strdup_printf (_("stored as #%" PRId64), field_int64 (f, "id"));
-    case CZ_CLIENT_EVENT_PRESENCE:
-      {
-        gboolean online = FALSE;
-        g_variant_lookup (f, "online", "b", &online);
-        return g_strdup_printf (online ? _("* %s is online") : _("* %s went offline"),
-                                field_string (f, "user", "?"));
-      }
-    case CZ_CLIENT_EVENT_WHO:
-      {
-        g_autofree const char **users = NULL;
-        g_autofree char *list = NULL;
-        if (g_variant_lookup (f, "users", "^a&s", &users))
-          list = g_strjoinv (", ", (char **) users);
-        return g_strdup_printf (_("online: %s"), list ? list : "");
-      }
-    case CZ_CLIENT_EVENT_RECEIPT:
-      return g_strdup_printf (_("#%" PRId64 " %s by %s"), field_int64 (f, "id"),
-                              field_string (f, "state", "?"), field_string (f, "by", "?"));
-    case CZ_CLIENT_EVENT_HISTORY:
-      {
-        g_autoptr(GVariant) messages = g_variant_lookup_value (f, "messages", G_VARIANT_TYPE ("aa{sv}"));
-        GString *out = g_string_new (_("history:"));
-        for (gsize i = 0; messages && i < g_variant_n_children (messages); i++)
-          {
-            g_autoptr(GVariant) m = g_variant_get_child_value (messages, i);
-            g_autofree char *line = human_message (m);
-            g_string_append_printf (out, "\n  %s", line);
-          }
-        return g_string_free (out, FALSE);
-      }
-    case CZ_CLIENT_EVENT_ERROR:
-      return g_strdup_printf (_("error (%s): %s"), field_string (f, "code", "?"),
-                              field_string (f, "message", ""));
-    case CZ_CLIENT_EVENT_DISCONNECTED:
-      if (event->error)
-        return g_strdup_printf (_("disconnected: %s"), event->error->message);
-      return g_strdup (_("disconnected"));
-    }
-  return g_strdup ("");
-}
-
-static char *
-json_event (const CzClientEvent *event)
-{
-  g_autoptr(JsonBuilder) b = NULL;
-
-  if (event->kind == CZ_CLIENT_EVENT_CONNECTED)
-    return connected_json (event);
-  if (event->kind == CZ_CLIENT_EVENT_DISCONNECTED && event->error)
-    {
-      b = cz_json_event_begin ("error");
-      add_string (b, "code", cz_error_wire_code (event->error));
-      add_string (b, "message", event->error->message);
-      return cz_json_event_end (b);
-    }
-  b = cz_json_event_begin (cz_client_event_name (event->kind));
-  if (event->kind == CZ_CLIENT_EVENT_TRUST_PROMPT)
-    add_string (b, "fingerprint", event->fingerprint);
-  cz_json_add_fields (b, event->fields);
-  return cz_json_event_end (b);
-}
-
-static void
-print_event (Runner *r, const CzClientEvent *event)
-{
-  g_autofree char *line = r->json ? json_event (event) : human_event (event);
-  print_line (line);
+  if (m->to)
+    return g_strdup_printf ("[%s] #%" G_GINT64_FORMAT " %s → %s%s: %s", when, m->id, m->from,
+                            m->to, m->offline ? _(" (while you were away)") : "", m->text);
+  return g_strdup_printf ("[%s] #%" G_GINT64_FORMAT " <%s>%s %s", when, m->id, m->from,
+                          m->offline ? _(" (while you were away)") : "", m->text);
 }
 
 static void
 print_local_error (Runner *r, const GError *error)
 {
-  if (r->json)
-    {
-      g_autoptr(JsonBuilder) b = cz_json_event_begin ("error");
-      g_autofree char *line = NULL;
-      add_string (b, "code", cz_error_wire_code (error));
-      add_string (b, "message", error->message);
-      line = cz_json_event_end (b);
-      print_line (line);
-    }
-  else
-    {
-      g_autofree char *line = g_strdup_printf (_("error: %s"), error->message);
-      print_line (line);
-    }
+  print_event (r, cz_json_local_error (error), g_strdup_printf (_("error: %s"), error->message));
 }
 
 /* ---- Commands ----------------------------------------------------------------- */
@@ -365,58 +182,183 @@ read_next_line (Runner *r)
 /* ---- Events ------------------------------------------------------------------- */
 
 static void
-client_event_cb (CzClient *client, CzClientEvent *event, gpointer user_data)
+connected_cb (CzClient *client, CzSessionInfo *info, const char *fingerprint, gpointer user_data)
 {
   Runner *r = user_data;
-  guint32 ref = 0;
 
-  g_variant_lookup (event->fields, "ref", "u", &ref);
+  print_event (r, cz_json_connected (info, fingerprint),
+               g_strdup_printf (_("connected: %s, %s, %s; server key %s (%s)\n"
+                                  "application Diffie-Hellman %s; verification code %s"),
+                                info->protocol, info->cipher, info->group,
+                                fingerprint ? fingerprint : "?", info->verification,
+                                info->dh_group, info->code));
+  run_commands (r);
+}
 
-  if (event->kind == CZ_CLIENT_EVENT_TRUST_PROMPT)
+static void
+trust_prompt_cb (CzClient *client, const char *fingerprint, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_trust_prompt (fingerprint),
+               g_strdup_printf (_("first connection to this server; its key is %s"), fingerprint));
+  if (r->tofu_accept)
+    cz_client_trust (client, TRUE);
+  else
     {
-      print_event (r, event);
-      if (r->tofu_accept)
-        cz_client_trust (client, TRUE);
-      else
-        {
-          g_autoptr(GError) error = g_error_new (CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED,
-                                                 _("%s is not a known server; its key is %s. "
-                                                   "Use --trust-on-first-use to pin it, --pin, or --ca-file"),
-                                                 r->host, event->fingerprint);
-          print_local_error (r, error);
-          r->status = 1;
-          cz_client_trust (client, FALSE);
-        }
-      return;
-    }
-
-  print_event (r, event);
-
-  switch (event->kind)
-    {
-    case CZ_CLIENT_EVENT_CONNECTED:
-      run_commands (r);
-      break;
-    case CZ_CLIENT_EVENT_REGISTERED:
-    case CZ_CLIENT_EVENT_LOGGED_IN:
-    case CZ_CLIENT_EVENT_ERROR:
-      if (r->waiting && (ref == r->waiting_ref || event->kind != CZ_CLIENT_EVENT_ERROR))
-        r->waiting = FALSE;
-      if (event->kind == CZ_CLIENT_EVENT_ERROR && ref == 0 && r->waiting && event->error)
-        r->waiting = FALSE;
-      run_commands (r);
-      break;
-    case CZ_CLIENT_EVENT_DISCONNECTED:
-      if (event->error)
-        r->status = 1;
-      g_cancellable_cancel (r->cancellable);
-      g_main_loop_quit (r->loop);
-      break;
-    default:
-      maybe_quit (r);
-      break;
+      g_autoptr(GError) error = g_error_new (CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED,
+                                             _("%s is not a known server; its key is %s. "
+                                               "Use --trust-on-first-use to pin it, --pin, or --ca-file"),
+                                             r->host, fingerprint);
+      print_local_error (r, error);
+      r->status = 1;
+      cz_client_trust (client, FALSE);
     }
 }
+
+/* A register or login answered: the next command may run. */
+static void
+answered (Runner *r)
+{
+  r->waiting = FALSE;
+  run_commands (r);
+}
+
+static void
+registered_cb (CzClient *client, guint ref, const char *user, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_registered (ref, user), g_strdup_printf (_("account %s created"), user));
+  answered (r);
+}
+
+static void
+logged_in_cb (CzClient *client, guint ref, const char *user, const char *server_final,
+              gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_logged_in (ref, user, server_final),
+               g_strdup_printf (_("logged in as %s"), user));
+  answered (r);
+}
+
+static void
+message_cb (CzClient *client, CzClientMessage *message, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_message (message), human_message (message));
+  maybe_quit (r);
+}
+
+static void
+ack_cb (CzClient *client, guint ref, gint64 id, gint64 ts, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_ack (ref, id, ts), g_strdup_printf (_("stored as #%" PRId64), id));
+  maybe_quit (r);
+}
+
+static void
+presence_cb (CzClient *client, const char *user, gboolean online, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_presence (user, online),
+               g_strdup_printf (online ? _("* %s is online") : _("* %s went offline"), user));
+  maybe_quit (r);
+}
+
+static void
+who_cb (CzClient *client, guint ref, char **users, gpointer user_data)
+{
+  Runner *r = user_data;
+  g_autofree char *list = g_strjoinv (", ", users);
+
+  print_event (r, cz_json_who (ref, (const char *const *) users),
+               g_strdup_printf (_("online: %s"), list));
+  maybe_quit (r);
+}
+
+static void
+receipt_cb (CzClient *client, gint64 id, const char *by, CzReceiptState state,
+            gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_receipt (id, by, state),
+               g_strdup_printf (_("#%" PRId64 " %s by %s"), id,
+                                cz_receipt_state_to_string (state), by));
+  maybe_quit (r);
+}
+
+static void
+history_cb (CzClient *client, guint ref, GPtrArray *messages, gpointer user_data)
+{
+  Runner *r = user_data;
+  GString *out = g_string_new (_("history:"));
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      g_autofree char *line = human_message (messages->pdata[i]);
+      g_string_append_printf (out, "\n  %s", line);
+    }
+  print_event (r, cz_json_history (ref, messages), g_string_free (out, FALSE));
+  maybe_quit (r);
+}
+
+static void
+error_cb (CzClient *client, CzClientError *error, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  print_event (r, cz_json_error (error),
+               g_strdup_printf (_("error (%s): %s"), error->code_name ? error->code_name : "?",
+                                error->message ? error->message : ""));
+  /* The answer to the register or login under way, or a refusal of it
+   * before it was sent. */
+  if (r->waiting && (error->ref == r->waiting_ref || (error->ref == 0 && error->local)))
+    r->waiting = FALSE;
+  run_commands (r);
+}
+
+static void
+disconnected_cb (CzClient *client, const GError *error, const char *reason, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  if (error)
+    print_event (r, cz_json_local_error (error),
+                 g_strdup_printf (_("disconnected: %s"), error->message));
+  else
+    print_event (r, cz_json_disconnected (reason), g_strdup (_("disconnected")));
+  if (error)
+    r->status = 1;
+  g_cancellable_cancel (r->cancellable);
+  g_main_loop_quit (r->loop);
+}
+
+/* The engine's signals, and what takes each. */
+static const struct {
+  const char *signal;
+  GCallback handler;
+} client_handlers[] = {
+  { "connected", G_CALLBACK (connected_cb) },
+  { "trust-prompt", G_CALLBACK (trust_prompt_cb) },
+  { "registered", G_CALLBACK (registered_cb) },
+  { "logged-in", G_CALLBACK (logged_in_cb) },
+  { "message", G_CALLBACK (message_cb) },
+  { "ack", G_CALLBACK (ack_cb) },
+  { "presence", G_CALLBACK (presence_cb) },
+  { "who", G_CALLBACK (who_cb) },
+  { "receipt", G_CALLBACK (receipt_cb) },
+  { "history", G_CALLBACK (history_cb) },
+  { "error", G_CALLBACK (error_cb) },
+  { "disconnected", G_CALLBACK (disconnected_cb) },
+};
 
 int
 cz_cli_runner_run (int argc, char **argv)
@@ -494,7 +436,8 @@ cz_cli_runner_run (int argc, char **argv)
   g_queue_init (&r.lines);
   in = g_unix_input_stream_new (0, FALSE);
   r.input = g_data_input_stream_new (in);
-  g_signal_connect (r.client, "event", G_CALLBACK (client_event_cb), &r);
+  for (gsize i = 0; i < G_N_ELEMENTS (client_handlers); i++)
+    g_signal_connect (r.client, client_handlers[i].signal, client_handlers[i].handler, &r);
 
   cz_client_connect (r.client);
   read_next_line (&r);

@@ -1,4 +1,6 @@
-/* cz-client-session.c: connect, trust, log in, chat, reconnect. */
+/* cz-client-session.c: one log-in session of the window: connect, trust,
+ * log in, feed the chat model from the engine's typed signals, send what
+ * was typed, reconnect. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -47,6 +49,14 @@ struct _CzClientSession {
 };
 
 G_DEFINE_FINAL_TYPE (CzClientSession, cz_client_session, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (CzSessionState, cz_session_state,
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_TRUST, "trust"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_AUTHENTICATING, "authenticating"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_ONLINE, "online"),
+                    G_DEFINE_ENUM_VALUE (CZ_SESSION_RECONNECTING, "reconnecting"))
 
 enum { PROP_0, PROP_STATE, PROP_RETRY_SECONDS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -142,7 +152,7 @@ cz_client_session_get_property (GObject *object, guint prop_id, GValue *value, G
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_RETRY_SECONDS:
       g_value_set_uint (value, cz_client_session_get_retry_seconds (self));
@@ -161,10 +171,10 @@ cz_client_session_class_init (CzClientSessionClass *klass)
   object_class->finalize = cz_client_session_finalize;
   object_class->get_property = cz_client_session_get_property;
 
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, CZ_SESSION_IDLE,
-                                             CZ_SESSION_RECONNECTING, CZ_SESSION_IDLE,
-                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
-                                             | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, CZ_TYPE_SESSION_STATE,
+                                              CZ_SESSION_IDLE,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
+                                              | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_RETRY_SECONDS] = g_param_spec_uint ("retry-seconds", NULL, NULL, 0, G_MAXUINT, 0,
                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
                                                       | G_PARAM_EXPLICIT_NOTIFY);
@@ -396,18 +406,54 @@ cz_client_session_conversation_seen (CzClientSession *self, CzConversation *conv
 
 /* ---- Events ----------------------------------------------------------------------------- */
 
-static const char *
-field_string (GVariant *fields, const char *key)
+static void
+connected_cb (CzClient *client, CzSessionInfo *info, const char *fingerprint, gpointer user_data)
 {
-  const char *value = NULL;
-  return g_variant_lookup (fields, key, "&s", &value) ? value : NULL;
+  CzClientSession *self = user_data;
+
+  g_clear_pointer (&self->info, cz_session_info_unref);
+  self->info = info ? cz_session_info_ref (info) : NULL;
+  g_free (self->fingerprint);
+  self->fingerprint = g_strdup (fingerprint);
+  set_state (self, CZ_SESSION_AUTHENTICATING);
+  if (self->create_account)
+    self->register_ref = cz_client_register (client, self->user, self->password);
+  else
+    self->login_ref = cz_client_login (client, self->user, self->password);
 }
 
 static void
-on_logged_in (CzClientSession *self)
+trust_prompt_cb (CzClient *client, const char *fingerprint, gpointer user_data)
 {
+  CzClientSession *self = user_data;
+
+  if (self->was_online)
+    {
+      /* A reconnect never asks: the key was accepted before. */
+      fail (self, CZ_ERROR_CERT_UNTRUSTED, _("the server is not the one accepted before"), 0);
+      return;
+    }
+  set_state (self, CZ_SESSION_TRUST);
+  g_signal_emit (self, signals[SIGNAL_TRUST_PROMPT], 0, fingerprint);
+}
+
+static void
+registered_cb (CzClient *client, guint ref, const char *user, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+
+  self->register_ref = 0;
+  self->login_ref = cz_client_login (client, self->user, self->password);
+}
+
+static void
+logged_in_cb (CzClient *client, guint ref, const char *user, const char *server_final,
+              gpointer user_data)
+{
+  CzClientSession *self = user_data;
   guint n;
 
+  self->login_ref = 0;
   self->was_online = TRUE;
   self->backoff_s = 0;
   self->create_account = FALSE;
@@ -427,29 +473,84 @@ on_logged_in (CzClientSession *self)
 }
 
 static void
-on_error (CzClientSession *self, GVariant *fields, const GError *local)
+message_cb (CzClient *client, CzClientMessage *message, gpointer user_data)
 {
-  guint32 ref = 0;
-  guint retry_after = 0;
-  const char *code_str = field_string (fields, "code");
-  const char *message = field_string (fields, "message");
-  CzErrorCode code = local && local->domain == CZ_ERROR ? (CzErrorCode) local->code
-                                                        : cz_error_code_from_string (code_str);
+  CzClientSession *self = user_data;
+  CzChatMessage *msg = cz_chat_model_add_message (self->model, message);
+  CzConversation *active = cz_chat_model_get_active (self->model);
+
+  if (msg && active && cz_chat_model_get_focused (self->model)
+      && cz_chat_model_conversation_of (self->model, msg) == active)
+    cz_client_session_conversation_seen (self, active);
+}
+
+static void
+ack_cb (CzClient *client, guint ref, gint64 id, gint64 ts, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+
+  cz_chat_model_ack (self->model, ref, id, ts);
+}
+
+static void
+presence_cb (CzClient *client, const char *user, gboolean online, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+
+  cz_chat_model_set_presence (self->model, user, online);
+}
+
+static void
+who_cb (CzClient *client, guint ref, char **users, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+
+  cz_chat_model_set_who (self->model, (const char *const *) users);
+}
+
+static void
+receipt_cb (CzClient *client, gint64 id, const char *by, CzReceiptState state,
+            gpointer user_data)
+{
+  CzClientSession *self = user_data;
+
+  cz_chat_model_receipt (self->model, id, state);
+}
+
+static void
+history_cb (CzClient *client, guint ref, GPtrArray *messages, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+  g_autofree char *key = NULL;
+  CzConversation *active = cz_chat_model_get_active (self->model);
+
+  if (!g_hash_table_steal_extended (self->history_refs, GUINT_TO_POINTER (ref), NULL,
+                                    (gpointer *) &key))
+    return;
+  cz_chat_model_add_history (self->model, key, messages, HISTORY_PAGE);
+  if (active && g_str_equal (cz_conversation_get_key (active), key)
+      && cz_chat_model_get_focused (self->model))
+    cz_client_session_conversation_seen (self, active);
+}
+
+static void
+error_cb (CzClient *client, CzClientError *error, gpointer user_data)
+{
+  CzClientSession *self = user_data;
+  guint32 ref = error->ref;
   g_autofree char *key = NULL;
 
-  g_variant_lookup (fields, "ref", "u", &ref);
-  g_variant_lookup (fields, "retry_after", "u", &retry_after);
   if (ref == 0)
     {
       g_free (self->sync_error);
-      self->sync_error = g_strdup (message);
+      self->sync_error = g_strdup (error->message);
     }
   if (ref != 0 && (ref == self->login_ref || ref == self->register_ref))
     {
-      if (self->was_online && code == CZ_ERROR_THROTTLED)
-        schedule_reconnect (self, retry_after);
+      if (self->was_online && error->code == CZ_ERROR_THROTTLED)
+        schedule_reconnect (self, error->retry_after);
       else
-        fail (self, code, message, retry_after);
+        fail (self, error->code, error->message, error->retry_after);
       return;
     }
   if (ref != 0 && g_hash_table_steal_extended (self->history_refs, GUINT_TO_POINTER (ref),
@@ -461,13 +562,13 @@ on_error (CzClientSession *self, GVariant *fields, const GError *local)
       return;
     }
   if (ref != 0)
-    cz_chat_model_fail (self->model, ref, message);
+    cz_chat_model_fail (self->model, ref, error->message);
 }
 
 static void
-on_disconnected (CzClientSession *self, GVariant *fields, const GError *error)
+disconnected_cb (CzClient *client, const GError *error, const char *reason, gpointer user_data)
 {
-  const char *reason = field_string (fields, "reason");
+  CzClientSession *self = user_data;
   CzErrorCode code = CZ_ERROR_CLOSED;
   g_autofree char *message = NULL;
 
@@ -487,104 +588,24 @@ on_disconnected (CzClientSession *self, GVariant *fields, const GError *error)
     fail (self, code, message, 0);
 }
 
-static void
-client_event_cb (CzClient *client, const CzClientEvent *event, gpointer user_data)
-{
-  CzClientSession *self = user_data;
-  GVariant *f = event->fields;
-  gint64 id = 0, ts = 0;
-  guint32 ref = 0;
-
-  switch (event->kind)
-    {
-    case CZ_CLIENT_EVENT_CONNECTED:
-      g_clear_pointer (&self->info, cz_session_info_unref);
-      self->info = event->info ? cz_session_info_ref (event->info) : NULL;
-      g_free (self->fingerprint);
-      self->fingerprint = g_strdup (event->fingerprint);
-      set_state (self, CZ_SESSION_AUTHENTICATING);
-      if (self->create_account)
-        self->register_ref = cz_client_register (client, self->user, self->password);
-      else
-        self->login_ref = cz_client_login (client, self->user, self->password);
-      break;
-    case CZ_CLIENT_EVENT_TRUST_PROMPT:
-      if (self->was_online)
-        {
-          /* A reconnect never asks: the key was accepted before. */
-          fail (self, CZ_ERROR_CERT_UNTRUSTED, _("the server is not the one accepted before"), 0);
-          return;
-        }
-      set_state (self, CZ_SESSION_TRUST);
-      g_signal_emit (self, signals[SIGNAL_TRUST_PROMPT], 0, event->fingerprint);
-      break;
-    case CZ_CLIENT_EVENT_REGISTERED:
-      self->register_ref = 0;
-      self->login_ref = cz_client_login (client, self->user, self->password);
-      break;
-    case CZ_CLIENT_EVENT_LOGGED_IN:
-      self->login_ref = 0;
-      on_logged_in (self);
-      break;
-    case CZ_CLIENT_EVENT_MESSAGE:
-      {
-        CzChatMessage *msg = cz_chat_model_add_message (self->model, f);
-        CzConversation *active = cz_chat_model_get_active (self->model);
-        if (msg && active && cz_chat_model_get_focused (self->model)
-            && cz_chat_model_conversation_of (self->model, msg) == active)
-          cz_client_session_conversation_seen (self, active);
-      }
-      break;
-    case CZ_CLIENT_EVENT_ACK:
-      g_variant_lookup (f, "ref", "u", &ref);
-      g_variant_lookup (f, "id", "x", &id);
-      g_variant_lookup (f, "ts", "x", &ts);
-      cz_chat_model_ack (self->model, ref, id, ts);
-      break;
-    case CZ_CLIENT_EVENT_PRESENCE:
-      {
-        gboolean online = FALSE;
-        g_variant_lookup (f, "online", "b", &online);
-        cz_chat_model_set_presence (self->model, field_string (f, "user"), online);
-      }
-      break;
-    case CZ_CLIENT_EVENT_WHO:
-      {
-        g_autofree const char **users = NULL;
-        if (g_variant_lookup (f, "users", "^a&s", &users))
-          cz_chat_model_set_who (self->model, users);
-      }
-      break;
-    case CZ_CLIENT_EVENT_RECEIPT:
-      g_variant_lookup (f, "id", "x", &id);
-      cz_chat_model_receipt (self->model, id, field_string (f, "state"));
-      break;
-    case CZ_CLIENT_EVENT_HISTORY:
-      {
-        g_autofree char *key = NULL;
-        g_autoptr(GVariant) messages = g_variant_lookup_value (f, "messages",
-                                                               G_VARIANT_TYPE ("aa{sv}"));
-        CzConversation *active = cz_chat_model_get_active (self->model);
-        g_variant_lookup (f, "ref", "u", &ref);
-        if (!g_hash_table_steal_extended (self->history_refs, GUINT_TO_POINTER (ref), NULL,
-                                          (gpointer *) &key))
-          break;
-        cz_chat_model_add_history (self->model, key, messages, HISTORY_PAGE);
-        if (active && g_str_equal (cz_conversation_get_key (active), key)
-            && cz_chat_model_get_focused (self->model))
-          cz_client_session_conversation_seen (self, active);
-      }
-      break;
-    case CZ_CLIENT_EVENT_ERROR:
-      on_error (self, f, event->error);
-      break;
-    case CZ_CLIENT_EVENT_DISCONNECTED:
-      on_disconnected (self, f, event->error);
-      break;
-    default:
-      break;
-    }
-}
+/* The engine's signals, and what takes each. */
+static const struct {
+  const char *signal;
+  GCallback handler;
+} client_handlers[] = {
+  { "connected", G_CALLBACK (connected_cb) },
+  { "trust-prompt", G_CALLBACK (trust_prompt_cb) },
+  { "registered", G_CALLBACK (registered_cb) },
+  { "logged-in", G_CALLBACK (logged_in_cb) },
+  { "message", G_CALLBACK (message_cb) },
+  { "ack", G_CALLBACK (ack_cb) },
+  { "presence", G_CALLBACK (presence_cb) },
+  { "who", G_CALLBACK (who_cb) },
+  { "receipt", G_CALLBACK (receipt_cb) },
+  { "history", G_CALLBACK (history_cb) },
+  { "error", G_CALLBACK (error_cb) },
+  { "disconnected", G_CALLBACK (disconnected_cb) },
+};
 
 /* ---- Connecting ---------------------------------------------------------------------------- */
 
@@ -624,7 +645,8 @@ connect_now (CzClientSession *self)
       fail (self, error->domain == CZ_ERROR ? error->code : CZ_ERROR_INTERNAL, error->message, 0);
       return;
     }
-  g_signal_connect (self->client, "event", G_CALLBACK (client_event_cb), self);
+  for (gsize i = 0; i < G_N_ELEMENTS (client_handlers); i++)
+    g_signal_connect (self->client, client_handlers[i].signal, client_handlers[i].handler, self);
   if (!self->was_online)
     set_state (self, CZ_SESSION_CONNECTING);
   cz_client_connect (self->client);

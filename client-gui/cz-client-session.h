@@ -23,6 +23,9 @@ typedef enum {
   CZ_SESSION_RECONNECTING,    /* the connection dropped; retrying */
 } CzSessionState;
 
+#define CZ_TYPE_SESSION_STATE (cz_session_state_get_type ())
+GType cz_session_state_get_type (void);
+
 typedef struct {
   const char *host;
   guint16 port;

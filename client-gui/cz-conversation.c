@@ -9,6 +9,14 @@
 #include "cz-cli.h"
 #include "cz-util.h"
 
+G_DEFINE_ENUM_TYPE (CzMessageState, cz_message_state,
+                    G_DEFINE_ENUM_VALUE (CZ_MESSAGE_STATE_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (CZ_MESSAGE_STATE_SENDING, "sending"),
+                    G_DEFINE_ENUM_VALUE (CZ_MESSAGE_STATE_STORED, "stored"),
+                    G_DEFINE_ENUM_VALUE (CZ_MESSAGE_STATE_DELIVERED, "delivered"),
+                    G_DEFINE_ENUM_VALUE (CZ_MESSAGE_STATE_READ, "read"),
+                    G_DEFINE_ENUM_VALUE (CZ_MESSAGE_STATE_FAILED, "failed"))
+
 const char *
 cz_message_state_describe (CzMessageState state)
 {
@@ -76,7 +84,7 @@ cz_chat_message_get_property (GObject *object, guint prop_id, GValue *value, GPa
       g_value_set_int64 (value, self->id);
       break;
     case MSG_PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -93,9 +101,10 @@ cz_chat_message_class_init (CzChatMessageClass *klass)
   msg_props[MSG_PROP_ID] = g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0,
                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
                                                | G_PARAM_EXPLICIT_NOTIFY);
-  msg_props[MSG_PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, CZ_MESSAGE_STATE_FAILED, 0,
-                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
-                                                | G_PARAM_EXPLICIT_NOTIFY);
+  msg_props[MSG_PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, CZ_TYPE_MESSAGE_STATE,
+                                                 CZ_MESSAGE_STATE_NONE,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
+                                                 | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, MSG_N_PROPS, msg_props);
 }
 

@@ -1,4 +1,5 @@
-/* cz-json.c: the --json event writer, on json-glib.
+/* cz-json.c: the --json event lines, built from the client engine's typed
+ * events with json-glib (DESIGN §4).
  *
  * json-glib does the escaping: quotes, backslashes and control characters
  * become JSON escapes, other characters stay UTF-8 (with one fix-up for a
@@ -6,39 +7,270 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include <string.h>
 
 #include "cz-json.h"
-#include "cz-util.h"
+#include "cz-error.h"
 
-JsonBuilder *
-cz_json_event_begin (const char *event)
+/* ---- Building blocks ---------------------------------------------------------- */
+
+static JsonBuilder *
+event_begin (const char *event)
 {
-  JsonBuilder *builder;
+  JsonBuilder *builder = json_builder_new ();
 
-  g_return_val_if_fail (event != NULL, NULL);
-
-  builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "event");
   json_builder_add_string_value (builder, event);
   return builder;
 }
 
-char *
-cz_json_event_end (JsonBuilder *builder)
+static char *
+event_end (JsonBuilder *builder)
 {
   g_autoptr(JsonNode) root = NULL;
 
-  g_return_val_if_fail (JSON_IS_BUILDER (builder), NULL);
-
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  g_return_val_if_fail (root != NULL, NULL);
   return cz_json_to_line (root);
 }
+
+/* A string member; null when @value is NULL. */
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+add_boolean (JsonBuilder *b, const char *name, gboolean value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+static void
+add_cert (JsonBuilder *b, const char *member, const CzCertInfo *cert)
+{
+  if (cert == NULL)
+    return;
+  json_builder_set_member_name (b, member);
+  json_builder_begin_object (b);
+  add_string (b, "subject", cert->subject);
+  add_string (b, "issuer", cert->issuer);
+  add_string (b, "not_before", cert->not_before);
+  add_string (b, "not_after", cert->not_after);
+  add_string (b, "fingerprint", cert->fingerprint);
+  add_string (b, "key_type", cert->key_type);
+  json_builder_end_object (b);
+}
+
+/* A message's members, in the wire's order. */
+static void
+add_message_members (JsonBuilder *b, const CzClientMessage *m, gboolean with_receipts)
+{
+  add_int (b, "id", m->id);
+  add_string (b, "from", m->from);
+  add_int (b, "ts", m->ts);
+  add_string (b, "text", m->text);
+  add_boolean (b, "offline", m->offline);
+  if (m->room)
+    add_string (b, "room", m->room);
+  else
+    add_string (b, "to", m->to);
+  if (with_receipts && m->has_receipts)
+    {
+      add_boolean (b, "delivered", m->delivered);
+      add_boolean (b, "read", m->read);
+    }
+}
+
+/* ---- Events ---------------------------------------------------------------------- */
+
+char *
+cz_json_connected (const CzSessionInfo *info, const char *fingerprint)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("connected");
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  json_builder_set_member_name (b, "tls");
+  json_builder_begin_object (b);
+  add_string (b, "protocol", info->protocol);
+  add_string (b, "cipher", info->cipher);
+  add_string (b, "group", info->group);
+  add_string (b, "signature", info->signature);
+  add_string (b, "alpn", info->alpn);
+  add_string (b, "trust", info->trust);
+  add_string (b, "verification", info->verification);
+  add_string (b, "fingerprint", fingerprint);
+  add_cert (b, "server_cert", info->server_cert);
+  add_cert (b, "client_cert", info->client_cert);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "dh");
+  json_builder_begin_object (b);
+  add_string (b, "group", info->dh_group);
+  add_string (b, "prime", info->dh_prime_hex);
+  add_string (b, "prime_formula", info->dh_prime_formula);
+  add_string (b, "generator", info->dh_generator);
+  add_string (b, "public", info->dh_client_public);
+  add_string (b, "server_public", info->dh_server_public);
+  add_string (b, "code", info->code);
+  json_builder_end_object (b);
+  return event_end (b);
+}
+
+char *
+cz_json_trust_prompt (const char *fingerprint)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("trust-prompt");
+
+  add_string (b, "fingerprint", fingerprint);
+  return event_end (b);
+}
+
+char *
+cz_json_registered (guint32 ref, const char *user)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("registered");
+
+  add_int (b, "ref", ref);
+  add_string (b, "user", user);
+  return event_end (b);
+}
+
+char *
+cz_json_logged_in (guint32 ref, const char *user, const char *server_final)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("logged-in");
+
+  add_int (b, "ref", ref);
+  add_string (b, "message", server_final);
+  add_string (b, "user", user);
+  return event_end (b);
+}
+
+char *
+cz_json_message (const CzClientMessage *message)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("message");
+
+  add_message_members (b, message, FALSE);
+  return event_end (b);
+}
+
+char *
+cz_json_ack (guint32 ref, gint64 id, gint64 ts)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("ack");
+
+  add_int (b, "ref", ref);
+  add_int (b, "id", id);
+  add_int (b, "ts", ts);
+  return event_end (b);
+}
+
+char *
+cz_json_presence (const char *user, gboolean online)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("presence");
+
+  add_string (b, "user", user);
+  add_boolean (b, "online", online);
+  return event_end (b);
+}
+
+char *
+cz_json_who (guint32 ref, const char *const *users)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("who");
+
+  add_int (b, "ref", ref);
+  json_builder_set_member_name (b, "users");
+  json_builder_begin_array (b);
+  for (gsize i = 0; users && users[i]; i++)
+    json_builder_add_string_value (b, users[i]);
+  json_builder_end_array (b);
+  return event_end (b);
+}
+
+char *
+cz_json_receipt (gint64 id, const char *by, CzReceiptState state)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("receipt");
+
+  add_int (b, "id", id);
+  add_string (b, "by", by);
+  add_string (b, "state", cz_receipt_state_to_string (state));
+  return event_end (b);
+}
+
+char *
+cz_json_history (guint32 ref, GPtrArray *messages)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("history");
+
+  add_int (b, "ref", ref);
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  for (guint i = 0; messages && i < messages->len; i++)
+    {
+      json_builder_begin_object (b);
+      add_message_members (b, messages->pdata[i], TRUE);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  return event_end (b);
+}
+
+char *
+cz_json_error (const CzClientError *error)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("error");
+
+  add_int (b, "ref", error->ref);
+  if (error->code_name)
+    add_string (b, "code", error->code_name);
+  if (error->message)
+    add_string (b, "message", error->message);
+  if (error->retry_after)
+    add_int (b, "retry_after", error->retry_after);
+  return event_end (b);
+}
+
+char *
+cz_json_local_error (const GError *error)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("error");
+
+  add_string (b, "code", cz_error_wire_code (error));
+  add_string (b, "message", error->message);
+  return event_end (b);
+}
+
+char *
+cz_json_disconnected (const char *reason)
+{
+  g_autoptr(JsonBuilder) b = event_begin ("disconnected");
+
+  if (reason)
+    add_string (b, "reason", reason);
+  return event_end (b);
+}
+
+/* ---- Lines ------------------------------------------------------------------------- */
 
 char *
 cz_json_to_line (JsonNode *node)
@@ -73,173 +305,4 @@ cz_json_to_line (JsonNode *node)
       text = g_string_free (fixed, FALSE);
     }
   return text;
-}
-
-/* A dictionary key as a member name: strings as they are, other basic
- * values in GVariant text form. */
-static char *
-member_name (GVariant *key)
-{
-  if (g_variant_is_of_type (key, G_VARIANT_TYPE_STRING)
-      || g_variant_is_of_type (key, G_VARIANT_TYPE_OBJECT_PATH)
-      || g_variant_is_of_type (key, G_VARIANT_TYPE_SIGNATURE))
-    return g_variant_dup_string (key, NULL);
-  return g_variant_print (key, FALSE);
-}
-
-static JsonNode *
-int_node (gint64 v)
-{
-  JsonNode *node = json_node_new (JSON_NODE_VALUE);
-
-  json_node_set_int (node, v);
-  return node;
-}
-
-JsonNode *
-cz_json_from_variant (GVariant *value)
-{
-  const GVariantType *type;
-  JsonNode *node;
-
-  g_return_val_if_fail (value != NULL, NULL);
-
-  type = g_variant_get_type (value);
-  switch (g_variant_classify (value))
-    {
-    case G_VARIANT_CLASS_BOOLEAN:
-      node = json_node_new (JSON_NODE_VALUE);
-      json_node_set_boolean (node, g_variant_get_boolean (value));
-      return node;
-    case G_VARIANT_CLASS_BYTE:
-      return int_node (g_variant_get_byte (value));
-    case G_VARIANT_CLASS_INT16:
-      return int_node (g_variant_get_int16 (value));
-    case G_VARIANT_CLASS_UINT16:
-      return int_node (g_variant_get_uint16 (value));
-    case G_VARIANT_CLASS_INT32:
-      return int_node (g_variant_get_int32 (value));
-    case G_VARIANT_CLASS_UINT32:
-      return int_node (g_variant_get_uint32 (value));
-    case G_VARIANT_CLASS_HANDLE:
-      return int_node (g_variant_get_handle (value));
-    case G_VARIANT_CLASS_INT64:
-      return int_node (g_variant_get_int64 (value));
-    case G_VARIANT_CLASS_UINT64:
-      {
-        guint64 u = g_variant_get_uint64 (value);
-
-        if (u <= G_MAXINT64)
-          return int_node ((gint64) u);
-        /* Beyond json-glib's integers: keep it exact as a decimal string. */
-        g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, u);
-
-        node = json_node_new (JSON_NODE_VALUE);
-        json_node_set_string (node, text);
-        return node;
-      }
-    case G_VARIANT_CLASS_DOUBLE:
-      /* JSON has no NaN or infinity: a peer sending one gets null. */
-      if (!isfinite (g_variant_get_double (value)))
-        return json_node_new (JSON_NODE_NULL);
-      node = json_node_new (JSON_NODE_VALUE);
-      json_node_set_double (node, g_variant_get_double (value));
-      return node;
-    case G_VARIANT_CLASS_STRING:
-    case G_VARIANT_CLASS_OBJECT_PATH:
-    case G_VARIANT_CLASS_SIGNATURE:
-      node = json_node_new (JSON_NODE_VALUE);
-      json_node_set_string (node, g_variant_get_string (value, NULL));
-      return node;
-    case G_VARIANT_CLASS_VARIANT:
-      {
-        g_autoptr(GVariant) inner = g_variant_get_variant (value);
-
-        return cz_json_from_variant (inner);
-      }
-    case G_VARIANT_CLASS_MAYBE:
-      {
-        g_autoptr(GVariant) inner = g_variant_get_maybe (value);
-
-        if (inner == NULL)
-          return json_node_new (JSON_NODE_NULL);
-        return cz_json_from_variant (inner);
-      }
-    case G_VARIANT_CLASS_ARRAY:
-      if (g_variant_type_equal (type, G_VARIANT_TYPE_BYTESTRING))
-        {
-          gsize len;
-          const guint8 *data = g_variant_get_fixed_array (value, &len, 1);
-
-          g_autofree char *hex = cz_hex_encode (data, len);
-
-          node = json_node_new (JSON_NODE_VALUE);
-          json_node_set_string (node, hex);
-          return node;
-        }
-      if (g_variant_type_is_dict_entry (g_variant_type_element (type)))
-        {
-          g_autoptr(JsonObject) object = json_object_new ();
-          GVariantIter iter;
-          GVariant *entry;
-
-          g_variant_iter_init (&iter, value);
-          while ((entry = g_variant_iter_next_value (&iter)) != NULL)
-            {
-              g_autoptr(GVariant) k = g_variant_get_child_value (entry, 0);
-              g_autoptr(GVariant) v = g_variant_get_child_value (entry, 1);
-              g_autofree char *name = member_name (k);
-
-              json_object_set_member (object, name, cz_json_from_variant (v));
-              g_variant_unref (entry);
-            }
-          node = json_node_new (JSON_NODE_OBJECT);
-          json_node_set_object (node, object);
-          return node;
-        }
-      G_GNUC_FALLTHROUGH;
-    case G_VARIANT_CLASS_TUPLE:
-    case G_VARIANT_CLASS_DICT_ENTRY:
-      {
-        g_autoptr(JsonArray) array = json_array_new ();
-        GVariantIter iter;
-        GVariant *child;
-
-        g_variant_iter_init (&iter, value);
-        while ((child = g_variant_iter_next_value (&iter)) != NULL)
-          {
-            json_array_add_element (array, cz_json_from_variant (child));
-            g_variant_unref (child);
-          }
-        node = json_node_new (JSON_NODE_ARRAY);
-        json_node_set_array (node, array);
-        return node;
-      }
-    default:
-      g_return_val_if_reached (json_node_new (JSON_NODE_NULL));
-    }
-}
-
-void
-cz_json_add_fields (JsonBuilder *builder, GVariant *fields)
-{
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
-  g_return_if_fail (JSON_IS_BUILDER (builder));
-  g_return_if_fail (fields != NULL);
-  g_return_if_fail (g_variant_is_of_type (fields, G_VARIANT_TYPE_VARDICT));
-
-  g_variant_iter_init (&iter, fields);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      /* "event" names the event; a field cannot replace it. */
-      if (g_strcmp0 (key, "event") != 0)
-        {
-          json_builder_set_member_name (builder, key);
-          json_builder_add_value (builder, cz_json_from_variant (value));
-        }
-      g_variant_unref (value);
-    }
 }

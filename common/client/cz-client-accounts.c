@@ -283,7 +283,7 @@ cz_client_on_auth_ok (CzClient *self, GVariant *msg, guint32 ref)
   cz_memwipe (self->auth_check, sizeof self->auth_check);
   g_free (self->user);
   self->user = g_strdup (user);
-  cz_client_emit (self, CZ_CLIENT_EVENT_LOGGED_IN, g_variant_get_child_value (msg, 1), NULL);
+  cz_client_emit_logged_in (self, ref, user, server_final);
 }
 
 guint32

@@ -44,9 +44,11 @@ struct _CzClient {
 };
 
 /* cz-client.c */
-void cz_client_emit (CzClient *self, CzClientEventKind kind, GVariant *fields, const GError *error);
+/* The `error` signal for a failure raised on this side. */
 void cz_client_emit_error (CzClient *self, guint32 ref, const GError *error);
 void cz_client_emit_error_literal (CzClient *self, guint32 ref, CzErrorCode code, const char *text);
+void cz_client_emit_logged_in (CzClient *self, guint32 ref, const char *user,
+                               const char *server_final);
 /* Sends @msg (floating or owned: taken) now. */
 void cz_client_send_msg (CzClient *self, GVariant *msg);
 /* A new ref for a request of @kind (0 and an error event if not connected). */

@@ -1,4 +1,6 @@
-/* cz-client.c: the client engine on a GMainContext. */
+/* cz-client.c: the client engine on a GMainContext: connecting, the
+ * channel's I/O, the chat requests, and the incoming kinds, each decoded
+ * and checked once (a dispatch table) and emitted as a typed signal. */
 #include "config.h"
 
 #include <string.h>
@@ -15,52 +17,43 @@
 
 G_DEFINE_FINAL_TYPE (CzClient, cz_client, G_TYPE_OBJECT)
 
-enum { SIGNAL_EVENT, N_SIGNALS };
+enum {
+  SIGNAL_CONNECTED,
+  SIGNAL_TRUST_PROMPT,
+  SIGNAL_REGISTERED,
+  SIGNAL_LOGGED_IN,
+  SIGNAL_MESSAGE,
+  SIGNAL_ACK,
+  SIGNAL_PRESENCE,
+  SIGNAL_WHO,
+  SIGNAL_RECEIPT,
+  SIGNAL_HISTORY,
+  SIGNAL_ERROR,
+  SIGNAL_DISCONNECTED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
-/* ---- Events ---------------------------------------------------------------------- */
+/* ---- Errors ---------------------------------------------------------------------- */
 
-const char *
-cz_client_event_name (CzClientEventKind kind)
+static void
+emit_error (CzClient *self, CzClientError *error)
 {
-  static const char *const names[] = {
-    "connected", "trust-prompt", "registered", "logged-in", "message", "ack",
-    "presence", "who", "receipt", "history", "error", "disconnected",
-  };
-  return kind < G_N_ELEMENTS (names) ? names[kind] : "unknown";
-}
-
-static GVariant *
-empty_fields (void)
-{
-  return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-}
-
-void
-cz_client_emit (CzClient *self, CzClientEventKind kind, GVariant *fields, const GError *error)
-{
-  CzClientEvent event = { .kind = kind, .error = error };
-  /* Takes @fields (floating or a full reference). */
-  g_autoptr(GVariant) owned = fields ? g_variant_take_ref (fields) : empty_fields ();
-
-  event.fields = owned;
-  if (kind == CZ_CLIENT_EVENT_CONNECTED)
-    event.info = self->channel ? cz_channel_get_info (self->channel) : NULL;
-  if (self->channel)
-    event.fingerprint = cz_channel_get_verify_state (self->channel)->fingerprint;
-  g_signal_emit (self, signals[SIGNAL_EVENT], 0, &event);
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
 }
 
 void
 cz_client_emit_error (CzClient *self, guint32 ref, const GError *error)
 {
-  GVariantBuilder b;
+  CzClientError event = {
+    .ref = ref,
+    .code = error->domain == CZ_ERROR ? (CzErrorCode) error->code : CZ_ERROR_INTERNAL,
+    .code_name = (char *) cz_error_wire_code (error),
+    .message = error->message,
+    .local = TRUE,
+  };
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&b, "{sv}", "ref", g_variant_new_uint32 (ref));
-  g_variant_builder_add (&b, "{sv}", "code", g_variant_new_string (cz_error_wire_code (error)));
-  g_variant_builder_add (&b, "{sv}", "message", g_variant_new_string (error->message));
-  cz_client_emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_builder_end (&b), error);
+  emit_error (self, &event);
 }
 
 void
@@ -68,6 +61,12 @@ cz_client_emit_error_literal (CzClient *self, guint32 ref, CzErrorCode code, con
 {
   g_autoptr(GError) error = g_error_new_literal (CZ_ERROR, code, text);
   cz_client_emit_error (self, ref, error);
+}
+
+void
+cz_client_emit_logged_in (CzClient *self, guint32 ref, const char *user, const char *server_final)
+{
+  g_signal_emit (self, signals[SIGNAL_LOGGED_IN], 0, ref, user, server_final);
 }
 
 /* ---- Object ------------------------------------------------------------------------ */
@@ -125,12 +124,30 @@ cz_client_class_init (CzClientClass *klass)
 
   object_class->finalize = cz_client_finalize;
 
-  /**
-   * CzClient::event:
-   * @event: (type gpointer): a CzClientEvent, valid during the emission
-   */
-  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* Strings and boxed values are the emitter's, valid during the emission
+   * (G_SIGNAL_TYPE_STATIC_SCOPE: no copies for each handler). */
+#define STATIC(type) ((type) | G_SIGNAL_TYPE_STATIC_SCOPE)
+#define NEW_SIGNAL(name, n, ...) \
+  g_signal_new (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, \
+                G_TYPE_NONE, n, __VA_ARGS__)
+  signals[SIGNAL_CONNECTED] = NEW_SIGNAL ("connected", 2, STATIC (CZ_TYPE_SESSION_INFO),
+                                          STATIC (G_TYPE_STRING));
+  signals[SIGNAL_TRUST_PROMPT] = NEW_SIGNAL ("trust-prompt", 1, STATIC (G_TYPE_STRING));
+  signals[SIGNAL_REGISTERED] = NEW_SIGNAL ("registered", 2, G_TYPE_UINT, STATIC (G_TYPE_STRING));
+  signals[SIGNAL_LOGGED_IN] = NEW_SIGNAL ("logged-in", 3, G_TYPE_UINT, STATIC (G_TYPE_STRING),
+                                          STATIC (G_TYPE_STRING));
+  signals[SIGNAL_MESSAGE] = NEW_SIGNAL ("message", 1, STATIC (CZ_TYPE_CLIENT_MESSAGE));
+  signals[SIGNAL_ACK] = NEW_SIGNAL ("ack", 3, G_TYPE_UINT, G_TYPE_INT64, G_TYPE_INT64);
+  signals[SIGNAL_PRESENCE] = NEW_SIGNAL ("presence", 2, STATIC (G_TYPE_STRING), G_TYPE_BOOLEAN);
+  signals[SIGNAL_WHO] = NEW_SIGNAL ("who", 2, G_TYPE_UINT, STATIC (G_TYPE_STRV));
+  signals[SIGNAL_RECEIPT] = NEW_SIGNAL ("receipt", 3, G_TYPE_INT64, STATIC (G_TYPE_STRING),
+                                        CZ_TYPE_RECEIPT_STATE);
+  signals[SIGNAL_HISTORY] = NEW_SIGNAL ("history", 2, G_TYPE_UINT, STATIC (G_TYPE_PTR_ARRAY));
+  signals[SIGNAL_ERROR] = NEW_SIGNAL ("error", 1, STATIC (CZ_TYPE_CLIENT_ERROR));
+  signals[SIGNAL_DISCONNECTED] = NEW_SIGNAL ("disconnected", 2, STATIC (G_TYPE_ERROR),
+                                             STATIC (G_TYPE_STRING));
+#undef NEW_SIGNAL
+#undef STATIC
 }
 
 static void
@@ -160,17 +177,15 @@ cz_client_new (const CzClientConfig *config, GError **error)
 /* ---- Closing ---------------------------------------------------------------------------- */
 
 static void
-finish_disconnect (CzClient *self, const GError *error, GVariant *fields)
+finish_disconnect (CzClient *self, const GError *error, const char *reason)
 {
-  g_autoptr(GVariant) owned = fields ? g_variant_take_ref (fields) : NULL;
-
   if (self->disconnected)
     return;
   self->disconnected = TRUE;
   self->connected = FALSE;
   g_hash_table_remove_all (self->pending);
   g_object_ref (self);
-  cz_client_emit (self, CZ_CLIENT_EVENT_DISCONNECTED, owned ? g_variant_ref (owned) : NULL, error);
+  g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, error, reason);
   g_object_unref (self);
 }
 
@@ -186,19 +201,11 @@ static void
 channel_closed_cb (CzChannel *channel, const GError *error, gpointer user_data)
 {
   CzClient *self = user_data;
-  GVariant *fields = NULL;
+  g_autofree char *reason = g_steal_pointer (&self->bye_reason);
 
-  if (self->bye_reason)
-    {
-      GVariantBuilder b;
-      g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-      g_variant_builder_add (&b, "{sv}", "reason", g_variant_new_string (self->bye_reason));
-      fields = g_variant_builder_end (&b);
-      g_clear_pointer (&self->bye_reason, g_free);
-    }
   /* The channel is freed outside its own callback. */
   g_idle_add_full (G_PRIORITY_DEFAULT, free_channel_idle, g_object_ref (self), g_object_unref);
-  finish_disconnect (self, error, fields);
+  finish_disconnect (self, error, reason);
 }
 
 /* ---- I/O ---------------------------------------------------------------------------------- */
@@ -322,23 +329,16 @@ flush_received (CzClient *self)
   send_received_idle (self);
 }
 
+/* Direct messages are acknowledged as delivered, in one batch per turn of
+ * the main loop. */
 static void
-on_message (CzClient *self, GVariant *msg)
+queue_received (CzClient *self, gint64 id)
 {
-  g_autoptr(GVariant) to = cz_message_lookup (msg, "to", G_VARIANT_TYPE_STRING);
-  g_autoptr(GVariant) id = cz_message_lookup (msg, "id", G_VARIANT_TYPE_INT64);
-
-  /* Direct messages are acknowledged as delivered, in one batch per turn
-   * of the main loop. */
-  if (to && id)
-    {
-      gint64 value = g_variant_get_int64 (id);
-      g_array_append_val (self->received, value);
-      if (self->received->len >= 500)
-        flush_received (self);
-      else if (self->received_id == 0)
-        self->received_id = g_idle_add (send_received_idle, self);
-    }
+  g_array_append_val (self->received, id);
+  if (self->received->len >= 500)
+    flush_received (self);
+  else if (self->received_id == 0)
+    self->received_id = g_idle_add (send_received_idle, self);
 }
 
 guint32
@@ -422,65 +422,222 @@ cz_client_mark_read (CzClient *self, const gint64 *ids, guint n_ids)
 
 /* ---- Incoming messages ----------------------------------------------------------------------- */
 
+/* Each kind is decoded and checked here, once; the signals carry typed
+ * values.  A handler returns FALSE with @error when a field it needs is
+ * missing or of the wrong type. */
+typedef gboolean (*IncomingHandler) (CzClient *self, GVariant *msg, guint32 ref, GError **error);
+
+static gboolean
+on_register_params (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  cz_client_on_register_params (self, msg, ref);
+  return TRUE;
+}
+
+static gboolean
+on_registered (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  const char *user;
+
+  if (!cz_message_get_string (msg, "user", &user, error))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_REGISTERED], 0, ref, user);
+  return TRUE;
+}
+
+static gboolean
+on_auth_challenge (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  cz_client_on_auth_challenge (self, msg, ref);
+  return TRUE;
+}
+
+static gboolean
+on_auth_ok (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  cz_client_on_auth_ok (self, msg, ref);
+  return TRUE;
+}
+
+static gboolean
+on_message (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  g_autoptr(GVariant) fields = g_variant_get_child_value (msg, 1);
+  g_autoptr(CzClientMessage) message = cz_client_message_new_from_fields (fields, error);
+
+  if (message == NULL)
+    return FALSE;
+  if (message->to)
+    queue_received (self, message->id);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, message);
+  return TRUE;
+}
+
+static gboolean
+on_ack (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  gint64 id, ts;
+
+  if (!cz_message_get_int64 (msg, "id", &id, error)
+      || !cz_message_get_int64 (msg, "ts", &ts, error))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_ACK], 0, ref, id, ts);
+  return TRUE;
+}
+
+static gboolean
+on_presence (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  const char *user;
+  gboolean online;
+
+  if (!cz_message_get_string (msg, "user", &user, error)
+      || !cz_message_get_boolean (msg, "online", &online, error))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, user, online);
+  return TRUE;
+}
+
+static gboolean
+on_who (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  g_autoptr(GVariant) users = cz_message_lookup (msg, "users", G_VARIANT_TYPE_STRING_ARRAY);
+  g_autofree const char **strv = NULL;
+
+  if (users == NULL)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                           "field 'users' is missing or not a string array");
+      return FALSE;
+    }
+  strv = g_variant_get_strv (users, NULL);
+  g_signal_emit (self, signals[SIGNAL_WHO], 0, ref, strv);
+  return TRUE;
+}
+
+static gboolean
+on_receipt (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  const char *by, *state_name;
+  CzReceiptState state;
+  gint64 id;
+
+  if (!cz_message_get_int64 (msg, "id", &id, error)
+      || !cz_message_get_string (msg, "by", &by, error)
+      || !cz_message_get_string (msg, "state", &state_name, error))
+    return FALSE;
+  if (!cz_receipt_state_from_string (state_name, &state))
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME, "unknown receipt state '%s'", state_name);
+      return FALSE;
+    }
+  g_signal_emit (self, signals[SIGNAL_RECEIPT], 0, id, by, state);
+  return TRUE;
+}
+
+static gboolean
+on_history (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  g_autoptr(GVariant) entries = cz_message_lookup (msg, "messages", G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GPtrArray) messages = NULL;
+  gsize n;
+
+  if (entries == NULL)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_FRAME,
+                           "field 'messages' is missing or not a list of messages");
+      return FALSE;
+    }
+  n = g_variant_n_children (entries);
+  messages = g_ptr_array_new_full (n, (GDestroyNotify) cz_client_message_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) fields = g_variant_get_child_value (entries, i);
+      g_autoptr(GError) entry_error = NULL;
+      CzClientMessage *message = cz_client_message_new_from_fields (fields, &entry_error);
+
+      if (message)
+        g_ptr_array_add (messages, message);
+      else
+        g_debug ("history entry %" G_GSIZE_FORMAT " dropped: %s", i, entry_error->message);
+    }
+  g_signal_emit (self, signals[SIGNAL_HISTORY], 0, ref, messages);
+  return TRUE;
+}
+
+static gboolean
+on_error (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  CzClientError event = {
+    .ref = ref,
+    .code_name = (char *) cz_message_opt_string (msg, "code", NULL),
+    .message = (char *) cz_message_opt_string (msg, "message", NULL),
+    .retry_after = cz_message_opt_uint32 (msg, "retry_after", 0),
+  };
+
+  event.code = cz_error_code_from_string (event.code_name);
+  if (ref == self->auth_ref)
+    g_clear_pointer (&self->scram, cz_scram_client_free);
+  if (ref == self->reg_ref)
+    g_clear_pointer (&self->reg_password, cz_str_wipe_free);
+  emit_error (self, &event);
+  return TRUE;
+}
+
+static gboolean
+on_bye (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  g_free (self->bye_reason);
+  self->bye_reason = g_strdup (cz_message_opt_string (msg, "reason", ""));
+  return TRUE;
+}
+
+/* Dispatch by kind.  `answers`: the message answers a request, which is
+ * no longer pending once it arrives. */
+static const struct {
+  const char *kind;
+  IncomingHandler handler;
+  gboolean answers;
+} incoming[] = {
+  { "register-params", on_register_params, FALSE },
+  { "registered", on_registered, TRUE },
+  { "auth-challenge", on_auth_challenge, FALSE },
+  { "auth-ok", on_auth_ok, TRUE },
+  { "message", on_message, FALSE },
+  { "ack", on_ack, TRUE },
+  { "presence", on_presence, FALSE },
+  { "who", on_who, TRUE },
+  { "receipt", on_receipt, FALSE },
+  { "history", on_history, TRUE },
+  { "error", on_error, TRUE },
+  { "bye", on_bye, FALSE },
+};
+
 static void
 channel_message_cb (CzChannel *channel, GVariant *msg, gpointer user_data)
 {
   CzClient *self = user_data;
   const char *kind = cz_message_kind (msg);
   guint32 ref = cz_message_ref (msg);
-  g_autoptr(GVariant) fields = g_variant_get_child_value (msg, 1);
 
-  if (g_str_equal (kind, "register-params"))
-    cz_client_on_register_params (self, msg, ref);
-  else if (g_str_equal (kind, "registered"))
+  for (gsize i = 0; i < G_N_ELEMENTS (incoming); i++)
     {
-      cz_client_end_request (self, ref);
-      cz_client_emit (self, CZ_CLIENT_EVENT_REGISTERED, g_variant_ref (fields), NULL);
-    }
-  else if (g_str_equal (kind, "auth-challenge"))
-    cz_client_on_auth_challenge (self, msg, ref);
-  else if (g_str_equal (kind, "auth-ok"))
-    {
-      cz_client_end_request (self, ref);
-      cz_client_on_auth_ok (self, msg, ref);
-    }
-  else if (g_str_equal (kind, "message"))
-    {
-      on_message (self, msg);
-      cz_client_emit (self, CZ_CLIENT_EVENT_MESSAGE, g_variant_ref (fields), NULL);
-    }
-  else if (g_str_equal (kind, "ack"))
-    {
-      cz_client_end_request (self, ref);
-      cz_client_emit (self, CZ_CLIENT_EVENT_ACK, g_variant_ref (fields), NULL);
-    }
-  else if (g_str_equal (kind, "presence"))
-    cz_client_emit (self, CZ_CLIENT_EVENT_PRESENCE, g_variant_ref (fields), NULL);
-  else if (g_str_equal (kind, "who"))
-    {
-      cz_client_end_request (self, ref);
-      cz_client_emit (self, CZ_CLIENT_EVENT_WHO, g_variant_ref (fields), NULL);
-    }
-  else if (g_str_equal (kind, "receipt"))
-    cz_client_emit (self, CZ_CLIENT_EVENT_RECEIPT, g_variant_ref (fields), NULL);
-  else if (g_str_equal (kind, "history"))
-    {
-      cz_client_end_request (self, ref);
-      cz_client_emit (self, CZ_CLIENT_EVENT_HISTORY, g_variant_ref (fields), NULL);
-    }
-  else if (g_str_equal (kind, "error"))
-    {
-      cz_client_end_request (self, ref);
-      if (ref == self->auth_ref)
-        g_clear_pointer (&self->scram, cz_scram_client_free);
-      if (ref == self->reg_ref)
-        g_clear_pointer (&self->reg_password, cz_str_wipe_free);
-      cz_client_emit (self, CZ_CLIENT_EVENT_ERROR, g_variant_ref (fields), NULL);
-    }
-  else if (g_str_equal (kind, "bye"))
-    {
-      g_free (self->bye_reason);
-      self->bye_reason = g_strdup (cz_message_opt_string (msg, "reason", ""));
+      g_autoptr(GError) error = NULL;
+
+      if (!g_str_equal (kind, incoming[i].kind))
+        continue;
+      if (incoming[i].answers)
+        cz_client_end_request (self, ref);
+      if (!incoming[i].handler (self, msg, ref, &error))
+        {
+          /* An answer the request cannot use fails that request; anything
+           * else malformed is dropped. */
+          if (incoming[i].answers && ref != 0)
+            cz_client_emit_error (self, ref, error);
+          else
+            g_debug ("%s dropped: %s", kind, error->message);
+        }
+      return;
     }
   /* Unknown kinds from a newer server are ignored (DESIGN §2.1). */
 }
@@ -492,14 +649,17 @@ channel_ready_cb (CzChannel *channel, gpointer user_data)
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   self->connected = TRUE;
-  cz_client_emit (self, CZ_CLIENT_EVENT_CONNECTED, NULL, NULL);
+  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0, cz_channel_get_info (channel),
+                 cz_channel_get_verify_state (channel)->fingerprint);
 }
 
 static void
 channel_trust_prompt_cb (CzChannel *channel, const char *fingerprint, gpointer user_data)
 {
   CzClient *self = user_data;
-  cz_client_emit (self, CZ_CLIENT_EVENT_TRUST_PROMPT, NULL, NULL);
+
+  g_signal_emit (self, signals[SIGNAL_TRUST_PROMPT], 0,
+                 cz_channel_get_verify_state (channel)->fingerprint);
 }
 
 static const CzChannelCallbacks client_callbacks = {

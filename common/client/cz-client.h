@@ -3,14 +3,15 @@
  * A CzClient lives on the thread-default GMainContext of the thread that
  * made it: it connects asynchronously (GSocketClient), drives its channel
  * from a unix fd source, runs PBKDF2 in a GTask thread, and reports
- * everything through one "event" signal that the window and the terminal
- * mode consume alike.  No call blocks. */
+ * everything through typed signals (below) that the window and the
+ * terminal mode consume alike.  No call blocks. */
 #pragma once
 
 #include <gio/gio.h>
 #include "cz-protocol.h"
 #include "cz-channel.h"
 #include "cz-tls.h"
+#include "cz-client-events.h"
 
 G_BEGIN_DECLS
 
@@ -25,41 +26,41 @@ typedef struct {
   guint timeout_ms;            /* connect + TLS + DH; 0 = 10,000 */
 } CzClientConfig;
 
-typedef enum {
-  CZ_CLIENT_EVENT_CONNECTED,     /* info: TLS + DH established */
-  CZ_CLIENT_EVENT_TRUST_PROMPT,  /* fingerprint: answer with cz_client_trust() */
-  CZ_CLIENT_EVENT_REGISTERED,    /* fields: ref, user */
-  CZ_CLIENT_EVENT_LOGGED_IN,     /* fields: ref, user */
-  CZ_CLIENT_EVENT_MESSAGE,       /* fields: id, from, ts, text, offline, room | to */
-  CZ_CLIENT_EVENT_ACK,           /* fields: ref, id, ts */
-  CZ_CLIENT_EVENT_PRESENCE,      /* fields: user, online */
-  CZ_CLIENT_EVENT_WHO,           /* fields: ref, users */
-  CZ_CLIENT_EVENT_RECEIPT,       /* fields: id, by, state */
-  CZ_CLIENT_EVENT_HISTORY,       /* fields: ref, messages */
-  CZ_CLIENT_EVENT_ERROR,         /* fields: ref, code, message[, retry_after] */
-  CZ_CLIENT_EVENT_DISCONNECTED,  /* error: NULL for a clean close; fields: bye reason if any */
-} CzClientEventKind;
-
-typedef struct {
-  CzClientEventKind kind;
-  GVariant *fields;              /* a{sv}, never NULL */
-  CzSessionInfo *info;           /* CONNECTED */
-  const char *fingerprint;       /* TRUST_PROMPT, and CONNECTED */
-  const GError *error;           /* DISCONNECTED (NULL = clean), ERROR from this side */
-} CzClientEvent;
-
-/* The event name used by --json ("connected", "logged-in"...). */
-const char *cz_client_event_name (CzClientEventKind kind);
+/* Signals, all emitted on the GMainContext the client was made on.  String
+ * and boxed arguments are valid during the emission only (copy to keep).
+ *
+ *   connected     (CzSessionInfo *info, const char *fingerprint)
+ *                 TLS and the application Diffie-Hellman are established.
+ *   trust-prompt  (const char *fingerprint)
+ *                 First use of a server: answer with cz_client_trust().
+ *   registered    (guint ref, const char *user)
+ *   logged-in     (guint ref, const char *user, const char *server_final)
+ *                 @server_final: the server's SCRAM proof ("v=..."), verified.
+ *   message       (CzClientMessage *message)
+ *   ack           (guint ref, gint64 id, gint64 ts)
+ *   presence      (const char *user, gboolean online)
+ *   who           (guint ref, GStrv users)
+ *   receipt       (gint64 id, const char *by, CzReceiptState state)
+ *   history       (guint ref, GPtrArray *messages)   CzClientMessage, oldest first
+ *   error         (CzClientError *error)
+ *                 From the server, or raised here (error->local).
+ *   disconnected  (GError *error, const char *reason)
+ *                 @error: NULL for a clean close; @reason: the server's bye
+ *                 reason, NULL if it said none.
+ *
+ * Answers are checked before they are emitted: an answer to a request
+ * that lacks a field it needs becomes an `error` (bad-frame) for that
+ * request; an unsolicited message that does is dropped. */
 
 CzClient *cz_client_new (const CzClientConfig *config, GError **error);
 
 void cz_client_connect (CzClient *client);
-/* Answers a TRUST_PROMPT: accept stores the pin (known-servers) and goes on. */
+/* Answers a trust-prompt: accept stores the pin (known-servers) and goes on. */
 void cz_client_trust (CzClient *client, gboolean accept);
-/* Says bye and closes; DISCONNECTED follows. */
+/* Says bye and closes; `disconnected` follows. */
 void cz_client_disconnect (CzClient *client);
 
-/* Requests return their ref (0 if not connected; an ERROR event says why). */
+/* Requests return their ref (0 if not connected; an `error` says why). */
 guint32 cz_client_register (CzClient *client, const char *user, const char *password);
 guint32 cz_client_login (CzClient *client, const char *user, const char *password);
 guint32 cz_client_say (CzClient *client, const char *text);

@@ -1,4 +1,4 @@
-/* fuzz-cli.c: the terminal client's command parser (common/cz-cli.c).
+/* fuzz-cli.c: the terminal client's command parser (client-gui/cz-cli.c).
  *
  * Input: one line (up to the first NUL).  Properties: an error is
  * CZ_ERROR_INVALID with a UTF-8 message; an accepted command carries what

@@ -55,12 +55,16 @@ direct_fields (gint64 id, gint64 ts, const char *from, const char *to, const cha
   return g_variant_ref_sink (g_variant_dict_end (&d));
 }
 
+/* Decodes @fields (taken) as the engine does a `message`, and adds it. */
 static CzChatMessage *
 add (CzChatModel *model, GVariant *fields)
 {
-  CzChatMessage *msg = cz_chat_model_add_message (model, fields);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzClientMessage) message = cz_client_message_new_from_fields (fields, &error);
+
+  g_assert_no_error (error);
   g_variant_unref (fields);
-  return msg;
+  return cz_chat_model_add_message (model, message);
 }
 
 static gint64
@@ -147,11 +151,17 @@ test_routing (void)
   g_assert_cmpstr (cz_conversation_get_key (c2), ==, "carol");
   g_assert_cmpstr (cz_conversation_get_title (c2), ==, "carol");
 
-  /* Malformed fields are refused. */
+  /* Malformed fields are refused (by the engine's decoding), and so is a
+   * message without an id. */
   {
     g_autoptr(GVariant) empty = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"),
                                                                          NULL, 0));
-    g_assert_null (cz_chat_model_add_message (model, empty));
+    g_autoptr(GError) error = NULL;
+    CzClientMessage no_id = { .from = (char *) "bob", .text = (char *) "x", .room = (char *) "lobby" };
+
+    g_assert_null (cz_client_message_new_from_fields (empty, &error));
+    g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_FRAME);
+    g_assert_null (cz_chat_model_add_message (model, &no_id));
   }
 }
 
@@ -234,15 +244,21 @@ test_own_states (void)
   g_assert_cmpstr (text_at (bob, 3), ==, "late");
 
   /* Receipts move the state forward only. */
-  g_assert_true (cz_chat_model_receipt (model, 20, "delivered") == mine);
+  g_assert_true (cz_chat_model_receipt (model, 20, CZ_RECEIPT_DELIVERED) == mine);
   g_assert_cmpint (cz_chat_message_get_state (mine), ==, CZ_MESSAGE_STATE_DELIVERED);
-  g_assert_true (cz_chat_model_receipt (model, 20, "read") == mine);
+  g_assert_true (cz_chat_model_receipt (model, 20, CZ_RECEIPT_READ) == mine);
   g_assert_cmpint (cz_chat_message_get_state (mine), ==, CZ_MESSAGE_STATE_READ);
-  cz_chat_model_receipt (model, 20, "delivered");
+  cz_chat_model_receipt (model, 20, CZ_RECEIPT_DELIVERED);
   g_assert_cmpint (cz_chat_message_get_state (mine), ==, CZ_MESSAGE_STATE_READ);
-  g_assert_null (cz_chat_model_receipt (model, 20, "bogus"));
-  g_assert_null (cz_chat_model_receipt (model, 30, "read"));   /* not ours */
-  g_assert_null (cz_chat_model_receipt (model, 999, "read"));
+  {
+    /* Another state is refused (by the engine, before any model sees it). */
+    CzReceiptState state = CZ_RECEIPT_READ;
+    g_assert_false (cz_receipt_state_from_string ("bogus", &state));
+    g_assert_true (cz_receipt_state_from_string ("delivered", &state));
+    g_assert_cmpint (state, ==, CZ_RECEIPT_DELIVERED);
+  }
+  g_assert_null (cz_chat_model_receipt (model, 30, CZ_RECEIPT_READ));   /* not ours */
+  g_assert_null (cz_chat_model_receipt (model, 999, CZ_RECEIPT_READ));
   g_assert_cmpstr (cz_message_state_describe (CZ_MESSAGE_STATE_READ), ==, "Read");
 
   /* Refused by the server. */
@@ -406,11 +422,21 @@ test_unread (void)
   g_assert_cmpuint (cz_conversation_get_unread (lobby), ==, 0);
 }
 
-static GVariant *
+static GPtrArray *
 history_of (GVariant **items, guint n)
 {
-  GVariant *array = g_variant_new_array (G_VARIANT_TYPE_VARDICT, items, n);
-  return g_variant_ref_sink (array);
+  /* A history page, decoded entry by entry as the engine does. */
+  GPtrArray *page = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_client_message_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      CzClientMessage *message = cz_client_message_new_from_fields (items[i], &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (page, message);
+    }
+  return page;
 }
 
 static void
@@ -418,7 +444,7 @@ test_history (void)
 {
   g_autoptr(CzChatModel) model = cz_chat_model_new ();
   CzConversation *bob;
-  g_autoptr(GVariant) page = NULL;
+  g_autoptr(GPtrArray) page = NULL;
   g_autoptr(GVariant) own = NULL;
   GVariant *items[3];
   GVariantDict d;
@@ -507,6 +533,33 @@ test_outbox_presence (void)
   cz_chat_model_clear (model);
   g_assert_cmpuint (g_list_model_get_n_items (cz_chat_model_get_conversations (model)), ==, 1);
   g_assert_cmpuint (n_messages (cz_chat_model_lookup (model, CZ_LOBBY)), ==, 0);
+}
+
+/* The states are enum properties: bindings and GtkBuilder see their names. */
+static void
+test_state_properties (void)
+{
+  g_autoptr(GTypeClass) msg_class = g_type_class_ref (CZ_TYPE_CHAT_MESSAGE);
+  g_autoptr(GTypeClass) session_class = g_type_class_ref (CZ_TYPE_CLIENT_SESSION);
+  GParamSpec *msg_state = g_object_class_find_property (G_OBJECT_CLASS (msg_class), "state");
+  GParamSpec *session_state = g_object_class_find_property (G_OBJECT_CLASS (session_class), "state");
+  g_autoptr(CzChatModel) model = cz_chat_model_new ();
+  g_autoptr(CzClientSession) session = cz_client_session_new (model);
+  CzChatMessage *msg;
+  CzMessageState state = CZ_MESSAGE_STATE_NONE;
+  CzSessionState sstate = CZ_SESSION_ONLINE;
+
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (msg_state));
+  g_assert_cmpuint (G_PARAM_SPEC_VALUE_TYPE (msg_state), ==, CZ_TYPE_MESSAGE_STATE);
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (session_state));
+  g_assert_cmpuint (G_PARAM_SPEC_VALUE_TYPE (session_state), ==, CZ_TYPE_SESSION_STATE);
+
+  cz_chat_model_set_me (model, "alice");
+  msg = cz_chat_model_add_outgoing (model, CZ_LOBBY, "hi");
+  g_object_get (msg, "state", &state, NULL);
+  g_assert_cmpint (state, ==, CZ_MESSAGE_STATE_SENDING);
+  g_object_get (session, "state", &sstate, NULL);
+  g_assert_cmpint (sstate, ==, CZ_SESSION_IDLE);
 }
 
 static void
@@ -745,6 +798,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client-model/history", test_history);
   g_test_add_func ("/client-model/outbox-presence", test_outbox_presence);
   g_test_add_func ("/client-model/describe-error", test_describe_error);
+  g_test_add_func ("/client-model/state-properties", test_state_properties);
   g_test_add_func ("/client-session/login-reconnect-errors", test_session);
   g_test_add_func ("/client-session/trust-on-first-use", test_session_tofu);
   return g_test_run ();

@@ -52,7 +52,11 @@ fields (gint64 id, const char *from, const char *to, const char *text)
 static void
 add (CzChatModel *model, GVariant *f)
 {
-  g_assert_nonnull (cz_chat_model_add_message (model, f));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CzClientMessage) message = cz_client_message_new_from_fields (f, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (cz_chat_model_add_message (model, message));
   g_variant_unref (f);
 }
 
@@ -251,7 +255,7 @@ test_chat_view (void)
   mine = cz_chat_model_add_outgoing (model, "bob", "to bob");
   cz_chat_model_set_ref (model, mine, 6);
   cz_chat_model_ack (model, 6, 7, 0);
-  cz_chat_model_receipt (model, 7, "read");
+  cz_chat_model_receipt (model, 7, CZ_RECEIPT_READ);
   g_assert_cmpstr (cz_message_row_get_state_text (CZ_MESSAGE_ROW (row_at (list, 2))), ==, "Read");
   cz_chat_view_select_relative (view, -1);
   g_assert_true (cz_conversation_is_lobby (cz_chat_view_get_conversation (view)));
