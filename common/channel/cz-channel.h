@@ -13,7 +13,8 @@
 
 #include <glib.h>
 #include <gnutls/gnutls.h>
-#include "cz-tls.h"
+#include "cz-tls-server.h"
+#include "cz-tls-client.h"
 #include "cz-dh.h"
 #include "cz-frame.h"
 

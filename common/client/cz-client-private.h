@@ -3,6 +3,7 @@
 
 #include "cz-client.h"
 #include "cz-error.h"
+#include "cz-known-servers.h"
 #include "cz-scram.h"
 
 G_BEGIN_DECLS
