@@ -2,6 +2,8 @@
 #pragma once
 
 #include "cz-client.h"
+#include "cz-channel.h"
+#include "cz-tls-client.h"
 #include "cz-error.h"
 #include "cz-known-servers.h"
 #include "cz-scram.h"

@@ -1,7 +1,7 @@
-#include "config.h"
-
 /* cz-cert.c: X.509 with GnuTLS: the facts a window shows about a
- * certificate, and minting a CA, server and client certificates. */
+ * certificate (cz-cert-info.h, from GnuTLS types: cz-cert.h), and minting
+ * a CA, server and client certificates. */
+#include "config.h"
 
 #include "cz-cert.h"
 
