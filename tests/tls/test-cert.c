@@ -1,3 +1,7 @@
+/* test-cert.c: X.509 facts and minting: key type names, the facts of a
+ * known certificate, CA / server / client certificates for every key
+ * type, the generator's errors and file modes, default SANs, the demo
+ * certificate and the --generate-ca / --generate-cert command line. */
 #include "config.h"
 
 #include "testutil.h"
