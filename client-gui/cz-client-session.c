@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "cz-cert.h"
+#include "cz-cert-info.h"
 #include "cz-client-session.h"
 #include "cz-util.h"
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "cz-tls.h"
+#include "cz-tls-options.h"
 
 G_BEGIN_DECLS
 

@@ -6,7 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-cert-dialog.h"
-#include "cz-cert.h"
+#include "cz-cert-info.h"
 #include "cz-cert-host.h"
 #include "cz-error.h"
 #include "cz-ui-util.h"

@@ -8,7 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "cz-cert.h"
+#include "cz-cert-info.h"
 #include "cz-error.h"
 
 #define PROGRAM "causerie-server"

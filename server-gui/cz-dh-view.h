@@ -4,7 +4,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "cz-channel.h"
+#include "cz-session-info.h"
 
 G_BEGIN_DECLS
 

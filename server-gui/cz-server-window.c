@@ -13,7 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-server-window.h"
-#include "cz-cert.h"
+#include "cz-cert-info.h"
 #include "cz-cert-host.h"
 #include "cz-cert-dialog.h"
 #include "cz-dh-view.h"

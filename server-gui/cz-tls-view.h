@@ -3,7 +3,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include "cz-channel.h"
+#include "cz-session-info.h"
 
 G_BEGIN_DECLS
 

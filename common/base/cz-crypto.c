@@ -29,9 +29,13 @@ cz_random_bytes (void *buf, gsize len)
 
   g_return_if_fail (buf != NULL);
 
+  /* Without randomness no key can be made: stop.  The GnuTLS code is
+   * printed by number, since the one GnuTLS error mapper lives in tls/,
+   * above this layer (and gnutls_rnd fails only if the kernel's source
+   * does). */
   ret = gnutls_rnd (GNUTLS_RND_KEY, buf, len);
   if (ret < 0)
-    g_error ("The random number generator failed: %s", gnutls_strerror (ret));
+    g_error ("The random number generator failed (GnuTLS error %d)", ret);
 }
 
 void

@@ -1,3 +1,5 @@
+/* cz-util.c: small helpers shared by the whole library (cz-util.h): hex,
+ * wiping secrets, atomic file writes, time, the data folder. */
 #include "config.h"
 
 #include "cz-util.h"
@@ -167,6 +169,7 @@ fsync_dir (const char *dir)
   return close (fd) == 0;
 }
 
+/* Not g_file_set_contents_full (): GLib 2.74 lets the umask narrow @mode (it never fchmod()s). */
 gboolean
 cz_write_file_atomic (const char  *path,
                       const void  *data,

@@ -18,8 +18,9 @@ void cz_memwipe (void *p, gsize len);
 /* Wipes then frees a NUL-terminated string (passwords). */
 void cz_str_wipe_free (char *s);
 
-/* Writes @len bytes to @path atomically (temporary file + fsync + rename)
- * with file mode @mode (0600 for keys, 0644 for certificates). */
+/* Writes @len bytes to @path atomically (temporary file created with
+ * @mode, fsync, rename, fsync of the folder), leaving exactly @mode
+ * whatever the umask (0600 for keys, 0644 for certificates). */
 gboolean cz_write_file_atomic (const char *path, const void *data, gsize len,
                                int mode, GError **error);
 

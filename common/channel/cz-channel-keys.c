@@ -15,42 +15,6 @@
 
 /* ---- Session info ------------------------------------------------------------ */
 
-static void
-session_info_clear (gpointer data)
-{
-  CzSessionInfo *info = data;
-
-  g_free (info->protocol);
-  g_free (info->cipher);
-  g_free (info->mac);
-  g_free (info->group);
-  g_free (info->signature);
-  g_free (info->alpn);
-  g_clear_pointer (&info->server_cert, cz_cert_info_free);
-  g_clear_pointer (&info->client_cert, cz_cert_info_free);
-  g_free (info->verification);
-  g_free (info->trust);
-  g_free (info->dh_group);
-  if (info->dh_private)
-    cz_str_wipe_free (info->dh_private);
-  g_free (info->dh_server_public);
-  g_free (info->dh_client_public);
-  g_free (info->code);
-  g_free (info->peer_address);
-}
-
-CzSessionInfo *
-cz_session_info_ref (CzSessionInfo *info)
-{
-  return g_atomic_rc_box_acquire (info);
-}
-
-void
-cz_session_info_unref (CzSessionInfo *info)
-{
-  g_atomic_rc_box_release_full (info, session_info_clear);
-}
-
 static char *
 bytes_hex (GBytes *bytes)
 {
@@ -104,7 +68,7 @@ static void
 build_info (CzChannel *self, const guint8 *code8)
 {
   gnutls_session_t s = self->session;
-  CzSessionInfo *info = g_atomic_rc_box_new0 (CzSessionInfo);
+  CzSessionInfo *info = cz_session_info_new ();
   const gnutls_datum_t *ours, *peers;
   unsigned int n_peers = 0;
   gnutls_datum_t alpn = { NULL, 0 };

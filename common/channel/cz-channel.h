@@ -13,43 +13,13 @@
 
 #include <glib.h>
 #include <gnutls/gnutls.h>
-#include "cz-tls.h"
+#include "cz-tls-server.h"
+#include "cz-tls-client.h"
+#include "cz-session-info.h"
 #include "cz-dh.h"
 #include "cz-frame.h"
 
 G_BEGIN_DECLS
-
-/* Everything a window shows about one connection.  Immutable once made;
- * refcounted so it can cross threads. */
-typedef struct {
-  /* TLS */
-  char *protocol;            /* "TLS1.3" */
-  char *cipher;              /* "AES-256-GCM" */
-  char *mac;                 /* "AEAD" */
-  char *group;               /* key exchange group, "X25519" */
-  char *signature;           /* "ECDSA-SECP256R1-SHA256" */
-  char *alpn;                /* "causerie/1" */
-  CzCertInfo *server_cert;
-  CzCertInfo *client_cert;   /* NULL if none */
-  char *verification;        /* a sentence: how the peer was verified */
-  char *trust;               /* client: "ca", "pin", "first-use"; server: client-cert mode */
-  /* application Diffie-Hellman */
-  char *dh_group;            /* "x25519" */
-  const char *dh_prime_formula; /* "2^255 - 19" or NULL */
-  const char *dh_prime_hex;
-  const char *dh_generator;
-  char *dh_private;          /* this side's private value, hex (wiped on free) */
-  char *dh_server_public;    /* hex */
-  char *dh_client_public;    /* hex */
-  char *code;                /* verification code "1a2b-3c4d-5e6f-7081" */
-  /* the peer */
-  char *peer_address;        /* "127.0.0.1:50412" */
-  gint64 since;              /* connection time, Unix ms */
-} CzSessionInfo;
-
-CzSessionInfo *cz_session_info_ref (CzSessionInfo *info);
-void cz_session_info_unref (CzSessionInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzSessionInfo, cz_session_info_unref)
 
 typedef enum {
   CZ_CHANNEL_HANDSHAKE,      /* TLS handshake in progress */

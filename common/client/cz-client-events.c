@@ -124,7 +124,3 @@ cz_client_error_free (CzClientError *error)
   g_free (error->message);
   g_free (error);
 }
-
-/* ---- Session facts ------------------------------------------------------------- */
-
-G_DEFINE_BOXED_TYPE (CzSessionInfo, cz_session_info, cz_session_info_ref, cz_session_info_unref)

@@ -7,7 +7,7 @@
 #pragma once
 
 #include <glib-object.h>
-#include "cz-channel.h"
+#include "cz-session-info.h"
 #include "cz-error.h"
 
 G_BEGIN_DECLS
@@ -70,9 +70,5 @@ GType cz_client_error_get_type (void);
 CzClientError *cz_client_error_copy (const CzClientError *error);
 void cz_client_error_free (CzClientError *error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzClientError, cz_client_error_free)
-
-/* A connection's facts (CzSessionInfo, refcounted) as a signal argument. */
-#define CZ_TYPE_SESSION_INFO (cz_session_info_get_type ())
-GType cz_session_info_get_type (void);
 
 G_END_DECLS

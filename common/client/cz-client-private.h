@@ -2,7 +2,10 @@
 #pragma once
 
 #include "cz-client.h"
+#include "cz-channel.h"
+#include "cz-tls-client.h"
 #include "cz-error.h"
+#include "cz-known-servers.h"
 #include "cz-scram.h"
 
 G_BEGIN_DECLS

@@ -9,8 +9,8 @@
 
 #include <gio/gio.h>
 #include "cz-protocol.h"
-#include "cz-channel.h"
-#include "cz-tls.h"
+#include "cz-session-info.h"
+#include "cz-tls-options.h"
 #include "cz-client-events.h"
 
 G_BEGIN_DECLS

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 #include "cz-server.h"
+#include "cz-channel.h"
+#include "cz-tls-server.h"
 #include "cz-store.h"
 #include "cz-scram.h"
 #include "cz-throttle.h"

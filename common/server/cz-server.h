@@ -9,9 +9,9 @@
 #pragma once
 
 #include <glib.h>
-#include "cz-channel.h"
 #include "cz-dh.h"
-#include "cz-tls.h"
+#include "cz-session-info.h"
+#include "cz-tls-options.h"
 
 G_BEGIN_DECLS
 

@@ -1,7 +1,7 @@
-#include "config.h"
-
 /* cz-cert.c: X.509 with GnuTLS: the facts a window shows about a
- * certificate, and minting a CA, server and client certificates. */
+ * certificate (cz-cert-info.h, from GnuTLS types: cz-cert.h), and minting
+ * a CA, server and client certificates. */
+#include "config.h"
 
 #include "cz-cert.h"
 
@@ -23,6 +23,7 @@
 #include <gnutls/x509-ext.h>
 
 #include "cz-error.h"
+#include "cz-tls.h"
 #include "cz-util.h"
 
 #define SERIAL_LEN 20
@@ -68,7 +69,7 @@ set_gnutls_error (GError **error, int code, const char *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   /* TRANSLATORS: first %s says what failed, the second is GnuTLS's reason */
-  return set_error (error, CZ_ERROR_CERT, _("%s: %s"), what, gnutls_strerror (code));
+  return set_error (error, CZ_ERROR_CERT, _("%s: %s"), what, cz_tls_error_reason (code));
 }
 
 /* For functions returning gboolean with a GError **error in scope. */

@@ -1,82 +1,14 @@
-/* cz-cert.h: X.509 with GnuTLS: reading certificate facts and minting a CA,
- * server and client certificates (DESIGN §4 --generate-ca/--generate-cert). */
+/* cz-cert.h: the certificate facts of cz-cert-info.h made from GnuTLS's
+ * own types, for the TLS code (the library and the tests only). */
 #pragma once
 
-#include <glib-object.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include "cz-cert-info.h"
 
 G_BEGIN_DECLS
 
-/* What the windows and the `connected` event show of a certificate. */
-typedef struct {
-  char *subject;          /* RFC 4514 DN, e.g. "CN=chat.example" */
-  char *issuer;
-  char *not_before;       /* ISO 8601 UTC, "2026-11-24T10:00:00Z" */
-  char *not_after;
-  gint64 not_after_unix;
-  char *fingerprint;      /* SHA-256 of the DER certificate, "AB:CD:..." */
-  char *spki_sha256;      /* SHA-256 of the SubjectPublicKeyInfo, lower-case hex (pins) */
-  char *key_type;         /* "ECDSA P-256", "Ed25519", "RSA 3072" */
-  char *sans;             /* "DNS:chat.example, IP:127.0.0.1" or "" */
-  gboolean is_ca;
-} CzCertInfo;
-
-void cz_cert_info_free (CzCertInfo *info);
-CzCertInfo *cz_cert_info_copy (const CzCertInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzCertInfo, cz_cert_info_free)
-
 CzCertInfo *cz_cert_info_new_from_crt (gnutls_x509_crt_t crt);
 CzCertInfo *cz_cert_info_new_from_datum (const gnutls_datum_t *der);
-/* First certificate of a PEM file. */
-CzCertInfo *cz_cert_info_new_from_file (const char *path, GError **error);
-
-typedef enum {
-  CZ_KEY_ECDSA_P256,     /* default */
-  CZ_KEY_ED25519,
-  CZ_KEY_RSA_3072,
-} CzKeyType;
-
-#define CZ_TYPE_KEY_TYPE (cz_key_type_get_type ())
-GType cz_key_type_get_type (void);
-
-/* "ecdsa-p256", "ed25519", "rsa-3072" */
-const char *cz_key_type_name (CzKeyType type);
-gboolean cz_key_type_from_name (const char *name, CzKeyType *type, GError **error);
-
-typedef struct {
-  const char *common_name;
-  const char *const *sans;   /* NULL-terminated, "DNS:name" or "IP:addr"; may be NULL */
-  CzKeyType key_type;
-  guint days;                /* validity; 0 means 365 (CA: 3650) */
-  gboolean client;           /* clientAuth instead of serverAuth */
-  const char *crl_url;       /* leaves: CRL distribution point (http/https), or NULL */
-} CzCertRequest;
-
-/* A self-signed CA (basicConstraints CA:TRUE critical, keyCertSign|cRLSign).
- * Writes @out_key (0600) and @out_cert (0644) atomically.  On success
- * returns the new certificate's facts. */
-CzCertInfo *cz_cert_generate_ca (const CzCertRequest *req,
-                                 const char *out_cert, const char *out_key,
-                                 GError **error);
-
-/* A leaf certificate signed by the CA in @ca_cert/@ca_key (which must match
- * and be a CA).  Server: digitalSignature (+keyEncipherment for RSA),
- * extKeyUsage serverAuth; client (@req->client): clientAuth.  SANs from
- * @req->sans (the CN is added as a DNS SAN for servers when no SAN is
- * given).  Errors say which file is unreadable or that the pair does not
- * match. */
-CzCertInfo *cz_cert_generate_signed (const CzCertRequest *req,
-                                     const char *ca_cert, const char *ca_key,
-                                     const char *out_cert, const char *out_key,
-                                     GError **error);
-
-/* Checks that a PEM certificate and key file load and belong together;
- * errors name the file and say what is wrong. */
-gboolean cz_cert_check_pair (const char *cert_file, const char *key_file, GError **error);
-
-/* TRUE for a host name a DNS SAN may carry (letters, digits, hyphens and
- * dots, labels of 1 to 63 characters, a leading "*." allowed). */
-gboolean cz_cert_dns_name_valid (const char *name);
 
 G_END_DECLS

@@ -1,3 +1,7 @@
+/* test-crypto.c: the base layer: crypto primitives against RFC vectors
+ * (SHA-256, HMAC, HKDF, PBKDF2, AES-256-GCM), the small utilities (hex,
+ * atomic writes with exact modes, user names, local time) and the error
+ * codes. */
 #include "config.h"
 
 #include "testutil.h"

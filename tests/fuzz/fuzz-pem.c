@@ -20,7 +20,7 @@
 #include "fuzz.h"
 #include "cz-cert.h"
 #include "cz-error.h"
-#include "cz-tls.h"
+#include "cz-tls-server.h"
 
 static char *cert_path, *key_path;
 

@@ -9,7 +9,9 @@
 #include "testutil.h"
 #include "cz-cert.h"
 #include "cz-error.h"
-#include "cz-tls.h"
+#include "cz-known-servers.h"
+#include "cz-tls-client.h"
+#include "cz-tls-server.h"
 
 typedef struct {
   char *dir;
