@@ -1,4 +1,5 @@
-/* cz-server-app.c: the server window's application: actions and
+/* cz-server-app.c: the server window's application: the server options
+ * (parsed by GApplication, checked before any window opens), actions and
  * accelerators, the command line's effect on the first window, and
  * SIGTERM/SIGINT closing the windows cleanly. */
 #include "config.h"
@@ -7,7 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-server-app.h"
-#include "cz-headless.h"
+#include "cz-server-options.h"
 #include "cz-server-window.h"
 
 #define CZ_SERVER_APP_ID "org.causerie.Server"
@@ -146,6 +147,32 @@ cz_server_app_activate (GApplication *application)
     }
 }
 
+/* After GApplication parsed the options, before it registers: the same
+ * checks as --headless, then the display, so that a bad option or a
+ * missing display is a message and an exit status, not a window. */
+static int
+cz_server_app_handle_local_options (GApplication *application, GVariantDict *dict)
+{
+  CzServerApp *self = CZ_SERVER_APP (application);
+  g_autoptr(GError) error = NULL;
+  CzServerConfig config;
+
+  if (!cz_server_options_to_config (&self->options, &config, &error))
+    {
+      g_printerr ("causerie-server: %s\n", error->message);
+      return 2;
+    }
+  /* The window's class and accessible name, even when run through libtool. */
+  g_set_prgname ("causerie-server");
+  if (!gtk_init_check (NULL, NULL))
+    {
+      g_printerr ("causerie-server: %s\n",
+                  _("cannot open the display; use --headless to run without a window"));
+      return 1;
+    }
+  return -1;
+}
+
 static void
 cz_server_app_finalize (GObject *object)
 {
@@ -158,7 +185,11 @@ cz_server_app_finalize (GObject *object)
 static void
 cz_server_app_init (CzServerApp *self)
 {
-  self->options.port = -1;
+  g_application_add_option_group (G_APPLICATION (self), cz_server_options_group (&self->options));
+  /* Arguments that are not options are ignored, as they always were: the
+   * window opens no files. */
+  g_application_add_main_option (G_APPLICATION (self), G_OPTION_REMAINING, 0, G_OPTION_FLAG_HIDDEN,
+                                 G_OPTION_ARG_STRING_ARRAY, "", NULL);
 }
 
 static void
@@ -171,56 +202,14 @@ cz_server_app_class_init (CzServerAppClass *klass)
   app_class->startup = cz_server_app_startup;
   app_class->shutdown = cz_server_app_shutdown;
   app_class->activate = cz_server_app_activate;
-}
-
-static void
-options_copy (CzServerOptions *dst, const CzServerOptions *src)
-{
-  *dst = *src;
-  dst->add_user = g_strdup (src->add_user);
-  dst->bind = g_strdup (src->bind);
-  dst->cert = g_strdup (src->cert);
-  dst->key = g_strdup (src->key);
-  dst->db = g_strdup (src->db);
-  dst->dh_group = g_strdup (src->dh_group);
-  dst->client_ca = g_strdup (src->client_ca);
+  app_class->handle_local_options = cz_server_app_handle_local_options;
 }
 
 CzServerApp *
-cz_server_app_new (const CzServerOptions *options)
+cz_server_app_new (void)
 {
-  CzServerApp *self = g_object_new (CZ_TYPE_SERVER_APP,
-                                    "application-id", CZ_SERVER_APP_ID,
-                                    "flags", G_APPLICATION_NON_UNIQUE,
-                                    NULL);
-  if (options)
-    options_copy (&self->options, options);
-  return self;
-}
-
-int
-cz_server_window_main (const CzServerOptions *options, int argc, char **argv)
-{
-  g_autoptr(CzServerApp) app = NULL;
-  g_autoptr(GError) error = NULL;
-  CzServerConfig config;
-  char *args[] = { argv[0], NULL };
-
-  /* The same checks as --headless, before any window opens. */
-  if (!cz_server_options_to_config (options, &config, &error))
-    {
-      g_printerr ("causerie-server: %s\n", error->message);
-      return 2;
-    }
-  g_set_prgname ("causerie-server");
-  if (!gtk_init_check (NULL, NULL))
-    {
-      g_printerr ("causerie-server: %s\n",
-                  _("cannot open the display; use --headless to run without a window"));
-      return 1;
-    }
-  app = cz_server_app_new (options);
-  /* The command line was parsed already; GTK's own options come from the
-   * environment (DISPLAY, GDK_BACKEND). */
-  return g_application_run (G_APPLICATION (app), 1, args);
+  return g_object_new (CZ_TYPE_SERVER_APP,
+                       "application-id", CZ_SERVER_APP_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       NULL);
 }

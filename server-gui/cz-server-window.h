@@ -5,7 +5,7 @@
 
 #include <gtk/gtk.h>
 #include "cz-server.h"
-#include "cz-server-main.h"
+#include "cz-server-options.h"
 
 G_BEGIN_DECLS
 
