@@ -1,9 +1,11 @@
 /* cz-server-app.c: the server window's application: the server options
  * (parsed by GApplication, checked before any window opens), actions and
- * accelerators, the command line's effect on the first window, and
+ * accelerators, the command line's effect on the first window, the
+ * "listening on ADDR:PORT" line whenever a window starts its server, and
  * SIGTERM/SIGINT closing the windows cleanly. */
 #include "config.h"
 
+#include <stdio.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 
@@ -119,6 +121,17 @@ cz_server_app_shutdown (GApplication *application)
   G_APPLICATION_CLASS (cz_server_app_parent_class)->shutdown (application);
 }
 
+/* Scripts wait for this line (DESIGN §4), whether the command line, --demo
+ * or a click started the server. */
+static void
+window_running_cb (CzServerWindow *window, GParamSpec *pspec, CzServerApp *self)
+{
+  if (!cz_server_window_is_running (window))
+    return;
+  printf ("listening on %s\n", cz_server_window_get_address (window));
+  fflush (stdout);
+}
+
 static void
 cz_server_app_activate (GApplication *application)
 {
@@ -128,6 +141,7 @@ cz_server_app_activate (GApplication *application)
   g_autoptr(GError) error = NULL;
 
   window = cz_server_window_new (GTK_APPLICATION (application));
+  g_signal_connect_object (window, "notify::running", G_CALLBACK (window_running_cb), self, 0);
   gtk_window_present (GTK_WINDOW (window));
   if (self->started)
     return;

@@ -521,6 +521,23 @@ can_start (gpointer data)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (p->window), "start");
 }
 
+/* The controls follow the "running" property. */
+static void
+assert_controls (CzServerWindow *window, gboolean running)
+{
+  GtkWidget *root = GTK_WIDGET (window);
+  gboolean prop = !running;
+
+  g_object_get (window, "running", &prop, NULL);
+  g_assert_cmpint (prop, ==, running);
+  g_assert_cmpint (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"), ==, running);
+  g_assert_cmpint (gtk_widget_get_visible (find_widget (root, "stop_button")), ==, running);
+  g_assert_cmpint (gtk_widget_get_visible (find_widget (root, "start_button")), ==, !running);
+  g_assert_cmpint (gtk_revealer_get_reveal_child (GTK_REVEALER (find_widget (root, "form_revealer"))),
+                   ==, !running);
+  g_assert_cmpint (gtk_widget_get_sensitive (find_widget (root, "form")), ==, !running);
+}
+
 static void
 test_window_engine (void)
 {
@@ -533,6 +550,7 @@ test_window_engine (void)
   GtkTreeIter iter;
   const char *address;
   guint16 port;
+  gboolean stopping = FALSE;
 
   if (!need_display ())
     return;
@@ -554,6 +572,7 @@ test_window_engine (void)
   g_assert_no_error (error);
   g_assert_true (cz_server_window_is_running (parts.window));
   g_assert_false (can_start (&parts));
+  assert_controls (parts.window, TRUE);
   address = cz_server_window_get_address (parts.window);
   g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
   port = (guint16) g_ascii_strtoull (strrchr (address, ':') + 1, NULL, 10);
@@ -582,7 +601,13 @@ test_window_engine (void)
   /* Stop (off the main thread), then the window can start again. */
   g_action_group_activate_action (G_ACTION_GROUP (parts.window), "stop", NULL);
   g_assert_false (cz_server_window_is_running (parts.window));
+  assert_controls (parts.window, FALSE);
+  g_object_get (parts.window, "stopping", &stopping, NULL);
+  g_assert_true (stopping);
+  g_assert_false (can_start (&parts));
   g_assert_true (poll_until (can_start, &parts, 15000));
+  g_object_get (parts.window, "stopping", &stopping, NULL);
+  g_assert_false (stopping);
   cz_test_client_finish (client);
   cz_test_spin (50);
 
