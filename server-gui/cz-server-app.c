@@ -1,8 +1,8 @@
 /* cz-server-app.c: the server window's application: the server options
- * (parsed by GApplication, checked before any window opens), actions and
- * accelerators, the command line's effect on the first window, the
- * "listening on ADDR:PORT" line whenever a window starts its server, and
- * SIGTERM/SIGINT closing the windows cleanly. */
+ * (parsed by GApplication, checked before any window opens), the style
+ * sheet, actions and accelerators, the command line's effect on the first
+ * window, the "listening on ADDR:PORT" line whenever a window starts its
+ * server, and SIGTERM/SIGINT closing the windows cleanly. */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "cz-server-app.h"
 #include "cz-server-options.h"
 #include "cz-server-window.h"
+#include "cz-ui-util.h"
 
 #define CZ_SERVER_APP_ID "org.causerie.Server"
 
@@ -99,9 +100,16 @@ cz_server_app_startup (GApplication *application)
     { "win.show-page::messages", { "<Alt>3", NULL } },
   };
 
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   G_APPLICATION_CLASS (cz_server_app_parent_class)->startup (application);
 
   g_set_application_name (_("Causerie Server"));
+  /* Once for the screen, whatever the number of windows. */
+  cz_ui_ensure_resources ();
+  gtk_css_provider_load_from_resource (css, "/org/causerie/Server/style.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   gtk_window_set_default_icon_name (app_icon_name ());
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)

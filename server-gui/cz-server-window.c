@@ -650,8 +650,6 @@ load_settings (void)
 static void
 cz_server_window_init (CzServerWindow *self)
 {
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->clients = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                          (GDestroyNotify) client_row_free);
@@ -659,10 +657,6 @@ cz_server_window_init (CzServerWindow *self)
   self->cancellable = g_cancellable_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
-  gtk_css_provider_load_from_resource (css, "/org/causerie/Server/style.css");
-  gtk_style_context_add_provider_for_screen (gtk_widget_get_screen (GTK_WIDGET (self)),
-                                             GTK_STYLE_PROVIDER (css),
-                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   self->settings = load_settings ();
   if (self->settings)
