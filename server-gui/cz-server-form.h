@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 #define CZ_TYPE_SERVER_FORM (cz_server_form_get_type ())
 G_DECLARE_FINAL_TYPE (CzServerForm, cz_server_form, CZ, SERVER_FORM, GtkGrid)
 
+/* Properties:
+ *   "dh-group" (CzDhGroup): the application Diffie-Hellman group.
+ *   "client-cert-mode" (CzClientCertMode, read-only): none without a
+ *     client CA; with one, request or require as the form says. */
+
 GtkWidget *cz_server_form_new (void);
 
 /* Fills the form from @settings (NULL: leaves the defaults). */

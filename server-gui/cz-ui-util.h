@@ -29,6 +29,10 @@ char *cz_ui_group_hex (const char *hex);
 void cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
                         GtkFileChooserAction action);
 
+/* Binds @object's enum @property both ways to @combo's "active-id", the
+ * combo's ids being the enum's nicks (as they are on the command line). */
+GBinding *cz_ui_bind_enum_to_combo (gpointer object, const char *property, GtkComboBox *combo);
+
 /* Sets the accessible name of @widget. */
 void cz_ui_set_accessible_name (GtkWidget *widget, const char *name);
 
