@@ -254,6 +254,19 @@ test_dh_view (void)
   g_assert_cmpuint (strlen (ff->dh_prime_hex), ==, 512);
   g_assert_nonnull (strstr (ff_flat, ff->dh_client_public));
 
+  /* Each value is labelled by its caption for assistive technologies. */
+  {
+    AtkObject *value = gtk_widget_get_accessible (find_widget (view, "code"));
+    AtkObject *caption = gtk_widget_get_accessible (find_widget (view, "code_caption"));
+    g_autoptr(AtkRelationSet) relations = atk_object_ref_relation_set (value);
+    AtkRelation *labelled_by = atk_relation_set_get_relation_by_type (relations,
+                                                                      ATK_RELATION_LABELLED_BY);
+
+    g_assert_nonnull (labelled_by);
+    g_assert_true (atk_relation_get_target (labelled_by)->pdata[0] == caption);
+    g_assert_cmpstr (atk_object_get_description (value), ==, "Verification code");
+  }
+
   cz_dh_view_set_client (CZ_DH_VIEW (view), NULL, NULL, FALSE);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "empty");
   gtk_widget_destroy (view);
