@@ -1,4 +1,6 @@
-/* cz-server-window.c: the server window.
+/* cz-server-window.c: the server window: start and stop (the controls
+ * follow its "running" property), the clients list, the details panes and
+ * the message log, all fed by the engine's events.
  *
  * The engine runs on its own thread; its events are copied into a
  * CzEventSink and arrive here in batches about once a frame.  Starting

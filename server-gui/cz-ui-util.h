@@ -1,5 +1,6 @@
 /* cz-ui-util.h: small widget helpers shared by the server window's views:
- * caption/value rows for the details panes, hex layout, file choosers. */
+ * caption/value rows for the details panes, hex layout, file choosers,
+ * enum properties bound to combo boxes. */
 #pragma once
 
 #include <gtk/gtk.h>
