@@ -37,6 +37,7 @@ struct _CzCertDialog {
   GtkLabel *result_label, *fingerprint_label;
   GtkWidget *use_button;
 
+  CzKeyType key_type;
   GCancellable *cancellable;
   gboolean busy;
   char *result_cert, *result_key;
@@ -44,6 +45,14 @@ struct _CzCertDialog {
 
 enum { SIGNAL_USE_CERTIFICATE, SIGNAL_GENERATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_KEY_TYPE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_TYPE (CzCertDialog, cz_cert_dialog, GTK_TYPE_DIALOG)
 
@@ -238,7 +247,6 @@ job_from_fields (CzCertDialog *self, GError **error)
 {
   Job *job = g_new0 (Job, 1);
   GtkEntry *missing = NULL;
-  const char *key_type = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->key_type_combo));
 
   job->new_ca = gtk_toggle_button_get_active (self->new_ca_radio);
   if (job->new_ca)
@@ -290,11 +298,7 @@ job_from_fields (CzCertDialog *self, GError **error)
   job->sans = sans_from_view (self);
   job->days = (guint) gtk_spin_button_get_value_as_int (self->days_spin);
   job->client = gtk_toggle_button_get_active (self->client_check);
-  if (key_type == NULL || !cz_key_type_from_name (key_type, &job->key_type, error))
-    {
-      job_free (job);
-      return NULL;
-    }
+  job->key_type = self->key_type;
   return job;
 }
 
@@ -435,11 +439,47 @@ cz_cert_dialog_init (CzCertDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   /* GtkComboBoxText cannot take an accessible child in GtkBuilder. */
   cz_ui_set_accessible_name (GTK_WIDGET (self->key_type_combo), _("Key type"));
+  cz_ui_bind_enum_to_combo (self, "key-type", GTK_COMBO_BOX (self->key_type_combo));
   self->cancellable = g_cancellable_new ();
   prefill (self);
   ca_mode_toggled_cb (NULL, self);
   gtk_dialog_set_default_response (GTK_DIALOG (self), GTK_RESPONSE_OK);
   gtk_widget_grab_focus (GTK_WIDGET (self->cn_entry));
+}
+
+static void
+cz_cert_dialog_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CzCertDialog *self = CZ_CERT_DIALOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_KEY_TYPE:
+      g_value_set_enum (value, self->key_type);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cz_cert_dialog_set_property (GObject *object, guint prop_id, const GValue *value,
+                             GParamSpec *pspec)
+{
+  CzCertDialog *self = CZ_CERT_DIALOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_KEY_TYPE:
+      if (self->key_type != (CzKeyType) g_value_get_enum (value))
+        {
+          self->key_type = g_value_get_enum (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -469,8 +509,16 @@ cz_cert_dialog_class_init (CzCertDialogClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->get_property = cz_cert_dialog_get_property;
+  object_class->set_property = cz_cert_dialog_set_property;
   object_class->dispose = cz_cert_dialog_dispose;
   object_class->finalize = cz_cert_dialog_finalize;
+
+  /* The type of the keys generated (and of the new CA's). */
+  properties[PROP_KEY_TYPE] =
+    g_param_spec_enum ("key-type", NULL, NULL, CZ_TYPE_KEY_TYPE, CZ_KEY_ECDSA_P256,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_USE_CERTIFICATE] =
     g_signal_new ("use-certificate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,

@@ -11,7 +11,9 @@ G_BEGIN_DECLS
 #define CZ_TYPE_CERT_DIALOG (cz_cert_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (CzCertDialog, cz_cert_dialog, CZ, CERT_DIALOG, GtkDialog)
 
-/* Signals:
+/* Properties:
+ *   "key-type" (CzKeyType): the type of the keys to generate.
+ * Signals:
  *   "use-certificate" (const char *cert_file, const char *key_file): the
  *     person chose to use the new server certificate.
  *   "generated" (const char *cert_file): a certificate was written (tests). */

@@ -1,6 +1,5 @@
-#include "config.h"
-
 /* cz-certgen-cli.c: causerie-server --generate-ca / --generate-cert. */
+#include "config.h"
 
 #include "cz-certgen-cli.h"
 

@@ -1,4 +1,6 @@
-/* cz-dh-view.c: the "Diffie-Hellman" pane. */
+/* cz-dh-view.c: the "Diffie-Hellman" pane: fills the rows of its template
+ * (cz-dh-view.ui) from a session, and keeps the private value hidden until
+ * the reveal toggle asks for it. */
 #include "config.h"
 
 #include <string.h>
@@ -11,7 +13,6 @@ struct _CzDhView {
   GtkStack parent_instance;
 
   GtkLabel *placeholder;
-  GtkGrid *grid;
 
   GtkLabel *group, *prime, *prime_hex, *generator, *private_value, *server_public,
            *client_public, *code;
@@ -49,32 +50,7 @@ reveal_toggled_cb (GtkToggleButton *button, CzDhView *self)
 static void
 cz_dh_view_init (CzDhView *self)
 {
-  GtkGrid *g;
-  GtkWidget *reveal;
-  int row = 0;
-
   gtk_widget_init_template (GTK_WIDGET (self));
-  g = self->grid;
-
-  self->group = cz_ui_grid_add_row (g, row++, _("Group"), FALSE);
-  self->prime = cz_ui_grid_add_row (g, row++, _("Prime p"), TRUE);
-  self->prime_hex = cz_ui_grid_add_row (g, row++, _("p in hexadecimal"), TRUE);
-  self->generator = cz_ui_grid_add_row (g, row++, _("Generator"), TRUE);
-  self->private_value = cz_ui_grid_add_row (g, row++, _("Server private value"), TRUE);
-
-  reveal = gtk_check_button_new_with_mnemonic (_("Re_veal private value"));
-  gtk_widget_set_halign (reveal, GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (reveal, _("The private value must stay secret: anyone who has it "
-                                         "and the client's public value can compute the shared secret."));
-  gtk_grid_attach (g, reveal, 1, row++, 1, 1);
-  gtk_widget_show (reveal);
-  self->reveal = GTK_TOGGLE_BUTTON (reveal);
-  g_signal_connect_object (reveal, "toggled", G_CALLBACK (reveal_toggled_cb), self, 0);
-
-  self->server_public = cz_ui_grid_add_row (g, row++, _("Server public value"), TRUE);
-  self->client_public = cz_ui_grid_add_row (g, row++, _("Client public value"), TRUE);
-  self->code = cz_ui_grid_add_row (g, row++, _("Verification code"), TRUE);
-  gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->code)), "cz-code");
   show_private (self);
 }
 
@@ -98,7 +74,16 @@ cz_dh_view_class_init (CzDhViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/causerie/Server/cz-dh-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CzDhView, placeholder);
-  gtk_widget_class_bind_template_child (widget_class, CzDhView, grid);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, group);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, prime);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, prime_hex);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, generator);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, private_value);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, reveal);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, server_public);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, client_public);
+  gtk_widget_class_bind_template_child (widget_class, CzDhView, code);
+  gtk_widget_class_bind_template_callback (widget_class, reveal_toggled_cb);
 }
 
 GtkWidget *

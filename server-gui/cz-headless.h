@@ -1,7 +1,8 @@
-/* cz-headless.h: causerie-server --headless, and the window's entry. */
+/* cz-headless.h: causerie-server --headless: the engine without a window,
+ * its events logged to standard error. */
 #pragma once
 
-#include "cz-server-main.h"
+#include "cz-server-options.h"
 
 G_BEGIN_DECLS
 
@@ -12,8 +13,5 @@ int cz_headless_run (const CzServerOptions *options);
 
 /* Formats an engine event as one log line (no newline). */
 char *cz_server_event_to_line (const CzServerEvent *event);
-
-/* The window (server-gui/cz-server-app.c). */
-int cz_server_window_main (const CzServerOptions *options, int argc, char **argv);
 
 G_END_DECLS

@@ -1,14 +1,18 @@
-/* cz-server-app.c: the server window's application: actions and
- * accelerators, the command line's effect on the first window, and
- * SIGTERM/SIGINT closing the windows cleanly. */
+/* cz-server-app.c: the server window's application: the server options
+ * (parsed by GApplication, checked before any window opens), the style
+ * sheet, actions and accelerators, the command line's effect on the first
+ * window, the "listening on ADDR:PORT" line whenever a window starts its
+ * server, and SIGTERM/SIGINT closing the windows cleanly. */
 #include "config.h"
 
+#include <stdio.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 
 #include "cz-server-app.h"
-#include "cz-headless.h"
+#include "cz-server-options.h"
 #include "cz-server-window.h"
+#include "cz-ui-util.h"
 
 #define CZ_SERVER_APP_ID "org.causerie.Server"
 
@@ -96,9 +100,16 @@ cz_server_app_startup (GApplication *application)
     { "win.show-page::messages", { "<Alt>3", NULL } },
   };
 
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   G_APPLICATION_CLASS (cz_server_app_parent_class)->startup (application);
 
   g_set_application_name (_("Causerie Server"));
+  /* Once for the screen, whatever the number of windows. */
+  cz_ui_ensure_resources ();
+  gtk_css_provider_load_from_resource (css, "/org/causerie/Server/style.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   gtk_window_set_default_icon_name (app_icon_name ());
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
@@ -118,6 +129,17 @@ cz_server_app_shutdown (GApplication *application)
   G_APPLICATION_CLASS (cz_server_app_parent_class)->shutdown (application);
 }
 
+/* Scripts wait for this line (DESIGN §4), whether the command line, --demo
+ * or a click started the server. */
+static void
+window_running_cb (CzServerWindow *window, GParamSpec *pspec, CzServerApp *self)
+{
+  if (!cz_server_window_is_running (window))
+    return;
+  printf ("listening on %s\n", cz_server_window_get_address (window));
+  fflush (stdout);
+}
+
 static void
 cz_server_app_activate (GApplication *application)
 {
@@ -127,6 +149,7 @@ cz_server_app_activate (GApplication *application)
   g_autoptr(GError) error = NULL;
 
   window = cz_server_window_new (GTK_APPLICATION (application));
+  g_signal_connect_object (window, "notify::running", G_CALLBACK (window_running_cb), self, 0);
   gtk_window_present (GTK_WINDOW (window));
   if (self->started)
     return;
@@ -146,6 +169,32 @@ cz_server_app_activate (GApplication *application)
     }
 }
 
+/* After GApplication parsed the options, before it registers: the same
+ * checks as --headless, then the display, so that a bad option or a
+ * missing display is a message and an exit status, not a window. */
+static int
+cz_server_app_handle_local_options (GApplication *application, GVariantDict *dict)
+{
+  CzServerApp *self = CZ_SERVER_APP (application);
+  g_autoptr(GError) error = NULL;
+  CzServerConfig config;
+
+  if (!cz_server_options_to_config (&self->options, &config, &error))
+    {
+      g_printerr ("causerie-server: %s\n", error->message);
+      return 2;
+    }
+  /* The window's class and accessible name, even when run through libtool. */
+  g_set_prgname ("causerie-server");
+  if (!gtk_init_check (NULL, NULL))
+    {
+      g_printerr ("causerie-server: %s\n",
+                  _("cannot open the display; use --headless to run without a window"));
+      return 1;
+    }
+  return -1;
+}
+
 static void
 cz_server_app_finalize (GObject *object)
 {
@@ -158,7 +207,11 @@ cz_server_app_finalize (GObject *object)
 static void
 cz_server_app_init (CzServerApp *self)
 {
-  self->options.port = -1;
+  g_application_add_option_group (G_APPLICATION (self), cz_server_options_group (&self->options));
+  /* Arguments that are not options are ignored, as they always were: the
+   * window opens no files. */
+  g_application_add_main_option (G_APPLICATION (self), G_OPTION_REMAINING, 0, G_OPTION_FLAG_HIDDEN,
+                                 G_OPTION_ARG_STRING_ARRAY, "", NULL);
 }
 
 static void
@@ -171,56 +224,14 @@ cz_server_app_class_init (CzServerAppClass *klass)
   app_class->startup = cz_server_app_startup;
   app_class->shutdown = cz_server_app_shutdown;
   app_class->activate = cz_server_app_activate;
-}
-
-static void
-options_copy (CzServerOptions *dst, const CzServerOptions *src)
-{
-  *dst = *src;
-  dst->add_user = g_strdup (src->add_user);
-  dst->bind = g_strdup (src->bind);
-  dst->cert = g_strdup (src->cert);
-  dst->key = g_strdup (src->key);
-  dst->db = g_strdup (src->db);
-  dst->dh_group = g_strdup (src->dh_group);
-  dst->client_ca = g_strdup (src->client_ca);
+  app_class->handle_local_options = cz_server_app_handle_local_options;
 }
 
 CzServerApp *
-cz_server_app_new (const CzServerOptions *options)
+cz_server_app_new (void)
 {
-  CzServerApp *self = g_object_new (CZ_TYPE_SERVER_APP,
-                                    "application-id", CZ_SERVER_APP_ID,
-                                    "flags", G_APPLICATION_NON_UNIQUE,
-                                    NULL);
-  if (options)
-    options_copy (&self->options, options);
-  return self;
-}
-
-int
-cz_server_window_main (const CzServerOptions *options, int argc, char **argv)
-{
-  g_autoptr(CzServerApp) app = NULL;
-  g_autoptr(GError) error = NULL;
-  CzServerConfig config;
-  char *args[] = { argv[0], NULL };
-
-  /* The same checks as --headless, before any window opens. */
-  if (!cz_server_options_to_config (options, &config, &error))
-    {
-      g_printerr ("causerie-server: %s\n", error->message);
-      return 2;
-    }
-  g_set_prgname ("causerie-server");
-  if (!gtk_init_check (NULL, NULL))
-    {
-      g_printerr ("causerie-server: %s\n",
-                  _("cannot open the display; use --headless to run without a window"));
-      return 1;
-    }
-  app = cz_server_app_new (options);
-  /* The command line was parsed already; GTK's own options come from the
-   * environment (DISPLAY, GDK_BACKEND). */
-  return g_application_run (G_APPLICATION (app), 1, args);
+  return g_object_new (CZ_TYPE_SERVER_APP,
+                       "application-id", CZ_SERVER_APP_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       NULL);
 }

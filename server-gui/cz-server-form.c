@@ -1,4 +1,5 @@
-/* cz-server-form.c: the server settings form. */
+/* cz-server-form.c: the server settings form: its fields, their enum
+ * properties, GSettings and the command line. */
 #include "config.h"
 
 #include <string.h>
@@ -19,9 +20,40 @@ struct _CzServerForm {
   GtkEntry *db_entry;
   GtkEntry *ca_entry;
   GtkToggleButton *require_check;
+
+  CzDhGroup dh_group;
 };
 
 G_DEFINE_TYPE (CzServerForm, cz_server_form, GTK_TYPE_GRID)
+
+enum {
+  PROP_0,
+  PROP_DH_GROUP,
+  PROP_CLIENT_CERT_MODE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static CzClientCertMode
+client_cert_mode (CzServerForm *self)
+{
+  const char *ca = gtk_entry_get_text (self->ca_entry);
+
+  if (ca == NULL || *ca == '\0')
+    return CZ_CLIENT_CERT_NONE;
+  return gtk_toggle_button_get_active (self->require_check) ? CZ_CLIENT_CERT_REQUIRE
+                                                            : CZ_CLIENT_CERT_REQUEST;
+}
+
+static void
+set_dh_group (CzServerForm *self, CzDhGroup group)
+{
+  if (self->dh_group == group)
+    return;
+  self->dh_group = group;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DH_GROUP]);
+}
 
 static void
 cert_browse_cb (GtkButton *button, CzServerForm *self)
@@ -51,11 +83,13 @@ db_browse_cb (GtkButton *button, CzServerForm *self)
                      GTK_FILE_CHOOSER_ACTION_SAVE);
 }
 
+/* The client CA or the Require check changed: so may the mode. */
 static void
-ca_changed_cb (GtkEditable *editable, CzServerForm *self)
+client_cert_changed_cb (CzServerForm *self)
 {
-  const char *ca = gtk_entry_get_text (self->ca_entry);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->require_check), ca && *ca);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->require_check),
+                            client_cert_mode (self) != CZ_CLIENT_CERT_NONE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT_CERT_MODE]);
 }
 
 static void
@@ -64,14 +98,67 @@ cz_server_form_init (CzServerForm *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   /* GtkComboBoxText cannot take an accessible child in GtkBuilder. */
   cz_ui_set_accessible_name (GTK_WIDGET (self->dh_combo), _("Diffie-Hellman group"));
-  g_signal_connect_object (self->ca_entry, "changed", G_CALLBACK (ca_changed_cb), self, 0);
-  ca_changed_cb (NULL, self);
+  cz_ui_bind_enum_to_combo (self, "dh-group", GTK_COMBO_BOX (self->dh_combo));
+  g_signal_connect_object (self->ca_entry, "changed", G_CALLBACK (client_cert_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->require_check, "toggled", G_CALLBACK (client_cert_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  client_cert_changed_cb (self);
+}
+
+static void
+cz_server_form_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CzServerForm *self = CZ_SERVER_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_DH_GROUP:
+      g_value_set_enum (value, self->dh_group);
+      break;
+    case PROP_CLIENT_CERT_MODE:
+      g_value_set_enum (value, client_cert_mode (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cz_server_form_set_property (GObject *object, guint prop_id, const GValue *value,
+                             GParamSpec *pspec)
+{
+  CzServerForm *self = CZ_SERVER_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_DH_GROUP:
+      set_dh_group (self, g_value_get_enum (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
 cz_server_form_class_init (CzServerFormClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = cz_server_form_get_property;
+  object_class->set_property = cz_server_form_set_property;
+
+  /* The application Diffie-Hellman group, as the combo box shows it. */
+  properties[PROP_DH_GROUP] =
+    g_param_spec_enum ("dh-group", NULL, NULL, CZ_TYPE_DH_GROUP, CZ_DH_X25519,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* None without a client CA; with one, request or require as the check says. */
+  properties[PROP_CLIENT_CERT_MODE] =
+    g_param_spec_enum ("client-cert-mode", NULL, NULL, CZ_TYPE_CLIENT_CERT_MODE,
+                       CZ_CLIENT_CERT_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   cz_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -103,6 +190,16 @@ set_text (GtkEntry *entry, GSettings *settings, const char *key)
   gtk_entry_set_text (entry, value);
 }
 
+/* A group the form does not know (an old setting) leaves it as it is. */
+static void
+set_dh_group_name (CzServerForm *self, const char *name)
+{
+  CzDhGroup group;
+
+  if (cz_dh_group_from_name (name, &group, NULL))
+    set_dh_group (self, group);
+}
+
 void
 cz_server_form_load (CzServerForm *self, GSettings *settings)
 {
@@ -120,18 +217,15 @@ cz_server_form_load (CzServerForm *self, GSettings *settings)
   gtk_toggle_button_set_active (self->require_check,
                                 g_settings_get_boolean (settings, "require-client-cert"));
   group = g_settings_get_string (settings, "dh-group");
-  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->dh_combo), group);
+  set_dh_group_name (self, group);
 }
 
 void
 cz_server_form_save (CzServerForm *self, GSettings *settings)
 {
-  const char *group;
-
   g_return_if_fail (CZ_IS_SERVER_FORM (self));
   if (settings == NULL)
     return;
-  group = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->dh_combo));
   g_settings_delay (settings);
   g_settings_set_string (settings, "bind-address", gtk_entry_get_text (self->address_entry));
   g_settings_set_int (settings, "port", gtk_spin_button_get_value_as_int (self->port_spin));
@@ -141,8 +235,7 @@ cz_server_form_save (CzServerForm *self, GSettings *settings)
   g_settings_set_string (settings, "database", gtk_entry_get_text (self->db_entry));
   g_settings_set_boolean (settings, "require-client-cert",
                           gtk_toggle_button_get_active (self->require_check));
-  if (group)
-    g_settings_set_string (settings, "dh-group", group);
+  g_settings_set_string (settings, "dh-group", cz_dh_group_name (self->dh_group));
   g_settings_apply (settings);
 }
 
@@ -166,7 +259,7 @@ cz_server_form_apply_options (CzServerForm *self, const CzServerOptions *o)
   if (o->require_client_cert)
     gtk_toggle_button_set_active (self->require_check, TRUE);
   if (o->dh_group)
-    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->dh_combo), o->dh_group);
+    set_dh_group_name (self, o->dh_group);
 }
 
 static const char *
@@ -187,8 +280,6 @@ missing (GtkEntry *entry, const char *message, GError **error)
 gboolean
 cz_server_form_get_config (CzServerForm *self, CzServerConfig *config, GError **error)
 {
-  const char *group;
-
   g_return_val_if_fail (CZ_IS_SERVER_FORM (self), FALSE);
 
   memset (config, 0, sizeof *config);
@@ -204,12 +295,8 @@ cz_server_form_get_config (CzServerForm *self, CzServerConfig *config, GError **
     return missing (self->cert_entry, _("Choose the server certificate (a PEM file)."), error);
   if (config->key_file == NULL)
     return missing (self->key_entry, _("Choose the server private key (a PEM file)."), error);
-  if (config->client_ca_file)
-    config->client_cert_mode = gtk_toggle_button_get_active (self->require_check)
-                               ? CZ_CLIENT_CERT_REQUIRE : CZ_CLIENT_CERT_REQUEST;
-  group = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->dh_combo));
-  if (group && !cz_dh_group_from_name (group, &config->dh_group, error))
-    return FALSE;
+  config->client_cert_mode = client_cert_mode (self);
+  config->dh_group = self->dh_group;
   return TRUE;
 }
 

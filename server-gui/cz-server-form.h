@@ -4,12 +4,17 @@
 
 #include <gtk/gtk.h>
 #include "cz-server.h"
-#include "cz-server-main.h"
+#include "cz-server-options.h"
 
 G_BEGIN_DECLS
 
 #define CZ_TYPE_SERVER_FORM (cz_server_form_get_type ())
 G_DECLARE_FINAL_TYPE (CzServerForm, cz_server_form, CZ, SERVER_FORM, GtkGrid)
+
+/* Properties:
+ *   "dh-group" (CzDhGroup): the application Diffie-Hellman group.
+ *   "client-cert-mode" (CzClientCertMode, read-only): none without a
+ *     client CA; with one, request or require as the form says. */
 
 GtkWidget *cz_server_form_new (void);
 

@@ -1,9 +1,11 @@
-/* cz-server-main.c: causerie-server's options and dispatch. */
+/* cz-server-main.c: causerie-server's entry point.  It dispatches on the
+ * command line (DESIGN §4): the certificate generator, --add-user (here),
+ * --headless, or the window's application, which parses the options again
+ * for itself. */
 #include "config.h"
 
 #include <locale.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 
@@ -11,115 +13,12 @@
 #include "cz-server-main.h"
 #include "cz-certgen-cli.h"
 #include "cz-headless.h"
+#include "cz-server-app.h"
+#include "cz-server-options.h"
 #include "cz-error.h"
 #include "cz-scram.h"
 #include "cz-store.h"
 #include "cz-util.h"
-
-void
-cz_server_options_clear (CzServerOptions *o)
-{
-  g_clear_pointer (&o->add_user, g_free);
-  g_clear_pointer (&o->bind, g_free);
-  g_clear_pointer (&o->cert, g_free);
-  g_clear_pointer (&o->key, g_free);
-  g_clear_pointer (&o->db, g_free);
-  g_clear_pointer (&o->dh_group, g_free);
-  g_clear_pointer (&o->client_ca, g_free);
-}
-
-GOptionGroup *
-cz_server_options_group (CzServerOptions *o)
-{
-  const GOptionEntry entries[] = {
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &o->headless,
-      N_("Run without a window, logging to standard error"), NULL },
-    { "log-messages", 0, 0, G_OPTION_ARG_NONE, &o->log_messages,
-      N_("With --headless, log every message with its text (by default only a count per minute)"),
-      NULL },
-    { "demo", 0, 0, G_OPTION_ARG_NONE, &o->demo,
-      N_("Open the window and listen on 127.0.0.1:7443 with a demo certificate, "
-         "created on first use in $XDG_DATA_HOME/causerie/demo"), NULL },
-    { "add-user", 0, 0, G_OPTION_ARG_STRING, &o->add_user,
-      N_("Create an account; the password is read from standard input"), N_("NAME") },
-    { "bind", 0, 0, G_OPTION_ARG_STRING, &o->bind,
-      N_("Address to listen on (default 0.0.0.0)"), N_("ADDR") },
-    { "port", 0, 0, G_OPTION_ARG_INT, &o->port,
-      N_("Port to listen on (0 lets the system choose; default 7443)"), N_("N") },
-    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &o->cert,
-      N_("Server certificate (PEM)"), N_("FILE") },
-    { "key", 0, 0, G_OPTION_ARG_FILENAME, &o->key,
-      N_("Server private key (PEM)"), N_("FILE") },
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db,
-      N_("Database file (default $XDG_DATA_HOME/causerie/server.db)"), N_("PATH") },
-    { "dh-group", 0, 0, G_OPTION_ARG_STRING, &o->dh_group,
-      N_("Application Diffie-Hellman group: x25519, ffdhe2048 or ffdhe3072"), N_("GROUP") },
-    { "client-ca", 0, 0, G_OPTION_ARG_FILENAME, &o->client_ca,
-      N_("CA that signs client certificates"), N_("FILE") },
-    { "require-client-cert", 0, 0, G_OPTION_ARG_NONE, &o->require_client_cert,
-      N_("Refuse clients without a certificate signed by --client-ca"), NULL },
-    { "request-client-cert", 0, 0, G_OPTION_ARG_NONE, &o->request_client_cert,
-      N_("Ask clients for a certificate, but accept clients without one"), NULL },
-    { "no-registration", 0, 0, G_OPTION_ARG_NONE, &o->no_registration,
-      N_("Do not let clients create accounts"), NULL },
-    { "scram-iterations", 0, 0, G_OPTION_ARG_INT, &o->scram_iterations,
-      N_("PBKDF2 iterations for new accounts (default 600000, at least 4096)"), N_("N") },
-    { "max-clients", 0, 0, G_OPTION_ARG_INT, &o->max_clients,
-      N_("Most clients connected at once (default 10000)"), N_("N") },
-    { NULL }
-  };
-  GOptionGroup *group = g_option_group_new ("server", _("Server options:"),
-                                            _("Show server options"), NULL, NULL);
-
-  o->port = -1;
-  g_option_group_add_entries (group, entries);
-  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
-  return group;
-}
-
-gboolean
-cz_server_options_to_config (const CzServerOptions *o, CzServerConfig *config, GError **error)
-{
-  memset (config, 0, sizeof *config);
-  config->bind_address = o->bind;
-  if (o->port > 65535 || o->port < -1)
-    {
-      g_set_error (error, CZ_ERROR, CZ_ERROR_INVALID, _("--port must be between 0 and 65535"));
-      return FALSE;
-    }
-  config->port = o->port < 0 ? 7443 : (guint16) o->port;
-  config->cert_file = o->cert;
-  config->key_file = o->key;
-  config->db_path = o->db;
-  if (o->dh_group && !cz_dh_group_from_name (o->dh_group, &config->dh_group, error))
-    return FALSE;
-  config->client_ca_file = o->client_ca;
-  if (o->require_client_cert)
-    config->client_cert_mode = CZ_CLIENT_CERT_REQUIRE;
-  else if (o->request_client_cert)
-    config->client_cert_mode = CZ_CLIENT_CERT_REQUEST;
-  if (config->client_cert_mode != CZ_CLIENT_CERT_NONE && o->client_ca == NULL)
-    {
-      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_INVALID,
-                           _("client certificates need --client-ca"));
-      return FALSE;
-    }
-  config->no_registration = o->no_registration;
-  if (o->scram_iterations < 0 || (o->scram_iterations > 0 && o->scram_iterations < CZ_SCRAM_MIN_ITERATIONS))
-    {
-      g_set_error (error, CZ_ERROR, CZ_ERROR_INVALID,
-                   _("--scram-iterations must be at least %u"), CZ_SCRAM_MIN_ITERATIONS);
-      return FALSE;
-    }
-  config->scram_iterations = (guint) o->scram_iterations;
-  if (o->max_clients < 0)
-    {
-      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_INVALID, _("--max-clients must be positive"));
-      return FALSE;
-    }
-  config->max_clients = (guint) o->max_clients;
-  return TRUE;
-}
 
 /* Reads one line (the password) from standard input. */
 static char *
@@ -210,6 +109,7 @@ cz_server_main (int argc, char **argv)
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) args = NULL;
+  g_autoptr(CzServerApp) app = NULL;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -238,5 +138,7 @@ cz_server_main (int argc, char **argv)
     return add_user (&options);
   if (options.headless)
     return cz_headless_run (&options);
-  return cz_server_window_main (&options, argc, argv);
+
+  app = cz_server_app_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,4 +1,6 @@
-/* cz-server-window.c: the server window.
+/* cz-server-window.c: the server window: start and stop (the controls
+ * follow its "running" property), the clients list, the details panes and
+ * the message log, all fed by the engine's events.
  *
  * The engine runs on its own thread; its events are copied into a
  * CzEventSink and arrive here in batches about once a frame.  Starting
@@ -8,8 +10,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-
-#include <stdio.h>
 #include <glib/gi18n-lib.h>
 
 #include "cz-server-window.h"
@@ -74,6 +74,15 @@ struct _CzServerWindow {
 
 G_DEFINE_TYPE (CzServerWindow, cz_server_window, GTK_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_RUNNING,
+  PROP_STOPPING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 client_row_free (ClientRow *row)
 {
@@ -85,21 +94,36 @@ client_row_free (ClientRow *row)
 
 /* ---- Status ------------------------------------------------------------------- */
 
+/* The controls that follow "running" are bound to it (see init); starting
+ * also waits for an earlier engine to finish stopping, so the start action
+ * follows both properties. */
 static void
-update_actions (CzServerWindow *self)
+state_changed_cb (CzServerWindow *self, GParamSpec *pspec, gpointer user_data)
 {
   GAction *start = g_action_map_lookup_action (G_ACTION_MAP (self), "start");
-  GAction *stop = g_action_map_lookup_action (G_ACTION_MAP (self), "stop");
   gboolean running = self->server != NULL;
 
   g_simple_action_set_enabled (G_SIMPLE_ACTION (start), !running && self->stopping == 0);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (stop), running);
-  gtk_widget_set_visible (self->start_button, !running);
-  gtk_widget_set_visible (self->stop_button, running);
-  gtk_revealer_set_reveal_child (self->form_revealer, !running);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->form), !running);
   if (!running)
     gtk_widget_grab_default (self->start_button);
+}
+
+static void
+bind_controls (CzServerWindow *self)
+{
+  GAction *stop = g_action_map_lookup_action (G_ACTION_MAP (self), "stop");
+
+  g_object_bind_property (self, "running", stop, "enabled", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "running", self->stop_button, "visible", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "running", self->start_button, "visible",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  g_object_bind_property (self, "running", self->form_revealer, "reveal-child",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  g_object_bind_property (self, "running", self->form, "sensitive",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  g_signal_connect (self, "notify::running", G_CALLBACK (state_changed_cb), NULL);
+  g_signal_connect (self, "notify::stopping", G_CALLBACK (state_changed_cb), NULL);
+  state_changed_cb (self, NULL, NULL);
 }
 
 static void
@@ -334,8 +358,6 @@ cz_server_window_start (CzServerWindow *self, gboolean remember, GError **error)
     }
   self->server = server;
   self->address = g_strdup (cz_server_get_address (server));
-  printf ("listening on %s\n", self->address);
-  fflush (stdout);
 
   if (remember)
     cz_server_form_save (self->form, self->settings);
@@ -347,8 +369,8 @@ cz_server_window_start (CzServerWindow *self, gboolean remember, GError **error)
                             self->address, cz_dh_group_name (config.dh_group),
                             cert ? cert->subject : config.cert_file);
   set_status (self, subtitle, status);
-  update_actions (self);
   update_counts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   return TRUE;
 }
 
@@ -388,10 +410,11 @@ stopped_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_application_release (data->app);
   if (self == NULL)
     return;
-  self->stopping--;
-  if (self->server == NULL && self->stopping == 0)
+  if (--self->stopping > 0)
+    return;
+  if (self->server == NULL)
     set_status (self, _("Stopped"), _("Stopped. Choose the settings and start the server."));
-  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPING]);
 }
 
 void
@@ -418,7 +441,10 @@ cz_server_window_stop (CzServerWindow *self)
       g_application_hold (app);
     }
   g_clear_pointer (&self->address, g_free);
-  self->stopping++;
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  if (self->stopping++ == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPING]);
 
   {
     GHashTableIter iter;
@@ -435,7 +461,7 @@ cz_server_window_stop (CzServerWindow *self)
   g_task_set_source_tag (task, cz_server_window_stop);
   g_task_set_task_data (task, data, (GDestroyNotify) stop_data_free);
   g_task_run_in_thread (task, stop_thread);
-  update_actions (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 gboolean
@@ -626,8 +652,6 @@ load_settings (void)
 static void
 cz_server_window_init (CzServerWindow *self)
 {
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->clients = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                          (GDestroyNotify) client_row_free);
@@ -635,10 +659,6 @@ cz_server_window_init (CzServerWindow *self)
   self->cancellable = g_cancellable_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
-  gtk_css_provider_load_from_resource (css, "/org/causerie/Server/style.css");
-  gtk_style_context_add_provider_for_screen (gtk_widget_get_screen (GTK_WIDGET (self)),
-                                             GTK_STYLE_PROVIDER (css),
-                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   self->settings = load_settings ();
   if (self->settings)
@@ -657,9 +677,27 @@ cz_server_window_init (CzServerWindow *self)
     use_demo (self, FALSE, -1);
 
   set_status (self, _("Stopped"), _("Stopped. Choose the settings and start the server."));
-  update_actions (self);
+  bind_controls (self);
   update_counts (self);
   show_details (self);
+}
+
+static void
+cz_server_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CzServerWindow *self = CZ_SERVER_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->server != NULL);
+      break;
+    case PROP_STOPPING:
+      g_value_set_boolean (value, self->stopping > 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -703,8 +741,19 @@ cz_server_window_class_init (CzServerWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->get_property = cz_server_window_get_property;
   object_class->dispose = cz_server_window_dispose;
   object_class->finalize = cz_server_window_finalize;
+
+  /* The engine is up: what the start and stop controls and the form follow. */
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* An earlier engine is still saying goodbye off the main thread. */
+  properties[PROP_STOPPING] =
+    g_param_spec_boolean ("stopping", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CZ_TYPE_SERVER_FORM);
   g_type_ensure (CZ_TYPE_TLS_VIEW);

@@ -5,12 +5,18 @@
 
 #include <gtk/gtk.h>
 #include "cz-server.h"
-#include "cz-server-main.h"
+#include "cz-server-options.h"
 
 G_BEGIN_DECLS
 
 #define CZ_TYPE_SERVER_WINDOW (cz_server_window_get_type ())
 G_DECLARE_FINAL_TYPE (CzServerWindow, cz_server_window, CZ, SERVER_WINDOW, GtkApplicationWindow)
+
+/* Properties (read-only, notified when they change):
+ *   "running" (gboolean): the engine is listening; the start and stop
+ *     controls and the settings form follow it.
+ *   "stopping" (gboolean): an earlier engine is still stopping; the
+ *     window cannot start again until it has. */
 
 /* @app may be NULL (tests). */
 CzServerWindow *cz_server_window_new (GtkApplication *app);
@@ -20,9 +26,9 @@ CzServerWindow *cz_server_window_new (GtkApplication *app);
  * registration, client cap). */
 void cz_server_window_apply_options (CzServerWindow *self, const CzServerOptions *options);
 
-/* Starts the engine with the form's settings, from the main thread.  On
- * success prints "listening on ADDR:PORT" on standard output.  When
- * @remember, the settings are saved for the next run. */
+/* Starts the engine with the form's settings, from the main thread; on
+ * success "running" turns TRUE.  When @remember, the settings are saved
+ * for the next run. */
 gboolean cz_server_window_start (CzServerWindow *self, gboolean remember, GError **error);
 /* Stops the engine off the main thread; the window can start again once
  * it has stopped. */

@@ -159,6 +159,39 @@ cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+static gboolean
+enum_to_nick (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  GEnumClass *klass = g_type_class_peek (G_VALUE_TYPE (from));
+  GEnumValue *value = g_enum_get_value (klass, g_value_get_enum (from));
+
+  if (value == NULL)
+    return FALSE;
+  g_value_set_string (to, value->value_nick);
+  return TRUE;
+}
+
+static gboolean
+nick_to_enum (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  GEnumClass *klass = g_type_class_peek (G_VALUE_TYPE (to));
+  const char *nick = g_value_get_string (from);
+  GEnumValue *value = nick ? g_enum_get_value_by_nick (klass, nick) : NULL;
+
+  if (value == NULL)
+    return FALSE;
+  g_value_set_enum (to, value->value);
+  return TRUE;
+}
+
+GBinding *
+cz_ui_bind_enum_to_combo (gpointer object, const char *property, GtkComboBox *combo)
+{
+  return g_object_bind_property_full (object, property, combo, "active-id",
+                                      G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                                      enum_to_nick, nick_to_enum, NULL, NULL);
+}
+
 void
 cz_ui_set_accessible_name (GtkWidget *widget, const char *name)
 {

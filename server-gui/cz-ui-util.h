@@ -1,5 +1,6 @@
 /* cz-ui-util.h: small widget helpers shared by the server window's views:
- * caption/value rows for the details panes, hex layout, file choosers. */
+ * caption/value rows for the details panes, hex layout, file choosers,
+ * enum properties bound to combo boxes. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -28,6 +29,10 @@ char *cz_ui_group_hex (const char *hex);
  * path in it.  Non-modal on the event loop (GtkFileChooserNative). */
 void cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
                         GtkFileChooserAction action);
+
+/* Binds @object's enum @property both ways to @combo's "active-id", the
+ * combo's ids being the enum's nicks (as they are on the command line). */
+GBinding *cz_ui_bind_enum_to_combo (gpointer object, const char *property, GtkComboBox *combo);
 
 /* Sets the accessible name of @widget. */
 void cz_ui_set_accessible_name (GtkWidget *widget, const char *name);

@@ -1,4 +1,5 @@
-/* causerie-server: see cz-server-main.c. */
+/* main.c: causerie-server's main ().  The program itself is in the
+ * convenience library (cz-server-main.c), which the tests link too. */
 #include "config.h"
 #include "cz-server-main.h"
 

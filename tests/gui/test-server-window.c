@@ -17,6 +17,7 @@
 #include "cz-dh-view.h"
 #include "cz-event-sink.h"
 #include "cz-message-log.h"
+#include "cz-server-form.h"
 #include "cz-server-window.h"
 #include "cz-tls-view.h"
 #include "cz-ui-util.h"
@@ -253,11 +254,89 @@ test_dh_view (void)
   g_assert_cmpuint (strlen (ff->dh_prime_hex), ==, 512);
   g_assert_nonnull (strstr (ff_flat, ff->dh_client_public));
 
+  /* Each value is labelled by its caption for assistive technologies. */
+  {
+    AtkObject *value = gtk_widget_get_accessible (find_widget (view, "code"));
+    AtkObject *caption = gtk_widget_get_accessible (find_widget (view, "code_caption"));
+    g_autoptr(AtkRelationSet) relations = atk_object_ref_relation_set (value);
+    AtkRelation *labelled_by = atk_relation_set_get_relation_by_type (relations,
+                                                                      ATK_RELATION_LABELLED_BY);
+
+    g_assert_nonnull (labelled_by);
+    g_assert_true (atk_relation_get_target (labelled_by)->pdata[0] == caption);
+    g_assert_cmpstr (atk_object_get_description (value), ==, "Verification code");
+  }
+
   cz_dh_view_set_client (CZ_DH_VIEW (view), NULL, NULL, FALSE);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "empty");
   gtk_widget_destroy (view);
   g_object_unref (view);
   pki_clear (&p);
+}
+
+/* ---- The settings form ---------------------------------------------------------------- */
+
+static void
+count_notify_cb (GObject *object, GParamSpec *pspec, guint *n)
+{
+  (*n)++;
+}
+
+/* The DH group and the client certificate mode are enum properties that
+ * follow the widgets, and the widgets follow them. */
+static void
+test_form_properties (void)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *form;
+  GtkComboBox *combo;
+  CzDhGroup group = CZ_DH_FFDHE3072;
+  CzClientCertMode mode = CZ_CLIENT_CERT_REQUIRE;
+  CzServerConfig config;
+  guint notified = 0;
+
+  if (!need_display ())
+    return;
+  form = g_object_ref_sink (cz_server_form_new ());
+  combo = GTK_COMBO_BOX (find_widget (form, "dh_combo"));
+
+  g_object_get (form, "dh-group", &group, "client-cert-mode", &mode, NULL);
+  g_assert_cmpint (group, ==, CZ_DH_X25519);
+  g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_NONE);
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "x25519");
+
+  gtk_combo_box_set_active_id (combo, "ffdhe3072");
+  g_object_get (form, "dh-group", &group, NULL);
+  g_assert_cmpint (group, ==, CZ_DH_FFDHE3072);
+  g_object_set (form, "dh-group", CZ_DH_FFDHE2048, NULL);
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "ffdhe2048");
+
+  /* The mode follows the client CA field and the Require check. */
+  g_signal_connect (form, "notify::client-cert-mode", G_CALLBACK (count_notify_cb), &notified);
+  g_assert_false (gtk_widget_get_sensitive (find_widget (form, "require_check")));
+  gtk_entry_set_text (GTK_ENTRY (find_widget (form, "ca_entry")), "/tmp/ca.pem");
+  g_assert_true (gtk_widget_get_sensitive (find_widget (form, "require_check")));
+  g_object_get (form, "client-cert-mode", &mode, NULL);
+  g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_REQUEST);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (form, "require_check")), TRUE);
+  g_object_get (form, "client-cert-mode", &mode, NULL);
+  g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_REQUIRE);
+  g_assert_cmpuint (notified, >=, 2);
+
+  /* And the engine configuration says the same. */
+  cz_server_form_set_certificate (CZ_SERVER_FORM (form), "/tmp/server.pem", "/tmp/server-key.pem");
+  g_assert_true (cz_server_form_get_config (CZ_SERVER_FORM (form), &config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (config.dh_group, ==, CZ_DH_FFDHE2048);
+  g_assert_cmpint (config.client_cert_mode, ==, CZ_CLIENT_CERT_REQUIRE);
+  g_assert_cmpstr (config.client_ca_file, ==, "/tmp/ca.pem");
+
+  gtk_entry_set_text (GTK_ENTRY (find_widget (form, "ca_entry")), "");
+  g_object_get (form, "client-cert-mode", &mode, NULL);
+  g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_NONE);
+
+  gtk_widget_destroy (form);
+  g_object_unref (form);
 }
 
 /* ---- The certificate dialog -------------------------------------------------------- */
@@ -321,6 +400,28 @@ test_cert_dialog_prefill (void)
   g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cn_entry"))), !=, "");
   g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
                                    ".pem"));
+  gtk_widget_destroy (dialog);
+}
+
+static void
+test_cert_dialog_key_type (void)
+{
+  GtkWidget *dialog;
+  GtkComboBox *combo;
+  CzKeyType type = CZ_KEY_RSA_3072;
+
+  if (!need_display ())
+    return;
+  dialog = cz_cert_dialog_new (NULL);
+  combo = GTK_COMBO_BOX (find_widget (dialog, "key_type_combo"));
+  g_object_get (dialog, "key-type", &type, NULL);
+  g_assert_cmpint (type, ==, CZ_KEY_ECDSA_P256);
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "ecdsa-p256");
+  gtk_combo_box_set_active_id (combo, "ed25519");
+  g_object_get (dialog, "key-type", &type, NULL);
+  g_assert_cmpint (type, ==, CZ_KEY_ED25519);
+  g_object_set (dialog, "key-type", CZ_KEY_RSA_3072, NULL);
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "rsa-3072");
   gtk_widget_destroy (dialog);
 }
 
@@ -521,6 +622,23 @@ can_start (gpointer data)
   return g_action_group_get_action_enabled (G_ACTION_GROUP (p->window), "start");
 }
 
+/* The controls follow the "running" property. */
+static void
+assert_controls (CzServerWindow *window, gboolean running)
+{
+  GtkWidget *root = GTK_WIDGET (window);
+  gboolean prop = !running;
+
+  g_object_get (window, "running", &prop, NULL);
+  g_assert_cmpint (prop, ==, running);
+  g_assert_cmpint (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "stop"), ==, running);
+  g_assert_cmpint (gtk_widget_get_visible (find_widget (root, "stop_button")), ==, running);
+  g_assert_cmpint (gtk_widget_get_visible (find_widget (root, "start_button")), ==, !running);
+  g_assert_cmpint (gtk_revealer_get_reveal_child (GTK_REVEALER (find_widget (root, "form_revealer"))),
+                   ==, !running);
+  g_assert_cmpint (gtk_widget_get_sensitive (find_widget (root, "form")), ==, !running);
+}
+
 static void
 test_window_engine (void)
 {
@@ -533,6 +651,7 @@ test_window_engine (void)
   GtkTreeIter iter;
   const char *address;
   guint16 port;
+  gboolean stopping = FALSE;
 
   if (!need_display ())
     return;
@@ -554,6 +673,7 @@ test_window_engine (void)
   g_assert_no_error (error);
   g_assert_true (cz_server_window_is_running (parts.window));
   g_assert_false (can_start (&parts));
+  assert_controls (parts.window, TRUE);
   address = cz_server_window_get_address (parts.window);
   g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
   port = (guint16) g_ascii_strtoull (strrchr (address, ':') + 1, NULL, 10);
@@ -582,7 +702,13 @@ test_window_engine (void)
   /* Stop (off the main thread), then the window can start again. */
   g_action_group_activate_action (G_ACTION_GROUP (parts.window), "stop", NULL);
   g_assert_false (cz_server_window_is_running (parts.window));
+  assert_controls (parts.window, FALSE);
+  g_object_get (parts.window, "stopping", &stopping, NULL);
+  g_assert_true (stopping);
+  g_assert_false (can_start (&parts));
   g_assert_true (poll_until (can_start, &parts, 15000));
+  g_object_get (parts.window, "stopping", &stopping, NULL);
+  g_assert_false (stopping);
   cz_test_client_finish (client);
   cz_test_spin (50);
 
@@ -611,7 +737,9 @@ main (int argc, char **argv)
   g_test_add_func ("/server-window/group-hex", test_group_hex);
   g_test_add_func ("/server-window/tls-view", test_tls_view);
   g_test_add_func ("/server-window/dh-view", test_dh_view);
+  g_test_add_func ("/server-window/form/properties", test_form_properties);
   g_test_add_func ("/server-window/cert-dialog/prefill", test_cert_dialog_prefill);
+  g_test_add_func ("/server-window/cert-dialog/key-type", test_cert_dialog_key_type);
   g_test_add_func ("/server-window/cert-dialog/new-ca", test_cert_dialog_new_ca);
   g_test_add_func ("/server-window/cert-dialog/errors", test_cert_dialog_errors);
   g_test_add_func ("/server-window/window/engine", test_window_engine);
