@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-cert-dialog.h"
+#include "cz-cert-generate.h"
 #include "cz-cert-info.h"
 #include "cz-cert-host.h"
 #include "cz-error.h"

@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-cert-host.h"
+#include "cz-cert-generate.h"
 #include "cz-cert-info.h"
 #include "cz-error.h"
 #include "cz-util.h"

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cz-certgen-cli.h"
+#include "cz-cert-generate.h"
 
 #include <string.h>
 

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-util.h"
 
 char *

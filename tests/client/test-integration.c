@@ -8,6 +8,7 @@
 
 #include "testutil.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 
 typedef struct {
   char *dir;

@@ -7,6 +7,7 @@
 
 #include "fuzz.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 
 static char *tmpdir;
 

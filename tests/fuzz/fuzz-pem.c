@@ -19,6 +19,7 @@
 
 #include "fuzz.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-error.h"
 #include "cz-tls-server.h"
 

@@ -24,6 +24,7 @@ __asan_default_options (void)
 #include <gtk/gtk.h>
 
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-chat-rows.h"
 #include "cz-chat-view.h"
 #include "cz-client-dialogs.h"

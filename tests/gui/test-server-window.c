@@ -13,6 +13,7 @@
 
 #include "testutil.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-cert-dialog.h"
 #include "cz-dh-view.h"
 #include "cz-event-sink.h"

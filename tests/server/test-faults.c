@@ -22,6 +22,7 @@
 #include "testutil.h"
 #include "fuzz/raw-peer.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-message.h"
 
 static struct {

@@ -19,6 +19,7 @@
 #include <gnutls/x509.h>
 
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-cert-host.h"
 #include "cz-error.h"
 

@@ -8,6 +8,7 @@
 
 #include "testutil.h"
 #include "cz-cert.h"
+#include "cz-cert-generate.h"
 #include "cz-error.h"
 #include "cz-known-servers.h"
 #include "cz-tls-client.h"
