@@ -152,6 +152,11 @@ test_retry_discard (void)
   g_assert_true (wait_for_message (hello, FALSE));
   g_assert_true (wait_for_message (unwanted, FALSE));
   g_assert_nonnull (cz_chat_message_get_error (hello));
+  /* Let every update already queued (the second refusal, receipts of the
+   * rows around) reach the list first: a row rebuilt after we took it
+   * would take the keyboard focus with it. */
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
 
   /* The row says so, and why, and offers Retry and Discard. */
   row = row_of (win, hello);
