@@ -40,6 +40,7 @@ struct _CzConn {
   guint32 auth_ref;
   char *auth_user;
   gboolean auth_busy;        /* a store lookup is under way */
+  gboolean auth_reserved;    /* the attempt is counted by the throttle, unsettled */
   char *reg_user;            /* during register → register-keys */
   GBytes *reg_salt;
   guint32 reg_ref;
