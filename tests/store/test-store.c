@@ -418,7 +418,7 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_false (cz_store_user_exists (store, "alice", &error));
   g_assert_no_error (error);
 
-  cz_scram_credentials_from_password (&creds, PASSWORD, salt, 5000);
+  g_assert_true (cz_scram_credentials_from_password (&creds, PASSWORD, salt, 5000, NULL));
   dup->creds.salt = g_bytes_ref (salt);
   dup->creds.iterations = 5000;
   memcpy (dup->creds.stored_key, creds.stored_key, 32);
