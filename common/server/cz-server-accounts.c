@@ -12,7 +12,62 @@
 #include "cz-server-private.h"
 #include "cz-error.h"
 #include "cz-message.h"
+#include "cz-crypto.h"
 #include "cz-util.h"
+
+gboolean
+cz_server_accounts_load (CzServer *self, GError **error)
+{
+  g_autoptr(CzStoreLoginSecret) op = cz_store_login_secret_new ();
+
+  if (!cz_store_run (self->store, &op->op, error))
+    return FALSE;
+  memcpy (self->fake_secret, op->secret, sizeof self->fake_secret);
+  self->fake_iterations = g_array_ref (op->iterations);
+  return TRUE;
+}
+
+/* The iteration count of the fake challenge for unknown @user
+ * (doc/security.md §5.9): one of the counts real accounts use, picked by
+ * highest HMAC (fake secret, name, count) — stable for a name across
+ * restarts and configuration changes as long as no new count comes into
+ * use, and then it changes for about 1/n of the names only.  With no
+ * account yet, the configured count (what a first account will get). */
+static guint
+fake_iterations (CzServer *self, const char *user)
+{
+  GArray *counts = self->fake_iterations;
+  guint best = self->config.scram_iterations;
+  guint8 best_mac[32] = { 0 };
+
+  for (guint i = 0; counts && i < counts->len; i++)
+    {
+      guint count = g_array_index (counts, guint, i);
+      g_autofree char *label = g_strdup_printf ("causerie fake iterations\n%s\n%u", user, count);
+      guint8 mac[32];
+
+      cz_hmac_sha256 (self->fake_secret, sizeof self->fake_secret, label, strlen (label), mac);
+      if (i == 0 || memcmp (mac, best_mac, sizeof mac) > 0)
+        {
+          best = count;
+          memcpy (best_mac, mac, sizeof mac);
+        }
+    }
+  return best;
+}
+
+/* A new account's count is now in use. */
+static void
+note_iterations (CzServer *self, guint count)
+{
+  GArray *counts = self->fake_iterations;
+  guint i = 0;
+
+  while (i < counts->len && g_array_index (counts, guint, i) < count)
+    i++;
+  if (i == counts->len || g_array_index (counts, guint, i) != count)
+    g_array_insert_val (counts, i, count);
+}
 
 void
 cz_server_accounts_register (CzConn *conn, GVariant *msg, guint32 ref)
@@ -243,7 +298,8 @@ cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 
       return;
     }
   server_first = cz_scram_server_first (conn->scram, known ? &op->creds : NULL,
-                                        self->fake_secret, self->config.scram_iterations);
+                                        self->fake_secret,
+                                        known ? 0 : fake_iterations (self, conn->auth_user));
   reply = cz_message_new ("auth-challenge",
                           "ref", g_variant_new_uint32 (ref),
                           "message", g_variant_new_string (server_first),
@@ -316,6 +372,7 @@ cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref)
       cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
+  note_iterations (conn->server, op->creds.iterations);
   reply = cz_message_new ("registered",
                           "ref", g_variant_new_uint32 (ref),
                           "user", g_variant_new_string (op->user),
