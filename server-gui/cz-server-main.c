@@ -88,7 +88,13 @@ add_user (const CzServerOptions *o)
     }
   op = cz_store_add_user_new (o->add_user);
   salt = cz_scram_new_salt ();
-  cz_scram_credentials_from_password (&op->creds, password, salt, iterations);
+  if (!cz_scram_credentials_from_password (&op->creds, password, salt, iterations, &error))
+    {
+      cz_str_wipe_free (password);
+      cz_store_op_free (&op->op);
+      g_printerr ("causerie-server: %s\n", error->message);
+      return 2;
+    }
   cz_str_wipe_free (password);
   if (!cz_store_run (store, &op->op, &error))
     {

@@ -83,8 +83,12 @@ static void
 register_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   RegisterWork *w = data;
-  cz_scram_credentials_from_password (&w->creds, w->password, w->salt, w->iterations);
-  g_task_return_boolean (task, TRUE);
+  GError *error = NULL;
+
+  if (cz_scram_credentials_from_password (&w->creds, w->password, w->salt, w->iterations, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 static void
@@ -93,8 +97,18 @@ register_keys_ready_cb (GObject *source, GAsyncResult *result, gpointer user_dat
   CzClient *self = CZ_CLIENT (source);
   RegisterWork *w = g_task_get_task_data (G_TASK (result));
   guint32 ref = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || !self->connected)
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->connected)
+        {
+          cz_client_end_request (self, ref);
+          cz_client_emit_error (self, ref, error);
+        }
+      return;
+    }
+  if (!self->connected)
     return;
   cz_client_send_msg (self, cz_message_new ("register-keys",
                                   "ref", g_variant_new_uint32 (ref),
@@ -139,6 +153,23 @@ cz_client_on_register_params (CzClient *self, GVariant *msg, guint32 ref)
   g_task_run_in_thread (task, register_thread);
 }
 
+/* A clear local error for a password SCRAM cannot use (RFC 8265), before
+ * anything is sent. */
+static gboolean
+password_usable (CzClient *self, const char *password)
+{
+  g_autoptr(GError) error = NULL;
+  char *prepared = cz_scram_prepare_password (password, &error);
+
+  if (prepared == NULL)
+    {
+      cz_client_emit_error (self, 0, error);
+      return FALSE;
+    }
+  cz_str_wipe_free (prepared);
+  return TRUE;
+}
+
 guint32
 cz_client_register (CzClient *self, const char *user, const char *password)
 {
@@ -150,6 +181,8 @@ cz_client_register (CzClient *self, const char *user, const char *password)
                           _("user names are 1 to 32 of a-z, 0-9, “_”, “.” and “-”"));
       return 0;
     }
+  if (!password_usable (self, password))
+    return 0;
   ref = cz_client_start_request (self, "register");
   if (ref == 0)
     return 0;
@@ -301,6 +334,8 @@ cz_client_login (CzClient *self, const char *user, const char *password)
       cz_client_emit_error_literal (self, 0, CZ_ERROR_PROTOCOL, _("already logged in or logging in"));
       return 0;
     }
+  if (!password_usable (self, password))
+    return 0;
   ref = cz_client_start_request (self, "login");
   if (ref == 0)
     return 0;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
+#include <gnutls/gnutls.h>
 
 #include "cz-crypto.h"
 #include "cz-error.h"
@@ -225,6 +226,36 @@ channel_binding_b64 (const char *gs2_header, GBytes *cbind)
   return cz_base64_encode (buf->data, buf->len);
 }
 
+char *
+cz_scram_prepare_password (const char *password, GError **error)
+{
+  gnutls_datum_t out = { NULL, 0 };
+  char *prepared;
+  int ret;
+
+  g_return_val_if_fail (password != NULL, NULL);
+
+  ret = gnutls_utf8_password_normalize ((const unsigned char *) password, strlen (password),
+                                        &out, 0);
+  if (ret < 0 || out.data == NULL || out.size == 0)
+    {
+      if (out.data)
+        {
+          cz_memwipe (out.data, out.size);
+          gnutls_free (out.data);
+        }
+      g_set_error (error, CZ_ERROR, CZ_ERROR_INVALID,
+                   _("this password cannot be used: it must be valid UTF-8, not empty, "
+                     "and have no control characters or unassigned code points "
+                     "(RFC 8265 OpaqueString)"));
+      return NULL;
+    }
+  prepared = g_strndup ((const char *) out.data, out.size);
+  cz_memwipe (out.data, out.size);
+  gnutls_free (out.data);
+  return prepared;
+}
+
 void
 cz_scram_salted_password (const char *password, const guint8 *salt,
                           gsize salt_len, guint iterations, guint8 out[32])
@@ -274,24 +305,30 @@ cz_scram_credentials_clear (CzScramCredentials *c)
   cz_memwipe (c->server_key, sizeof c->server_key);
 }
 
-void
+gboolean
 cz_scram_credentials_from_password (CzScramCredentials *out,
                                     const char *password, GBytes *salt,
-                                    guint iterations)
+                                    guint iterations, GError **error)
 {
   guint8 salted[CZ_SCRAM_KEY_SIZE];
   gsize salt_len;
   const guint8 *salt_data;
+  char *prepared;
 
-  g_return_if_fail (out != NULL && password != NULL && salt != NULL);
+  g_return_val_if_fail (out != NULL && password != NULL && salt != NULL, FALSE);
 
   cz_scram_credentials_clear (out);
+  prepared = cz_scram_prepare_password (password, error);
+  if (prepared == NULL)
+    return FALSE;
   salt_data = g_bytes_get_data (salt, &salt_len);
-  cz_scram_salted_password (password, salt_data, salt_len, iterations, salted);
+  cz_scram_salted_password (prepared, salt_data, salt_len, iterations, salted);
+  cz_str_wipe_free (prepared);
   cz_scram_keys_from_salted (salted, out->stored_key, out->server_key);
   out->salt = g_bytes_ref (salt);
   out->iterations = iterations;
   cz_memwipe (salted, sizeof salted);
+  return TRUE;
 }
 
 /* ---- Client ---------------------------------------------------------- */
@@ -319,7 +356,8 @@ advance_step (Step *step, Step expected, GError **error)
 struct _CzScramClient {
   Step step;
   char *user;
-  char *password;
+  char *password;      /* prepared (RFC 8265); NULL if it cannot be */
+  GError *password_error;
   GBytes *cbind;
   char *nonce;
   char *gs2_header;
@@ -348,7 +386,7 @@ cz_scram_client_new (const char *user, const char *password, GBytes *cbind,
 
   c = g_new0 (CzScramClient, 1);
   c->user = g_strdup (user);
-  c->password = g_strdup (password);
+  c->password = cz_scram_prepare_password (password, &c->password_error);
   c->cbind = cbind != NULL ? g_bytes_ref (cbind) : NULL;
   c->nonce = nonce != NULL ? g_strdup (nonce) : random_nonce (CLIENT_NONCE_BYTES);
   c->gs2_header = g_strdup (cbind != NULL ? "p=" CZ_SCRAM_CB_NAME ",," : "n,,");
@@ -405,6 +443,11 @@ cz_scram_client_final (CzScramClient *c, const char *server_first,
 
   if (!advance_step (&c->step, STEP_FIRST_DONE, error))
     return NULL;
+  if (c->password == NULL)
+    {
+      g_propagate_error (error, g_error_copy (c->password_error));
+      return NULL;
+    }
 
   if (!attr_list_parse (&list, server_first, what, error) ||
       !attr_list_check (&list, "rsi", 0, what, error))
@@ -527,6 +570,7 @@ cz_scram_client_free (CzScramClient *c)
 
   g_free (c->user);
   cz_str_wipe_free (c->password);
+  g_clear_error (&c->password_error);
   g_clear_pointer (&c->cbind, g_bytes_unref);
   g_free (c->nonce);
   g_free (c->gs2_header);

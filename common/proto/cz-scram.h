@@ -9,8 +9,11 @@
  * that does not follow the RFC 5802 §7 grammar is CZ_ERROR_BAD_FRAME; a call
  * out of sequence is CZ_ERROR_PROTOCOL.
  *
- * The password is used as given (UTF-8 bytes, no SASLprep): callers that
- * want normalisation do it before. */
+ * Passwords are prepared as RFC 8265 OpaqueString (NFC, non-ASCII spaces
+ * mapped to U+0020; controls and unassigned code points refused) by
+ * cz_scram_prepare_password(), which the client and the registration
+ * paths below call: "é" typed precomposed or decomposed is one password.
+ * cz_scram_salted_password() alone takes the password as given. */
 #pragma once
 
 #include <glib.h>
@@ -27,7 +30,13 @@ G_BEGIN_DECLS
 #define CZ_SCRAM_SALT_SIZE 16
 #define CZ_SCRAM_KEY_SIZE 32
 
-/* RFC 5802 key derivation.  SaltedPassword = PBKDF2-HMAC-SHA-256. */
+/* The password as SCRAM uses it (RFC 8265 OpaqueString, with GnuTLS's
+ * gnutls_utf8_password_normalize()); NULL and CZ_ERROR_INVALID when it is
+ * not a valid OpaqueString.  Free with cz_str_wipe_free(). */
+char *cz_scram_prepare_password (const char *password, GError **error);
+
+/* RFC 5802 key derivation.  SaltedPassword = PBKDF2-HMAC-SHA-256 of
+ * @password as given (already prepared). */
 void cz_scram_salted_password (const char *password, const guint8 *salt,
                                gsize salt_len, guint iterations,
                                guint8 out[32]);
@@ -56,7 +65,9 @@ void cz_scram_client_set_salted_password (CzScramClient *c, const guint8 *salt,
 char *cz_scram_client_first (CzScramClient *c);
 /* Parses server-first (nonce extends ours, salt base64, iterations within
  * CZ_SCRAM_MIN_ITERATIONS..CZ_SCRAM_MAX_ITERATIONS), computes SaltedPassword
- * (unless cached) and returns client-final-message. */
+ * (unless cached) and returns client-final-message.  CZ_ERROR_INVALID if
+ * the password given to cz_scram_client_new() is not a valid
+ * OpaqueString. */
 char *cz_scram_client_final (CzScramClient *c, const char *server_first,
                              GError **error);
 /* Salt, iterations and SaltedPassword used (for the client's cache).
@@ -81,11 +92,12 @@ typedef struct {
 
 /* Frees the salt and wipes the keys; the struct itself is not freed. */
 void cz_scram_credentials_clear (CzScramCredentials *c);
-/* Registration: derives @out from a password (runs PBKDF2).  @out is
- * cleared first. */
-void cz_scram_credentials_from_password (CzScramCredentials *out,
-                                         const char *password, GBytes *salt,
-                                         guint iterations);
+/* Registration: derives @out from a password, prepared first (runs
+ * PBKDF2).  @out is cleared first.  FALSE (CZ_ERROR_INVALID) for a
+ * password that is not a valid OpaqueString. */
+gboolean cz_scram_credentials_from_password (CzScramCredentials *out,
+                                             const char *password, GBytes *salt,
+                                             guint iterations, GError **error);
 
 /* ---- Server ---------------------------------------------------------- */
 

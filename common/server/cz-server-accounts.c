@@ -12,7 +12,62 @@
 #include "cz-server-private.h"
 #include "cz-error.h"
 #include "cz-message.h"
+#include "cz-crypto.h"
 #include "cz-util.h"
+
+gboolean
+cz_server_accounts_load (CzServer *self, GError **error)
+{
+  g_autoptr(CzStoreLoginSecret) op = cz_store_login_secret_new ();
+
+  if (!cz_store_run (self->store, &op->op, error))
+    return FALSE;
+  memcpy (self->fake_secret, op->secret, sizeof self->fake_secret);
+  self->fake_iterations = g_array_ref (op->iterations);
+  return TRUE;
+}
+
+/* The iteration count of the fake challenge for unknown @user
+ * (doc/security.md §5.9): one of the counts real accounts use, picked by
+ * highest HMAC (fake secret, name, count) — stable for a name across
+ * restarts and configuration changes as long as no new count comes into
+ * use, and then it changes for about 1/n of the names only.  With no
+ * account yet, the configured count (what a first account will get). */
+static guint
+fake_iterations (CzServer *self, const char *user)
+{
+  GArray *counts = self->fake_iterations;
+  guint best = self->config.scram_iterations;
+  guint8 best_mac[32] = { 0 };
+
+  for (guint i = 0; counts && i < counts->len; i++)
+    {
+      guint count = g_array_index (counts, guint, i);
+      g_autofree char *label = g_strdup_printf ("causerie fake iterations\n%s\n%u", user, count);
+      guint8 mac[32];
+
+      cz_hmac_sha256 (self->fake_secret, sizeof self->fake_secret, label, strlen (label), mac);
+      if (i == 0 || memcmp (mac, best_mac, sizeof mac) > 0)
+        {
+          best = count;
+          memcpy (best_mac, mac, sizeof mac);
+        }
+    }
+  return best;
+}
+
+/* A new account's count is now in use. */
+static void
+note_iterations (CzServer *self, guint count)
+{
+  GArray *counts = self->fake_iterations;
+  guint i = 0;
+
+  while (i < counts->len && g_array_index (counts, guint, i) < count)
+    i++;
+  if (i == counts->len || g_array_index (counts, guint, i) != count)
+    g_array_insert_val (counts, i, count);
+}
 
 void
 cz_server_accounts_register (CzConn *conn, GVariant *msg, guint32 ref)
@@ -89,6 +144,47 @@ cz_server_accounts_register_keys (CzConn *conn, GVariant *msg, guint32 ref)
   cz_server_submit (self, conn, ref, CZ_OP_REGISTER, &op->op);
 }
 
+/* The throttle keys of a login for @user on @conn: the (account, address)
+ * pair, the address (an IPv6 /64) and the account (doc/security.md §5.3). */
+static void
+throttle_keys (CzConn *conn, const char *user, char **pair_key, char **addr_key,
+               char **user_key)
+{
+  *addr_key = cz_throttle_address_key (conn->host);
+  *pair_key = g_strconcat ("pair:", user, "@", *addr_key + strlen ("addr:"), NULL);
+  *user_key = g_strconcat ("user:", user, NULL);
+}
+
+/* The attempt reserved at auth-start ends: a failure stays counted; a
+ * success forgets the account's failures (its own pair and the account)
+ * and gives the address back only its own attempt. */
+static void
+settle_attempt (CzConn *conn, gboolean ok)
+{
+  CzThrottle *throttle = conn->server->throttle;
+  g_autofree char *pair_key = NULL;
+  g_autofree char *addr_key = NULL;
+  g_autofree char *user_key = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!conn->auth_reserved || conn->auth_user == NULL)
+    return;
+  conn->auth_reserved = FALSE;
+  throttle_keys (conn, conn->auth_user, &pair_key, &addr_key, &user_key);
+  if (ok)
+    {
+      cz_throttle_success (throttle, pair_key, TRUE);
+      cz_throttle_success (throttle, user_key, TRUE);
+      cz_throttle_success (throttle, addr_key, FALSE);
+    }
+  else
+    {
+      cz_throttle_failure (throttle, pair_key, now);
+      cz_throttle_failure (throttle, addr_key, now);
+      cz_throttle_failure (throttle, user_key, now);
+    }
+}
+
 void
 cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
 {
@@ -97,6 +193,7 @@ cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) cbind = NULL;
   g_autofree char *user = NULL;
+  g_autofree char *pair_key = NULL;
   g_autofree char *user_key = NULL;
   g_autofree char *addr_key = NULL;
   gint64 now = g_get_monotonic_time ();
@@ -134,10 +231,20 @@ cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
       return;
     }
 
-  user_key = g_strconcat ("user:", user, NULL);
-  addr_key = g_strconcat ("addr:", conn->host, NULL);
-  wait = MAX (cz_throttle_check (self->throttle, user_key, now),
-              cz_throttle_check (self->throttle, addr_key, now));
+  /* The name is checked before it becomes a throttle key, a lookup or a
+   * log line (it may be 64 KB of anything). */
+  if (!cz_user_name_valid (user))
+    {
+      g_clear_pointer (&conn->scram, cz_scram_server_free);
+      cz_conn_send_error (conn, ref, CZ_ERROR_AUTH_FAILED, _("wrong user name or password"));
+      return;
+    }
+
+  throttle_keys (conn, user, &pair_key, &addr_key, &user_key);
+  wait = MAX (cz_throttle_check (self->throttle, pair_key, &cz_throttle_pair_policy, now),
+              cz_throttle_check (self->throttle, addr_key, &cz_throttle_addr_policy, now));
+  wait = MAX (wait, cz_throttle_check (self->throttle, user_key, &cz_throttle_account_policy,
+                                       now));
   if (wait > 0)
     {
       g_autofree char *text =
@@ -157,6 +264,12 @@ cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
                      conn->address, user, wait);
       return;
     }
+  /* Counted now, not when it fails: exchanges under way on other
+   * connections use up the same budget. */
+  cz_throttle_reserve (self->throttle, pair_key, now);
+  cz_throttle_reserve (self->throttle, addr_key, now);
+  cz_throttle_reserve (self->throttle, user_key, now);
+  conn->auth_reserved = TRUE;
 
   conn->auth_ref = ref;
   g_free (conn->auth_user);
@@ -179,12 +292,14 @@ cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 
     return;
   if (op->op.error && !g_error_matches (op->op.error, CZ_ERROR, CZ_ERROR_NO_SUCH_USER))
     {
+      settle_attempt (conn, FALSE);
       g_clear_pointer (&conn->scram, cz_scram_server_free);
       cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
   server_first = cz_scram_server_first (conn->scram, known ? &op->creds : NULL,
-                                        self->fake_secret, self->config.scram_iterations);
+                                        self->fake_secret,
+                                        known ? 0 : fake_iterations (self, conn->auth_user));
   reply = cz_message_new ("auth-challenge",
                           "ref", g_variant_new_uint32 (ref),
                           "message", g_variant_new_string (server_first),
@@ -199,8 +314,6 @@ cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   const char *final;
   g_autoptr(GError) error = NULL;
   g_autofree char *server_final = NULL;
-  g_autofree char *user_key = NULL;
-  g_autofree char *addr_key = NULL;
   g_autoptr(GVariant) reply = NULL;
   CzStorePending *op;
 
@@ -211,19 +324,16 @@ cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
     }
   if (!cz_message_get_string (msg, "message", &final, &error))
     {
+      settle_attempt (conn, FALSE);
       g_clear_pointer (&conn->scram, cz_scram_server_free);
       cz_conn_send_gerror (conn, ref, error);
       return;
     }
-  user_key = g_strconcat ("user:", conn->auth_user, NULL);
-  addr_key = g_strconcat ("addr:", conn->host, NULL);
   server_final = cz_scram_server_final (conn->scram, final, &error);
   g_clear_pointer (&conn->scram, cz_scram_server_free);
   if (server_final == NULL)
     {
-      gint64 now = g_get_monotonic_time ();
-      cz_throttle_failure (self->throttle, user_key, now);
-      cz_throttle_failure (self->throttle, addr_key, now);
+      settle_attempt (conn, FALSE);
       cz_server_log (self, G_LOG_LEVEL_INFO, _("%s: failed login for “%s”"),
                      conn->address, conn->auth_user);
       /* The same answer for a wrong password and an unknown user. */
@@ -231,8 +341,7 @@ cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
       return;
     }
 
-  cz_throttle_success (self->throttle, user_key);
-  cz_throttle_success (self->throttle, addr_key);
+  settle_attempt (conn, TRUE);
   conn->user_name = g_variant_ref_sink (g_variant_new_take_string (g_steal_pointer (&conn->auth_user)));
   conn->user = g_variant_get_string (conn->user_name, NULL);
   conn->deadline_us = 0;
@@ -263,6 +372,7 @@ cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref)
       cz_conn_send_gerror (conn, ref, op->op.error);
       return;
     }
+  note_iterations (conn->server, op->creds.iterations);
   reply = cz_message_new ("registered",
                           "ref", g_variant_new_uint32 (ref),
                           "user", g_variant_new_string (op->user),

@@ -40,6 +40,7 @@ struct _CzConn {
   guint32 auth_ref;
   char *auth_user;
   gboolean auth_busy;        /* a store lookup is under way */
+  gboolean auth_reserved;    /* the attempt is counted by the throttle, unsettled */
   char *reg_user;            /* during register → register-keys */
   GBytes *reg_salt;
   guint32 reg_ref;
@@ -76,7 +77,8 @@ struct _CzServer {
   gint client_count;         /* atomic */
 
   CzThrottle *throttle;
-  guint8 fake_secret[32];    /* SCRAM answers for unknown users */
+  guint8 fake_secret[32];    /* SCRAM answers for unknown users (from the store) */
+  GArray *fake_iterations;   /* guint: the counts real accounts use, ascending */
 };
 
 /* What a store operation is for; travels in CzStoreOp.user_data. */
@@ -140,6 +142,9 @@ void cz_server_accounts_register (CzConn *conn, GVariant *message, guint32 ref);
 void cz_server_accounts_register_keys (CzConn *conn, GVariant *message, guint32 ref);
 void cz_server_accounts_auth_start (CzConn *conn, GVariant *message, guint32 ref);
 void cz_server_accounts_auth_finish (CzConn *conn, GVariant *message, guint32 ref);
+/* At start (cz_server_new, after the store opened): the fake secret and
+ * the iteration counts in use, from the store (synchronous). */
+gboolean cz_server_accounts_load (CzServer *server, GError **error);
 /* Store completions of CZ_OP_REGISTER and CZ_OP_LOGIN_LOOKUP. */
 void cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 ref);
 void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 ref);

@@ -102,7 +102,6 @@ cz_server_new (const CzServerConfig *config, GError **error)
   self->again = g_ptr_array_new ();
   self->next_id = FIRST_CONN_ID;
   self->throttle = cz_throttle_new ();
-  cz_random_bytes (self->fake_secret, sizeof self->fake_secret);
 
   if (iterations < CZ_SCRAM_MIN_ITERATIONS)
     {
@@ -127,7 +126,7 @@ cz_server_new (const CzServerConfig *config, GError **error)
       return NULL;
     }
   self->store = cz_store_open (self->db_path, error);
-  if (self->store == NULL)
+  if (self->store == NULL || !cz_server_accounts_load (self, error))
     {
       cz_server_free (self);
       return NULL;
@@ -685,5 +684,6 @@ cz_server_free (CzServer *self)
   g_clear_pointer (&self->again, g_ptr_array_unref);
   g_clear_pointer (&self->throttle, cz_throttle_free);
   cz_memwipe (self->fake_secret, sizeof self->fake_secret);
+  g_clear_pointer (&self->fake_iterations, g_array_unref);
   g_free (self);
 }

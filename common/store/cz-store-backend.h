@@ -58,6 +58,7 @@ static inline gboolean
 cz_store_op_kind_writes (CzStoreOpKind kind)
 {
   return kind == CZ_STORE_OP_ADD_USER || kind == CZ_STORE_OP_SAVE_MESSAGE ||
+         kind == CZ_STORE_OP_LOGIN_SECRET ||
          kind == CZ_STORE_OP_MARK_DELIVERED || kind == CZ_STORE_OP_MARK_READ;
 }
 /* Clears the outputs of @op, and makes the empty result arrays of the

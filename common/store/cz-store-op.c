@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include "cz-store-backend.h"
+#include "cz-crypto.h"
+#include "cz-util.h"
 
 void
 cz_message_record_free (CzMessageRecord *rec)
@@ -101,6 +103,15 @@ cz_store_history_new (const char *user, const char *with, gint64 before, guint l
   return op;
 }
 
+CzStoreLoginSecret *
+cz_store_login_secret_new (void)
+{
+  CzStoreLoginSecret *op = op_new (sizeof *op, CZ_STORE_OP_LOGIN_SECRET);
+
+  cz_random_bytes (op->fresh, sizeof op->fresh);
+  return op;
+}
+
 /* Where @op's kind keeps its records, or NULL. */
 static GPtrArray **
 records_slot (CzStoreOp *op)
@@ -143,6 +154,10 @@ cz_store_op_clear_outputs (CzStoreOp *op)
     case CZ_STORE_OP_SAVE_MESSAGE:
       ((CzStoreSaveMessage *) op)->id = 0;
       ((CzStoreSaveMessage *) op)->duplicate = FALSE;
+      break;
+    case CZ_STORE_OP_LOGIN_SECRET:
+      cz_memwipe (((CzStoreLoginSecret *) op)->secret, 32);
+      g_clear_pointer (&((CzStoreLoginSecret *) op)->iterations, g_array_unref);
       break;
     default:
       break;
@@ -196,6 +211,9 @@ cz_store_op_free (CzStoreOp *op)
     case CZ_STORE_OP_HISTORY:
       g_free (((CzStoreHistory *) op)->user);
       g_free (((CzStoreHistory *) op)->with);
+      break;
+    case CZ_STORE_OP_LOGIN_SECRET:
+      cz_memwipe (((CzStoreLoginSecret *) op)->fresh, 32);
       break;
     default:
       g_critical ("cz_store_op_free: unknown store operation %d", (int) op->kind);

@@ -73,6 +73,9 @@ static const char * const stmt_sql[N_STMTS] = {
     "SELECT * FROM (SELECT " MSG_COLUMNS MSG_FROM
     " WHERE m.recipient IS NULL AND m.id < ?1 ORDER BY m.id DESC LIMIT ?2)"
     " ORDER BY 1",
+  [STMT_SECRET_INSERT] = "INSERT OR IGNORE INTO login_secret (id, secret) VALUES (1, ?1)",
+  [STMT_SECRET_GET] = "SELECT secret FROM login_secret WHERE id = 1",
+  [STMT_ITERATIONS] = "SELECT DISTINCT iterations FROM users ORDER BY iterations",
 };
 
 /* ---- Errors ---------------------------------------------------------- */
@@ -482,6 +485,48 @@ history (CzStoreSqlite *self, CzStoreHistory *op)
   return collect_messages (self, &op->op, op->messages, stmt);
 }
 
+/* One write statement (INSERT OR IGNORE), then reads: no savepoint. */
+static gboolean
+login_secret (CzStoreSqlite *self, CzStoreLoginSecret *op)
+{
+  int rc;
+
+  {
+    g_autoptr(CzStmtInUse) stmt = stmt_get (self, STMT_SECRET_INSERT);
+
+    sqlite3_bind_blob (stmt, 1, op->fresh, sizeof op->fresh, SQLITE_STATIC);
+    rc = sqlite3_step (stmt);
+    if (rc != SQLITE_DONE)
+      return cz_store_sqlite_op_fail (self, &op->op, rc);
+  }
+  {
+    g_autoptr(CzStmtInUse) stmt = stmt_get (self, STMT_SECRET_GET);
+
+    rc = sqlite3_step (stmt);
+    if (rc != SQLITE_ROW)
+      return cz_store_sqlite_op_fail (self, &op->op, rc);
+    if (sqlite3_column_bytes (stmt, 0) != 32)
+      return op_fail (&op->op, CZ_ERROR_STORE, _("the login secret is damaged in %s"),
+                      self->display_name);
+    memcpy (op->secret, sqlite3_column_blob (stmt, 0), 32);
+  }
+  {
+    g_autoptr(CzStmtInUse) stmt = stmt_get (self, STMT_ITERATIONS);
+
+    op->iterations = g_array_new (FALSE, FALSE, sizeof (guint));
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        gint64 n = sqlite3_column_int64 (stmt, 0);
+        guint it = (guint) n;
+
+        if (n >= CZ_SCRAM_MIN_ITERATIONS && n <= CZ_SCRAM_MAX_ITERATIONS)
+          g_array_append_val (op->iterations, it);
+      }
+    if (rc != SQLITE_DONE)
+      return cz_store_sqlite_op_fail (self, &op->op, rc);
+  }
+  return TRUE;
+}
 
 /* ---- The backend's functions ----------------------------------------- */
 
@@ -519,4 +564,10 @@ void
 cz_store_sqlite_history (CzStoreBackend *backend, CzStoreOp *op)
 {
   history ((CzStoreSqlite *) backend, (CzStoreHistory *) op);
+}
+
+void
+cz_store_sqlite_login_secret (CzStoreBackend *backend, CzStoreOp *op)
+{
+  login_secret ((CzStoreSqlite *) backend, (CzStoreLoginSecret *) op);
 }

@@ -32,6 +32,9 @@ typedef enum {
   STMT_PENDING,
   STMT_HISTORY_DIRECT,
   STMT_HISTORY_LOBBY,
+  STMT_SECRET_INSERT,  /* LOGIN_SECRET: the first time only */
+  STMT_SECRET_GET,
+  STMT_ITERATIONS,     /* LOGIN_SECRET: the counts accounts use */
   N_STMTS
 } CzStoreStmt;
 
@@ -85,5 +88,6 @@ void cz_store_sqlite_save_message (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_mark (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_pending (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_history (CzStoreBackend *backend, CzStoreOp *op);
+void cz_store_sqlite_login_secret (CzStoreBackend *backend, CzStoreOp *op);
 
 G_END_DECLS

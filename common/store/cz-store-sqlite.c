@@ -82,6 +82,13 @@ static const char * const migrations[] = {
    * messages have none and stay out of the index. */
   "ALTER TABLE messages ADD COLUMN txn TEXT;"
   "CREATE UNIQUE INDEX messages_txn ON messages (sender, txn) WHERE txn IS NOT NULL;",
+
+  /* v3 -> v4: the secret the fake SCRAM challenges for unknown users
+   * derive from (issue #15 item 9), so that they stay the same across
+   * restarts.  One row, written the first time the server asks. */
+  "CREATE TABLE login_secret ("
+  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+  " secret BLOB NOT NULL CHECK (length (secret) = 32));",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CZ_STORE_SCHEMA_VERSION);
@@ -485,5 +492,6 @@ const CzStoreBackendVTable cz_store_sqlite_backend = {
     [CZ_STORE_OP_MARK_READ] = cz_store_sqlite_mark,
     [CZ_STORE_OP_PENDING] = cz_store_sqlite_pending,
     [CZ_STORE_OP_HISTORY] = cz_store_sqlite_history,
+    [CZ_STORE_OP_LOGIN_SECRET] = cz_store_sqlite_login_secret,
   },
 };

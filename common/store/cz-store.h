@@ -22,7 +22,7 @@
 
 G_BEGIN_DECLS
 
-#define CZ_STORE_SCHEMA_VERSION 3
+#define CZ_STORE_SCHEMA_VERSION 4
 #define CZ_STORE_BATCH_MAX 1024
 
 #define CZ_TYPE_STORE (cz_store_get_type ())
@@ -36,6 +36,7 @@ typedef enum {
   CZ_STORE_OP_MARK_READ,       /* CzStoreMark */
   CZ_STORE_OP_PENDING,         /* CzStorePending */
   CZ_STORE_OP_HISTORY,         /* CzStoreHistory */
+  CZ_STORE_OP_LOGIN_SECRET,    /* CzStoreLoginSecret */
   CZ_STORE_N_OPS
 } CzStoreOpKind;
 
@@ -124,6 +125,18 @@ typedef struct {
   GPtrArray *messages; /* output: CzMessageRecord*, oldest first */
 } CzStoreHistory;
 
+/* What the server needs to answer a login for an unknown user as it would
+ * a real one (doc/security.md §5.9): the secret its fake salts derive
+ * from, kept in the database so that they do not change at restart
+ * (@fresh, made by the constructor, is stored the first time), and the
+ * iteration counts real accounts use. */
+typedef struct {
+  CzStoreOp op;
+  guint8 fresh[32];
+  guint8 secret[32];   /* output */
+  GArray *iterations;  /* output: guint, distinct, ascending */
+} CzStoreLoginSecret;
+
 /* Constructors: strings are copied.  Free any of them with
  * cz_store_op_free (&x->op) or its own g_autoptr. */
 CzStoreGetUser *cz_store_get_user_new (const char *user);
@@ -136,6 +149,7 @@ CzStoreMark *cz_store_mark_read_new (const char *reader, GArray *ids);
 CzStorePending *cz_store_pending_new (const char *recipient, guint limit);
 CzStoreHistory *cz_store_history_new (const char *user, const char *with, gint64 before,
                                       guint limit);
+CzStoreLoginSecret *cz_store_login_secret_new (void);
 
 void cz_store_op_free (CzStoreOp *op);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzStoreOp, cz_store_op_free)
@@ -163,6 +177,7 @@ CZ_STORE_DEFINE_OP_TYPE (CzStoreMark, mark, op->kind == CZ_STORE_OP_MARK_DELIVER
                                             op->kind == CZ_STORE_OP_MARK_READ)
 CZ_STORE_DEFINE_OP_TYPE (CzStorePending, pending, op->kind == CZ_STORE_OP_PENDING)
 CZ_STORE_DEFINE_OP_TYPE (CzStoreHistory, history, op->kind == CZ_STORE_OP_HISTORY)
+CZ_STORE_DEFINE_OP_TYPE (CzStoreLoginSecret, login_secret, op->kind == CZ_STORE_OP_LOGIN_SECRET)
 
 /* Creates the parent folder (0700) and the file (0600) if needed, opens it
  * in WAL mode, migrates the schema forward and starts the owner thread. */

@@ -71,7 +71,7 @@ bench_make_users (const char *db, const char *prefix, int count, const char *pas
       bench_note ("%s", error->message);
       return 1;
     }
-  cz_scram_credentials_from_password (&creds, password, salt, iterations);
+  g_assert_true (cz_scram_credentials_from_password (&creds, password, salt, iterations, NULL));
   g_mutex_init (&w.lock);
   g_cond_init (&w.cond);
   for (int i = 0; i < count; i++)

@@ -45,7 +45,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 
   cz_fuzz_setup ();
   salt = g_bytes_new_take (raw, len);
-  cz_scram_credentials_from_password (&creds, PASSWORD, salt, ITERATIONS);
+  g_assert_true (cz_scram_credentials_from_password (&creds, PASSWORD, salt, ITERATIONS, NULL));
   cz_scram_salted_password (PASSWORD, g_bytes_get_data (salt, NULL), len, ITERATIONS, salted);
   for (guint i = 0; i < sizeof cb; i++)
     cb[i] = (guint8) (0xc0 + i);

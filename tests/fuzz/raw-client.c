@@ -188,7 +188,7 @@ cz_raw_register (CzRawClient *r, const char *user, const char *password)
   g_assert_cmpstr (cz_message_kind (params), ==, "register-params");
   g_assert_true (cz_message_get_bytes (params, "salt", &salt, NULL));
   g_assert_true (cz_message_get_uint32 (params, "iterations", &iterations, NULL));
-  cz_scram_credentials_from_password (&creds, password, salt, iterations);
+  g_assert_true (cz_scram_credentials_from_password (&creds, password, salt, iterations, NULL));
   cz_raw_send (r, cz_message_new ("register-keys", "ref", g_variant_new_uint32 (r->ref),
                                "stored_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
                                                                         creds.stored_key, 32, 1),

@@ -48,7 +48,7 @@ make_creds (CzScramCredentials *creds, const char *password)
 {
   g_autoptr(GBytes) salt = cz_scram_new_salt ();
 
-  cz_scram_credentials_from_password (creds, password, salt, ITER);
+  g_assert_true (cz_scram_credentials_from_password (creds, password, salt, ITER, NULL));
 }
 
 /* Runs a whole exchange; returns the server's error (NULL on success) and
@@ -98,7 +98,7 @@ test_rfc7677 (void)
   guint iterations = 0;
   guint8 salted[32], salted2[32];
 
-  cz_scram_credentials_from_password (&creds, RFC_PASSWORD, salt, 4096);
+  g_assert_true (cz_scram_credentials_from_password (&creds, RFC_PASSWORD, salt, 4096, NULL));
 
   first = cz_scram_client_first (c);
   g_assert_cmpstr (first, ==, RFC_CLIENT_FIRST);
@@ -616,6 +616,70 @@ test_sequence (void)
   g_assert_false (cz_scram_client_get_salted (c, NULL, NULL, NULL));
 }
 
+/* Issue #15 item 12: passwords are prepared as RFC 8265 OpaqueString, so
+ * precomposed and decomposed spellings are one password; a password that
+ * is not an OpaqueString is refused locally, never sent. */
+static void
+test_password_normalized (void)
+{
+  const char *nfc = "caf\xc3\xa9";
+  const char *nfd = "cafe\xcc\x81";
+  const char *bad[] = { "", "tab\there", "bell\x07", "bad\xff" };
+  g_autofree char *a = cz_scram_prepare_password (nfc, NULL);
+  g_autofree char *b = cz_scram_prepare_password (nfd, NULL);
+  g_autofree char *space = cz_scram_prepare_password ("a\xc2\xa0" "b", NULL);
+  g_autoptr(GBytes) salt = cz_scram_new_salt ();
+  g_auto(CzScramCredentials) c1 = { 0 };
+  g_auto(CzScramCredentials) c2 = { 0 };
+
+  g_assert_cmpstr (a, ==, nfc);
+  g_assert_cmpstr (b, ==, nfc);
+  g_assert_cmpstr (space, ==, "a b");     /* non-ASCII space mapped to U+0020 */
+  g_assert_true (cz_scram_credentials_from_password (&c1, nfc, salt, 4096, NULL));
+  g_assert_true (cz_scram_credentials_from_password (&c2, nfd, salt, 4096, NULL));
+  g_assert_cmpmem (c1.stored_key, 32, c2.stored_key, 32);
+
+  /* Registered with NFC, logged in with NFD. */
+  {
+    g_autoptr(GBytes) cb = make_cbind (3);
+    g_autoptr(CzScramClient) c = cz_scram_client_new ("alice", nfd, cb, NULL);
+    g_autoptr(CzScramServer) s = cz_scram_server_new (cb, NULL);
+    g_autofree char *first = cz_scram_client_first (c);
+    g_autofree char *user = NULL;
+    g_autofree char *server_first = NULL;
+    g_autofree char *final = NULL;
+    g_autofree char *server_final = NULL;
+
+    g_assert_true (cz_scram_server_parse_first (s, first, &user, NULL));
+    server_first = cz_scram_server_first (s, &c1, (const guint8 *) "0123456789abcdef0123456789abcdef",
+                                          4096);
+    final = cz_scram_client_final (c, server_first, NULL);
+    server_final = cz_scram_server_final (s, final, NULL);
+    g_assert_nonnull (server_final);
+    g_assert_true (cz_scram_client_verify_server (c, server_final, NULL));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) cb = make_cbind (4);
+      g_autoptr(CzScramClient) c = cz_scram_client_new ("alice", bad[i], cb, NULL);
+      g_autofree char *first = cz_scram_client_first (c);
+      g_autofree char *final = NULL;
+      g_auto(CzScramCredentials) c3 = { 0 };
+
+      g_assert_null (cz_scram_prepare_password (bad[i], &error));
+      g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+      g_clear_error (&error);
+      g_assert_false (cz_scram_credentials_from_password (&c3, bad[i], salt, 4096, &error));
+      g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+      g_clear_error (&error);
+      final = cz_scram_client_final (c, "r=x,s=AAAA,i=4096", &error);
+      g_assert_null (final);
+      g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -636,6 +700,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scram/saslname", test_saslname);
   g_test_add_func ("/scram/cached-salted-password", test_cached_salted_password);
   g_test_add_func ("/scram/sequence", test_sequence);
+  g_test_add_func ("/scram/password-normalized", test_password_normalized);
 
   return g_test_run ();
 }

@@ -176,7 +176,7 @@ wire_register (Wire *w, const char *user, const char *password)
   g_assert_nonnull (params);
   g_assert_true (cz_message_get_bytes (params, "salt", &salt, NULL));
   g_assert_true (cz_message_get_uint32 (params, "iterations", &iterations, NULL));
-  cz_scram_credentials_from_password (&creds, password, salt, iterations);
+  g_assert_true (cz_scram_credentials_from_password (&creds, password, salt, iterations, NULL));
   wire_send (w, cz_message_new ("register-keys", "ref", g_variant_new_uint32 (1),
                                 "stored_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
                                                                          creds.stored_key, 32, 1),

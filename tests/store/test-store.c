@@ -356,6 +356,98 @@ test_migrate_v1 (Fixture *f, gconstpointer data)
   assert_query (f->path, "SELECT max (id) FROM messages", "42");
 }
 
+/* A schema-v3 database as Causerie wrote it (v1 above, then the v1 -> v2
+ * and v2 -> v3 steps), users alice (4096 iterations), bob (4096), carol
+ * (5000). */
+#define V3_SCHEMA \
+  "CREATE TABLE users (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  name TEXT UNIQUE NOT NULL," \
+  "  salt BLOB," \
+  "  iterations INTEGER," \
+  "  stored_key BLOB," \
+  "  server_key BLOB," \
+  "  created INTEGER);" \
+  "CREATE TABLE messages (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  ts INTEGER NOT NULL," \
+  "  sender INTEGER NOT NULL REFERENCES users(id)," \
+  "  recipient INTEGER REFERENCES users(id)," \
+  "  text TEXT NOT NULL," \
+  "  delivered_ts INTEGER," \
+  "  read_ts INTEGER, txn TEXT);" \
+  "CREATE INDEX messages_pending ON messages (recipient, id)" \
+  "  WHERE delivered_ts IS NULL AND recipient IS NOT NULL;" \
+  "CREATE INDEX messages_direct ON messages (sender, recipient, id)" \
+  "  WHERE recipient IS NOT NULL;" \
+  "CREATE INDEX messages_lobby ON messages (id) WHERE recipient IS NULL;" \
+  "CREATE UNIQUE INDEX messages_txn ON messages (sender, txn) WHERE txn IS NOT NULL;" \
+  "INSERT INTO users VALUES" \
+  " (1, 'alice', x'0102', 4096, zeroblob (32), zeroblob (32), 1)," \
+  " (2, 'bob', x'0304', 4096, zeroblob (32), zeroblob (32), 2)," \
+  " (5, 'carol', x'0506', 5000, zeroblob (32), zeroblob (32), 3);" \
+  "INSERT INTO messages VALUES (3, 1000, 1, 2, 'alice to bob', NULL, NULL, 't1');" \
+  "PRAGMA user_version = 3;" \
+  "PRAGMA application_id = 1132094562;"
+
+static void
+login_secret (CzStore *store, guint8 secret[32], const char *counts)
+{
+  g_autoptr(CzStoreLoginSecret) op = cz_store_login_secret_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_assert_true (cz_store_run (store, &op->op, &error));
+  g_assert_no_error (error);
+  memcpy (secret, op->secret, 32);
+  for (guint i = 0; i < op->iterations->len; i++)
+    g_string_append_printf (text, "%s%u", i ? "," : "", g_array_index (op->iterations, guint, i));
+  g_assert_cmpstr (text->str, ==, counts);
+}
+
+/* v3 -> v4 (issue #15 item 9): the fake-challenge secret is made once,
+ * kept across reopenings, and the rows are as they were. */
+static void
+test_migrate_v3 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  guint8 s1[32], s2[32], zero[32] = { 0 };
+
+  make_db (f->path, V3_SCHEMA);
+  before = dump_messages (f->path);
+  store = open_ok (f->path);
+  g_clear_object (&store);
+  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, 4);
+  after = dump_messages (f->path);
+  g_assert_cmpstr (after, ==, before);
+  assert_query (f->path, "SELECT count (*) FROM login_secret", "0");
+  assert_query (f->path, "PRAGMA integrity_check", "ok");
+
+  store = open_ok (f->path);
+  login_secret (store, s1, "4096,5000");
+  g_assert_true (memcmp (s1, zero, 32) != 0);
+  g_clear_object (&store);
+  assert_query (f->path, "SELECT count (*) FROM login_secret", "1");
+  store = open_ok (f->path);
+  add_user (store, "dave", "d");
+  login_secret (store, s2, "4096,5000");
+  g_assert_cmpmem (s1, 32, s2, 32);
+}
+
+static void
+test_login_secret_new (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  guint8 s1[32], s2[32];
+
+  login_secret (store, s1, "");
+  login_secret (store, s2, "");
+  g_assert_cmpmem (s1, 32, s2, 32);
+  add_user (store, "alice", "a");
+  login_secret (store, s2, "4096");
+}
+
 /* A migration that fails leaves the database as it was: here a v1 file
  * with a message from a user who does not exist (written without foreign
  * keys), which the copy refuses. */
@@ -418,7 +510,7 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_false (cz_store_user_exists (store, "alice", &error));
   g_assert_no_error (error);
 
-  cz_scram_credentials_from_password (&creds, PASSWORD, salt, 5000);
+  g_assert_true (cz_scram_credentials_from_password (&creds, PASSWORD, salt, 5000, NULL));
   dup->creds.salt = g_bytes_ref (salt);
   dup->creds.iterations = 5000;
   memcpy (dup->creds.stored_key, creds.stored_key, 32);
@@ -736,6 +828,8 @@ main (int argc, char **argv)
   ADD ("migrate-v0", test_migrate_v0);
   ADD ("migrate-v1", test_migrate_v1);
   ADD ("migrate-v1-fails", test_migrate_v1_fails);
+  ADD ("migrate-v3", test_migrate_v3);
+  ADD ("login-secret", test_login_secret_new);
   ADD ("refused", test_refused);
   ADD ("users", test_users);
   ADD ("messages", test_messages);
