@@ -155,6 +155,18 @@ throttle_keys (CzConn *conn, const char *user, char **pair_key, char **addr_key,
   *user_key = g_strconcat ("user:", user, NULL);
 }
 
+/* TRUE when the peer presented a client certificate.  The server asks for
+ * one only with a client CA, and the handshake refuses any certificate
+ * that CA did not issue (--require-client-cert and --request-client-cert
+ * alike, cz-tls-server.c): one that is here was verified. */
+static gboolean
+has_trusted_client_cert (CzConn *conn)
+{
+  CzSessionInfo *info = cz_channel_get_info (conn->channel);
+
+  return info != NULL && info->client_cert != NULL;
+}
+
 /* The attempt reserved at auth-start ends: a failure stays counted; a
  * success forgets the account's failures (its own pair and the account)
  * and gives the address back only its own attempt. */
@@ -243,8 +255,12 @@ cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
   throttle_keys (conn, user, &pair_key, &addr_key, &user_key);
   wait = MAX (cz_throttle_check (self->throttle, pair_key, &cz_throttle_pair_policy, now),
               cz_throttle_check (self->throttle, addr_key, &cz_throttle_addr_policy, now));
-  wait = MAX (wait, cz_throttle_check (self->throttle, user_key, &cz_throttle_account_policy,
-                                       now));
+  /* The account's slowdown is what guessing from many addresses can
+   * inflict on its owner; a client certificate the server trusts skips
+   * it (doc/security.md §5.3).  Its pair and address keys still apply. */
+  if (!has_trusted_client_cert (conn))
+    wait = MAX (wait, cz_throttle_check (self->throttle, user_key, &cz_throttle_account_policy,
+                                         now));
   if (wait > 0)
     {
       g_autofree char *text =

@@ -15,6 +15,7 @@
 #include "fuzz/raw-client.h"
 #include "cz-protocol.h"
 #include "cz-message.h"
+#include "cz-cert-generate.h"
 #include "cz-scram.h"
 #include "cz-throttle.h"
 #include "cz-tls.h"
@@ -110,12 +111,13 @@ register_user (Fixture *f, const char *user, const char *password)
   cz_raw_register (r, user, password);
 }
 
-/* The real CLI client logs in as @user (TRUE) or is refused (FALSE). */
+/* The real CLI client (with @extra arguments, may be NULL) logs in as
+ * @user (TRUE) or is refused (FALSE). */
 static gboolean
-cli_login (Fixture *f, const char *user, const char *password)
+cli_login_with (Fixture *f, const char *const *extra, const char *user, const char *password)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, NULL, &error);
+  g_autoptr(CzTestClient) c = cz_test_client_start (f->dir, f->server->port, extra, &error);
   g_autofree char *line = g_strdup_printf ("/login %s %s", user, password);
   gboolean ok;
 
@@ -128,6 +130,12 @@ cli_login (Fixture *f, const char *user, const char *password)
     ok = cz_test_client_expect_with (c, "logged-in", "user", user, 250) != NULL;
   cz_test_client_finish (c);
   return ok;
+}
+
+static gboolean
+cli_login (Fixture *f, const char *user, const char *password)
+{
+  return cli_login_with (f, NULL, user, password);
 }
 
 /* ---- 1. Parallel password guessing ------------------------------------------------------ */
@@ -337,6 +345,64 @@ test_no_lockout (Fixture *f, gconstpointer data)
   g_assert_true (cli_login (f, "vera", "vera's password"));
 }
 
+/* Failures from many addresses until the account itself slows down: a
+ * login from a fresh address is then throttled. */
+static void
+slow_account_down (Fixture *f, const char *user)
+{
+  g_autofree char *code = NULL;
+  guint failed = 0;
+
+  for (guint a = 40; failed < CZ_THROTTLE_ACCOUNT_FREE && a < 60; a++)
+    {
+      g_autofree char *source = g_strdup_printf ("127.0.0.%u", a);
+
+      for (guint i = 0; i < CZ_THROTTLE_FREE && failed < CZ_THROTTLE_ACCOUNT_FREE; i++)
+        {
+          g_free (code);
+          code = login_once (f, source, user, "wrong", NULL);
+          if (g_str_equal (code, "auth-failed"))
+            failed++;
+          else
+            g_assert_cmpstr (code, ==, "throttled");
+        }
+    }
+  g_free (code);
+  code = login_once (f, "127.0.0.70", user, "wrong", NULL);
+  g_assert_cmpstr (code, ==, "throttled");
+}
+
+/* A client certificate the server trusts skips the account's slowdown:
+ * while guessing from everywhere keeps the account slowed, its owner with
+ * a certificate from the client CA logs in at once; without one, not. */
+static void
+test_trusted_certificate (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cert = NULL, *key = NULL, *ca_key = NULL;
+  g_autoptr(CzCertInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  CzCertRequest req = { .common_name = "wanda", .client = TRUE };
+  const char *server_args[] = { "--client-ca", NULL, "--request-client-cert", NULL };
+  const char *client_args[] = { "--cert", NULL, "--key", NULL, NULL };
+
+  SKIP_WITHOUT_PROGRAMS (f);
+  cert = g_build_filename (f->dir, "wanda.pem", NULL);
+  key = g_build_filename (f->dir, "wanda-key.pem", NULL);
+  ca_key = g_build_filename (f->dir, "ca-key.pem", NULL);
+  info = cz_cert_generate_signed (&req, f->ca, ca_key, cert, key, &error);
+  g_assert_no_error (error);
+  server_stop (f);
+  server_args[1] = f->ca;
+  server_start (f, server_args);
+  client_args[1] = cert;
+  client_args[3] = key;
+
+  register_user (f, "wanda", "wanda's password");
+  slow_account_down (f, "wanda");
+  g_assert_false (cli_login (f, "wanda", "wanda's password"));
+  g_assert_true (cli_login_with (f, client_args, "wanda", "wanda's password"));
+}
+
 /* ---- 6. User names checked before use ---------------------------------------------------- */
 
 static goffset
@@ -484,6 +550,7 @@ main (int argc, char **argv)
   ADD ("parallel-guessing", test_parallel_guessing);
   ADD ("success-keeps-address", test_success_keeps_address);
   ADD ("no-lockout", test_no_lockout);
+  ADD ("trusted-certificate", test_trusted_certificate);
   ADD ("long-user-names", test_long_user_names);
   ADD ("fake-challenges", test_fake_challenges);
   ADD ("password-normalization", test_password_normalization);
