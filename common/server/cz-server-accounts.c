@@ -249,7 +249,7 @@ cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   }
 
   /* Online (live messages, presence) once the offline queue is sent. */
-  op = cz_store_pending_new (conn->user, 0);
+  op = cz_store_pending_new (conn->user, 0, 0);
   cz_server_submit (self, conn, 0, CZ_OP_PENDING, &op->op);
 }
 

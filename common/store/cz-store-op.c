@@ -80,12 +80,22 @@ cz_store_mark_read_new (const char *reader, GArray *ids)
 }
 
 CzStorePending *
-cz_store_pending_new (const char *recipient, guint limit)
+cz_store_pending_new (const char *recipient, gint64 after_id, guint limit)
 {
   CzStorePending *op = op_new (sizeof *op, CZ_STORE_OP_PENDING);
 
   op->recipient = g_strdup (recipient);
+  op->after_id = after_id;
   op->limit = limit;
+  return op;
+}
+
+CzStoreCountPending *
+cz_store_count_pending_new (const char *recipient)
+{
+  CzStoreCountPending *op = op_new (sizeof *op, CZ_STORE_OP_COUNT_PENDING);
+
+  op->recipient = g_strdup (recipient);
   return op;
 }
 
@@ -144,6 +154,9 @@ cz_store_op_clear_outputs (CzStoreOp *op)
       ((CzStoreSaveMessage *) op)->id = 0;
       ((CzStoreSaveMessage *) op)->duplicate = FALSE;
       break;
+    case CZ_STORE_OP_COUNT_PENDING:
+      ((CzStoreCountPending *) op)->count = 0;
+      break;
     default:
       break;
     }
@@ -192,6 +205,9 @@ cz_store_op_free (CzStoreOp *op)
       break;
     case CZ_STORE_OP_PENDING:
       g_free (((CzStorePending *) op)->recipient);
+      break;
+    case CZ_STORE_OP_COUNT_PENDING:
+      g_free (((CzStoreCountPending *) op)->recipient);
       break;
     case CZ_STORE_OP_HISTORY:
       g_free (((CzStoreHistory *) op)->user);

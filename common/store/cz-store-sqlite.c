@@ -485,5 +485,6 @@ const CzStoreBackendVTable cz_store_sqlite_backend = {
     [CZ_STORE_OP_MARK_READ] = cz_store_sqlite_mark,
     [CZ_STORE_OP_PENDING] = cz_store_sqlite_pending,
     [CZ_STORE_OP_HISTORY] = cz_store_sqlite_history,
+    [CZ_STORE_OP_COUNT_PENDING] = cz_store_sqlite_count_pending,
   },
 };
