@@ -59,12 +59,15 @@ cz_server_options_group (CzServerOptions *o)
       N_("PBKDF2 iterations for new accounts (default 600000, at least 4096)"), N_("N") },
     { "max-clients", 0, 0, G_OPTION_ARG_INT, &o->max_clients,
       N_("Most clients connected at once (default 10000)"), N_("N") },
+    { "max-per-address", 0, 0, G_OPTION_ARG_INT, &o->max_per_address,
+      N_("Most connections from one IP address (default 64; 0 = no cap)"), N_("N") },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("server", _("Server options:"),
                                             _("Show server options"), NULL, NULL);
 
   o->port = -1;
+  o->max_per_address = -1;
   g_option_group_add_entries (group, entries);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   return group;
@@ -111,5 +114,13 @@ cz_server_options_to_config (const CzServerOptions *o, CzServerConfig *config, G
       return FALSE;
     }
   config->max_clients = (guint) o->max_clients;
+  if (o->max_per_address < -1)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_INVALID,
+                           _("--max-per-address must be positive, or 0 for no cap"));
+      return FALSE;
+    }
+  config->max_per_address = o->max_per_address == 0 ? CZ_SERVER_NO_LIMIT
+                            : o->max_per_address < 0 ? 0 : (guint) o->max_per_address;
   return TRUE;
 }

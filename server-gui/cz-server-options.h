@@ -26,6 +26,7 @@ typedef struct {
   gboolean no_registration;
   int scram_iterations;
   int max_clients;
+  int max_per_address;       /* -1 = default, 0 = no cap */
 } CzServerOptions;
 
 void cz_server_options_clear (CzServerOptions *options);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "testutil.h"
@@ -106,6 +107,7 @@ cz_test_client_bin (void)
 /* A test that aborts must not leave its servers running: each child dies
  * with the test. */
 gsize cz_test_server_file_limit = 0;
+guint cz_test_server_nofile_limit = 0;
 
 static void
 die_with_parent (gpointer data)
@@ -122,6 +124,11 @@ server_child_setup (gpointer data)
   gsize limit = GPOINTER_TO_SIZE (data);
 
   die_with_parent (NULL);
+  if (cz_test_server_nofile_limit > 0)
+    {
+      struct rlimit rl = { cz_test_server_nofile_limit, cz_test_server_nofile_limit };
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
   if (limit > 0)
     {
       struct rlimit rl = { limit, limit };
@@ -278,6 +285,45 @@ cz_test_server_start (const char *dir, const char *const *extra_args, GError **e
   server->address = g_strdup (line + strlen ("listening on "));
   server->port = (guint16) g_ascii_strtoull (strrchr (line, ':') + 1, NULL, 10);
   return server;
+}
+
+static char *
+server_proc_file (CzTestServer *server, const char *name)
+{
+  const char *pid = g_subprocess_get_identifier (server->proc);
+  g_autofree char *path = NULL;
+  char *contents = NULL;
+
+  g_assert_nonnull (pid);
+  path = g_strdup_printf ("/proc/%s/%s", pid, name);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  return contents;
+}
+
+guint64
+cz_test_server_rss_kib (CzTestServer *server)
+{
+  g_autofree char *status = server_proc_file (server, "status");
+  const char *line = strstr (status, "\nVmRSS:");
+
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10);
+}
+
+guint64
+cz_test_server_cpu_ms (CzTestServer *server)
+{
+  g_autofree char *stat = server_proc_file (server, "stat");
+  const char *p = strrchr (stat, ')');   /* after the command name */
+  g_auto(GStrv) fields = NULL;
+  long hz = sysconf (_SC_CLK_TCK);
+
+  g_assert_nonnull (p);
+  fields = g_strsplit (p + 2, " ", -1);
+  /* state is field 3 of stat(5), fields[0] here: utime and stime are 14 and 15. */
+  g_assert_cmpuint (g_strv_length (fields), >, 13);
+  return (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10))
+         * 1000 / (guint64) hz;
 }
 
 int

@@ -45,6 +45,13 @@ CzTestServer *cz_test_server_start (const char *dir, const char *const *extra_ar
 /* When not 0, servers started next may not write files larger than this
  * many bytes (RLIMIT_FSIZE; a full disk as the server sees it). */
 extern gsize cz_test_server_file_limit;
+/* When not 0, servers started next may open at most this many files
+ * (RLIMIT_NOFILE, soft and hard: the server cannot raise it). */
+extern guint cz_test_server_nofile_limit;
+/* The server's resident memory (VmRSS) in KiB, and the CPU time it used
+ * so far (user + system) in ms, from /proc (asserting they read). */
+guint64 cz_test_server_rss_kib (CzTestServer *server);
+guint64 cz_test_server_cpu_ms (CzTestServer *server);
 /* SIGTERM, then waits up to 10 s (SIGKILL after).  Returns the exit status. */
 int cz_test_server_stop (CzTestServer *server);
 /* SIGKILL at once (crash simulation). */

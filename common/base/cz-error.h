@@ -39,6 +39,7 @@ typedef enum {
   CZ_ERROR_FULL,              /* "server-full" */
   CZ_ERROR_INVALID,           /* "invalid": bad argument (CLI, options) */
   CZ_ERROR_PROTOCOL,          /* "protocol": message out of sequence */
+  CZ_ERROR_MAILBOX_FULL,      /* "mailbox-full": too many messages wait for the recipient */
 } CzErrorCode;
 
 /* Stable wire string of a code ("bad-frame"...); never NULL. */

@@ -36,6 +36,7 @@ struct _CzChannel {
   GByteArray *wire;                 /* TLS records not yet written to the socket */
   gsize wire_off;
   gboolean corked;                  /* records wait in `wire` for one write */
+  gboolean input_paused;            /* OPEN: no frame handled, nothing read */
 
   GByteArray *out;                  /* TLS plaintext waiting for gnutls_record_send */
   gsize out_off;

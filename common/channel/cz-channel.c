@@ -24,6 +24,11 @@
  * a reading peer takes some of it at every flush. */
 #define BACKLOG_SOFT (256 * 1024)
 #define BACKLOG_GROWTH (4 * 1024 * 1024)
+/* ... and whatever it takes, never more than this (a slow reader that
+ * takes a little at every flush would reset the rule above forever).  Above
+ * the largest burst the server makes: a page of offline messages (200 of
+ * at most 16 KiB each) and a few history pages. */
+#define BACKLOG_MAX (16 * 1024 * 1024)
 /* GnuTLS reads a record as its 5-byte header, then its body: for smaller
  * reads the transport asks the socket for up to this much at once, so that
  * the few small records of a login cost one recv() rather than two each. */
@@ -429,8 +434,11 @@ cz_channel_has_buffered_input (CzChannel *self)
 {
   switch (self->state)
     {
-    case CZ_CHANNEL_HELLO:
     case CZ_CHANNEL_OPEN:
+      if (self->input_paused)
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case CZ_CHANNEL_HELLO:
       return self->ahead != NULL || gnutls_record_check_pending (self->session) > 0;
     case CZ_CHANNEL_HANDSHAKE:
     case CZ_CHANNEL_TRUST:
@@ -538,6 +546,9 @@ process_frames (CzChannel *self)
 {
   while (self->state == CZ_CHANNEL_HELLO || self->state == CZ_CHANNEL_OPEN)
     {
+      if (self->input_paused && self->state == CZ_CHANNEL_OPEN)
+        return;   /* the rest waits in the reader */
+
       const guint8 *body;
       gsize len;
       guint8 header[CZ_FRAME_HEADER_SIZE];
@@ -683,10 +694,16 @@ do_handshake (CzChannel *self)
 static void
 do_read (CzChannel *self)
 {
+  /* Frames left in the reader when input was paused. */
+  if (self->state == CZ_CHANNEL_OPEN && !self->input_paused)
+    process_frames (self);
   /* Bounded so one busy peer cannot starve the others on the same loop. */
   for (int rounds = 0; rounds < 64; rounds++)
     {
       ssize_t n;
+
+      if (self->input_paused && self->state == CZ_CHANNEL_OPEN)
+        return;
 
       if (self->state != CZ_CHANNEL_HELLO && self->state != CZ_CHANNEL_OPEN
           && self->state != CZ_CHANNEL_TRUST)
@@ -753,6 +770,14 @@ check_backlog (CzChannel *self)
 {
   gsize pending = cz_channel_pending_output (self);
 
+  if (pending > BACKLOG_MAX)
+    {
+      fail (self, g_error_new (CZ_ERROR, CZ_ERROR_IO,
+                               _("the peer does not read what is sent to it (%zu"
+                                 " bytes waiting)"), pending),
+            FALSE);
+      return;
+    }
   if (pending <= BACKLOG_SOFT || self->written != self->stall_written)
     {
       /* Keeping up, or took something since the last check. */
@@ -765,6 +790,12 @@ check_backlog (CzChannel *self)
                              _("the peer does not read what is sent to it (%zu"
                                " bytes waiting)"), pending),
           FALSE);
+}
+
+void
+cz_channel_pause_input (CzChannel *self, gboolean paused)
+{
+  self->input_paused = paused;
 }
 
 gboolean

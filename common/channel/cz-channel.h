@@ -92,6 +92,11 @@ gboolean cz_channel_send (CzChannel *channel, GVariant *message, GError **error)
 gboolean cz_channel_flush (CzChannel *channel);
 /* Bytes queued but not yet accepted by the socket. */
 gsize cz_channel_pending_output (CzChannel *channel);
+/* Back-pressure: while paused (OPEN only), the channel reads nothing and
+ * handles no further frame, even one already received (it may be called
+ * from the message callback).  Output goes on.  After unpausing, call
+ * cz_channel_io() again: frames may be waiting. */
+void cz_channel_pause_input (CzChannel *channel, gboolean paused);
 
 /* Sends `error {ref, code, message}` (sealed if keys exist, else unsealed),
  * then `bye`, and closes.  @error may be NULL for a plain `bye {reason}`. */

@@ -331,7 +331,6 @@ cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   g_autoptr(GError) error = NULL;
   g_autofree char *server_final = NULL;
   g_autoptr(GVariant) reply = NULL;
-  CzStorePending *op;
 
   if (conn->scram == NULL || conn->auth_busy)
     {
@@ -374,8 +373,7 @@ cz_server_accounts_auth_finish (CzConn *conn, GVariant *msg, guint32 ref)
   }
 
   /* Online (live messages, presence) once the offline queue is sent. */
-  op = cz_store_pending_new (conn->user, 0);
-  cz_server_submit (self, conn, 0, CZ_OP_PENDING, &op->op);
+  cz_server_chat_offline_start (conn);
 }
 
 void

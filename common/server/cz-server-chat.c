@@ -184,6 +184,7 @@ save_message (CzConn *conn, GVariant *msg, guint32 ref, gboolean direct)
   else
     {
       save = cz_store_save_message_new (conn->user, to, text, txn, cz_now_ms ());
+      save->max_pending = CZ_MAILBOX_MAX;
       ctx = cz_server_submit (conn->server, conn, ref, direct ? CZ_OP_MSG : CZ_OP_SAY, &save->op);
       /* Only this thread reads the context, when the store is done: the
        * relay sends the strings it received, serialized already. */
@@ -222,6 +223,13 @@ cz_server_chat_saved (CzServer *self, CzConn *sender, CzStoreSaveMessage *op, Cz
 
   if (failure)
     {
+      if (g_error_matches (failure, CZ_ERROR, CZ_ERROR_MAILBOX_FULL))
+        {
+          /* The sender's answer; not worth a log line each. */
+          if (sender)
+            cz_conn_send_gerror (sender, ctx->ref, failure);
+          return;
+        }
       if (sender && failure->domain == CZ_ERROR && failure->code == CZ_ERROR_STORE)
         {
           /* Say what it means for the sender, not only what failed. */
@@ -254,10 +262,43 @@ cz_server_chat_saved (CzServer *self, CzConn *sender, CzStoreSaveMessage *op, Cz
     return;   /* delivered the first time: the ack was what got lost */
   message = record_message (&record, &given, FALSE);
   if (op->to)
-    cz_server_send_to_user (self, op->to, message, NULL);
+    {
+      GPtrArray *conns = g_hash_table_lookup (self->online, op->to);
+
+      if (conns != NULL && conns->len > 1)
+        g_variant_get_data (message);   /* serialized once, copied to each */
+      for (guint i = 0; conns && i < conns->len; i++)
+        {
+          CzConn *to = conns->pdata[i];
+
+          /* Its offline pages stop below the first message it had live. */
+          if (to->offline_more && to->live_from == 0)
+            to->live_from = op->id;
+          cz_conn_send (to, message);
+        }
+    }
   else
     cz_server_send_to_everyone (self, message, sender, NULL);
   cz_server_emit (self, &event);
+}
+
+/* The next page of @conn's offline queue. */
+static void
+offline_next_page (CzConn *conn)
+{
+  CzStorePending *op = cz_store_pending_new (conn->user, conn->offline_after, CZ_OFFLINE_PAGE);
+
+  conn->offline_loading = TRUE;
+  cz_server_submit (conn->server, conn, 0, CZ_OP_PENDING, &op->op);
+}
+
+void
+cz_server_chat_offline_start (CzConn *conn)
+{
+  conn->offline_after = 0;
+  conn->live_from = 0;
+  conn->offline_more = TRUE;
+  offline_next_page (conn);
 }
 
 static void
@@ -275,6 +316,9 @@ mark (CzConn *conn, GVariant *msg, guint32 ref, gboolean read)
   mark = read ? cz_store_mark_read_new (conn->user, ids)
               : cz_store_mark_delivered_new (conn->user, ids);
   cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, &mark->op);
+  /* After the mark (the store's queue is FIFO), the next page. */
+  if (!read && conn->offline_more && !conn->offline_loading)
+    offline_next_page (conn);
 }
 
 void
@@ -370,15 +414,33 @@ cz_server_chat_history_done (CzConn *conn, CzStoreHistory *op, guint32 ref)
                         _("this page of history is too large: ask for fewer messages"));
 }
 
-/* The offline queue sent, @conn goes online. */
+/* A page of the offline queue sent; after the first, @conn goes online:
+ * what comes next arrives live, the rest of the queue (below the first
+ * live message) a page per `received`. */
 void
 cz_server_chat_pending_done (CzServer *self, CzConn *conn, CzStorePending *op)
 {
+  gboolean first;
+  guint sent = 0;
+
   if (op->op.error)
     cz_server_log (self, G_LOG_LEVEL_WARNING, _("messages waiting for %s not loaded: %s"),
                    op->recipient, op->op.error->message);
-  for (guint i = 0; conn && op->messages && i < op->messages->len; i++)
-    send_record (conn, op->messages->pdata[i], TRUE);
-  if (conn)
+  if (conn == NULL)
+    return;
+  first = op->after_id == 0;
+  conn->offline_loading = FALSE;
+  for (guint i = 0; op->messages && i < op->messages->len; i++)
+    {
+      CzMessageRecord *r = op->messages->pdata[i];
+
+      if (conn->live_from != 0 && r->id >= conn->live_from)
+        break;
+      send_record (conn, r, TRUE);
+      conn->offline_after = r->id;
+      sent++;
+    }
+  conn->offline_more = op->op.error == NULL && op->limit > 0 && sent == op->limit;
+  if (first)
     cz_server_presence_online (self, conn);
 }

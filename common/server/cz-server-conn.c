@@ -74,6 +74,15 @@ cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error)
   cz_conn_send (conn, msg);
 }
 
+void
+cz_conn_op_done (CzConn *conn)
+{
+  if (conn->inflight > 0)
+    conn->inflight--;
+  if (conn->paused)
+    cz_conn_mark_dirty (conn);   /* the loop looks at it again (resume) */
+}
+
 CzConn *
 cz_server_find_conn (CzServer *self, guint64 id)
 {
@@ -152,6 +161,8 @@ cz_server_submit (CzServer *self, CzConn *conn, guint32 ref, CzOpPurpose purpose
 
   ctx->server = self;
   ctx->conn_id = conn ? conn->id : 0;
+  if (conn)
+    conn->inflight++;
   ctx->ref = ref;
   ctx->purpose = purpose;
   op->done = store_done_cb;

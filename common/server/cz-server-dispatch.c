@@ -75,6 +75,8 @@ cz_server_dispatch_store_done (CzServer *self, CzStoreOp *op)
   CzOpCtx *ctx = op->user_data;
   CzConn *conn = cz_server_find_conn (self, ctx->conn_id);
 
+  if (conn)
+    cz_conn_op_done (conn);
   switch (ctx->purpose)
     {
     case CZ_OP_REGISTER:

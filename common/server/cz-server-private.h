@@ -20,6 +20,24 @@ G_BEGIN_DECLS
 
 typedef struct _CzConn CzConn;
 
+/* Resource bounds (doc/security.md §5.4, §5.5, §5.8). */
+/* Store operations in flight per connection: at this many, the server
+ * stops reading it until half have completed (back-pressure, and fairness
+ * in the store's FIFO queue). */
+#define CZ_CONN_MAX_INFLIGHT 64
+/* Output queued for a connection above which it is not read either (a
+ * slow reader pipelining history requests). */
+#define CZ_CONN_OUTPUT_PAUSE (1024 * 1024)
+/* Offline messages sent per page; the next page follows the client's
+ * `received`. */
+#define CZ_OFFLINE_PAGE 200
+/* Undelivered direct messages per recipient; more are refused with
+ * `mailbox-full`. */
+#define CZ_MAILBOX_MAX 5000
+/* Descriptors kept for the database, the loop and the log when
+ * --max-clients is clamped to RLIMIT_NOFILE. */
+#define CZ_FD_RESERVE 32
+
 struct _CzConn {
   CzServer *server;
   guint64 id;
@@ -32,6 +50,15 @@ struct _CzConn {
   gboolean dead;             /* closed; freed at the end of the iteration */
   gboolean dirty;            /* has output queued since the last flush */
   gboolean ready;            /* keys established */
+  gboolean paused;           /* input paused (back-pressure) */
+  guint inflight;            /* store operations submitted, not completed */
+  gboolean host_counted;     /* counted in server->per_host */
+
+  /* offline queue, paged */
+  gint64 offline_after;      /* the last offline message sent */
+  gint64 live_from;          /* the first direct message sent live (0: none) */
+  gboolean offline_more;     /* more pages may wait */
+  gboolean offline_loading;  /* a page is being read */
 
   /* accounts */
   GVariant *user_name;       /* set once logged in; sent as `from` */
@@ -75,6 +102,11 @@ struct _CzServer {
   GPtrArray *again;          /* CzConn* with input buffered inside GnuTLS */
   guint64 next_id;
   gint client_count;         /* atomic */
+  GHashTable *per_host;      /* host → connections from it (GUINT_TO_POINTER) */
+  gboolean accept_paused;    /* EMFILE: the listener is out of the epoll set */
+  gint64 accept_resume_us;   /* monotonic: when to listen again */
+  gint64 accept_log_us;      /* monotonic: the last accept warning */
+  guint accept_unlogged;     /* accept failures and refusals since */
 
   CzThrottle *throttle;
   guint8 fake_secret[32];    /* SCRAM answers for unknown users (from the store) */
@@ -113,6 +145,8 @@ gboolean cz_conn_send (CzConn *conn, GVariant *message);
 void cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char *text);
 /* The same for a GError (its wire code and message). */
 void cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error);
+/* A store operation of @conn completed (back-pressure count). */
+void cz_conn_op_done (CzConn *conn);
 /* The live connection of id @id, or NULL. */
 CzConn *cz_server_find_conn (CzServer *server, guint64 id);
 /* To every session of @user but @except. */
@@ -150,6 +184,8 @@ void cz_server_accounts_registered (CzConn *conn, CzStoreAddUser *op, guint32 re
 void cz_server_accounts_login_lookup_done (CzConn *conn, CzStoreGetUser *op, guint32 ref);
 
 /* cz-server-chat.c: once logged in. */
+/* Starts sending @conn's offline queue, a page at a time (after auth-ok). */
+void cz_server_chat_offline_start (CzConn *conn);
 void cz_server_chat_say (CzConn *conn, GVariant *message, guint32 ref);
 void cz_server_chat_msg (CzConn *conn, GVariant *message, guint32 ref);
 void cz_server_chat_received (CzConn *conn, GVariant *message, guint32 ref);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -28,6 +29,10 @@
 #define LISTEN_TAG ((guint64) 0)
 #define WAKE_TAG ((guint64) 1)
 #define FIRST_CONN_ID ((guint64) 2)
+/* Out of descriptors: the listener rests this long, and its warning
+ * comes at most once per ACCEPT_LOG_INTERVAL_US (with a count). */
+#define ACCEPT_PAUSE_US (250 * 1000)
+#define ACCEPT_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 /* ---- Events ---------------------------------------------------------------- */
 
@@ -80,6 +85,8 @@ cz_server_new (const CzServerConfig *config, GError **error)
   self->config.scram_iterations = iterations;
   if (self->config.max_clients == 0)
     self->config.max_clients = 10000;
+  if (self->config.max_per_address == 0)
+    self->config.max_per_address = CZ_SERVER_DEFAULT_MAX_PER_ADDRESS;
   if (self->config.handshake_timeout_ms == 0)
     self->config.handshake_timeout_ms = 10000;
   if (config->db_path)
@@ -92,6 +99,7 @@ cz_server_new (const CzServerConfig *config, GError **error)
 
   self->inbox = g_async_queue_new ();
   self->conns = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->per_host = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
   self->presence_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -233,9 +241,27 @@ epoll_add (CzServer *self, int fd, guint32 mask, guint64 tag)
 
 static void conn_update_mask (CzConn *conn);
 
+/* One connection less from @conn's address. */
+static void
+host_uncount (CzConn *conn)
+{
+  GHashTable *per_host = conn->server->per_host;
+  guint n;
+
+  if (!conn->host_counted)
+    return;
+  conn->host_counted = FALSE;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (per_host, conn->host));
+  if (n <= 1)
+    g_hash_table_remove (per_host, conn->host);
+  else
+    g_hash_table_insert (per_host, g_strdup (conn->host), GUINT_TO_POINTER (n - 1));
+}
+
 static void
 conn_free (CzConn *conn)
 {
+  host_uncount (conn);
   g_clear_pointer (&conn->channel, cz_channel_free);
   if (conn->fd >= 0)
     close (conn->fd);
@@ -264,7 +290,16 @@ static void
 channel_message_cb (CzChannel *channel, GVariant *message, gpointer user_data)
 {
   CzConn *conn = user_data;
+
   cz_server_dispatch_message (conn, message);
+  /* Back-pressure: counters only.  The loop resumes it (conn_update_mask). */
+  if (!conn->paused && !conn->dead
+      && (conn->inflight >= CZ_CONN_MAX_INFLIGHT
+          || cz_channel_pending_output (channel) > CZ_CONN_OUTPUT_PAUSE))
+    {
+      conn->paused = TRUE;
+      cz_channel_pause_input (channel, TRUE);
+    }
 }
 
 static void
@@ -282,6 +317,7 @@ channel_closed_cb (CzChannel *channel, const GError *error, gpointer user_data)
   epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
   g_hash_table_remove (self->conns, &conn->id);
   g_atomic_int_dec_and_test (&self->client_count);
+  host_uncount (conn);
   cz_server_presence_closed (conn);
   cz_server_emit (self, &event);
   g_ptr_array_add (self->graveyard, conn);
@@ -294,10 +330,78 @@ static const CzChannelCallbacks server_callbacks = {
   .closed = channel_closed_cb,
 };
 
+/* A warning about accepting, at most once per ACCEPT_LOG_INTERVAL_US: a
+ * flood of connections (or a lack of descriptors) must not become a flood
+ * of log lines.  The ones not written are counted in the next. */
+static void G_GNUC_PRINTF (2, 3)
+accept_warning (CzServer *self, const char *format, ...)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *text = NULL;
+  va_list args;
+
+  if (self->accept_log_us != 0 && now - self->accept_log_us < ACCEPT_LOG_INTERVAL_US)
+    {
+      self->accept_unlogged++;
+      return;
+    }
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (self->accept_unlogged > 0)
+    cz_server_log (self, G_LOG_LEVEL_WARNING, _("%s (not logged since the last warning: %u)"),
+                   text, self->accept_unlogged);
+  else
+    cz_server_log (self, G_LOG_LEVEL_WARNING, "%s", text);
+  self->accept_log_us = now;
+  self->accept_unlogged = 0;
+}
+
+static void
+listener_set (CzServer *self, gboolean on)
+{
+  struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.u64 = LISTEN_TAG };
+
+  epoll_ctl (self->epoll_fd, EPOLL_CTL_MOD, self->listen_fd, &ev);
+  self->accept_paused = !on;
+}
+
+/* Out of descriptors (or kernel memory): accepting again at once would
+ * only fail again, and the listener, level-triggered, would spin.  It
+ * rests; the connections wait in the kernel's queue meanwhile. */
+static void
+accept_pause (CzServer *self, int err)
+{
+  accept_warning (self, _("cannot accept connections (%s, %u clients): pausing"),
+                  g_strerror (err), (guint) g_atomic_int_get (&self->client_count));
+  listener_set (self, FALSE);
+  self->accept_resume_us = g_get_monotonic_time () + ACCEPT_PAUSE_US;
+}
+
+static void
+accept_resume_due (CzServer *self)
+{
+  if (self->accept_paused && g_get_monotonic_time () >= self->accept_resume_us)
+    listener_set (self, TRUE);
+}
+
+/* Counts a connection from @host; FALSE (not counted) at the cap. */
+static gboolean
+host_count (CzServer *self, CzConn *conn)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, conn->host));
+
+  if (n >= self->config.max_per_address)
+    return FALSE;
+  g_hash_table_insert (self->per_host, g_strdup (conn->host), GUINT_TO_POINTER (n + 1));
+  conn->host_counted = TRUE;
+  return TRUE;
+}
+
 static void
 accept_clients (CzServer *self)
 {
-  for (int i = 0; i < ACCEPT_BURST; i++)
+  for (int i = 0; i < ACCEPT_BURST && !self->accept_paused; i++)
     {
       struct sockaddr_storage peer;
       socklen_t peer_len = sizeof peer;
@@ -310,15 +414,18 @@ accept_clients (CzServer *self)
 
       if (fd < 0)
         {
-          if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            cz_server_log (self, G_LOG_LEVEL_WARNING, _("accept failed: %s"), g_strerror (errno));
+          int err = errno;
+
+          if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+            accept_pause (self, err);
+          else if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNABORTED)
+            accept_warning (self, _("accept failed: %s"), g_strerror (err));
           return;
         }
       if ((guint) g_atomic_int_get (&self->client_count) >= self->config.max_clients)
         {
-          cz_server_log (self, G_LOG_LEVEL_WARNING,
-                         _("connection refused: the server is full (%u clients)"),
-                         self->config.max_clients);
+          accept_warning (self, _("connection refused: the server is full (%u clients)"),
+                          self->config.max_clients);
           close (fd);
           continue;
         }
@@ -330,6 +437,13 @@ accept_clients (CzServer *self)
       conn->id = self->next_id++;
       conn->address = format_address ((struct sockaddr *) &peer, NULL);
       conn->host = g_strndup (conn->address, strrchr (conn->address, ':') - conn->address);
+      if (!host_count (self, conn))
+        {
+          accept_warning (self, _("connection from %s refused: %u connections from that address already"),
+                          conn->address, self->config.max_per_address);
+          conn_free (conn);   /* closes fd */
+          continue;
+        }
       conn->deadline_us = g_get_monotonic_time ()
                           + (gint64) self->config.handshake_timeout_ms * 1000;
       conn->channel = cz_channel_new_server (self->tls, fd, &options, &server_callbacks, conn,
@@ -362,7 +476,17 @@ conn_update_mask (CzConn *conn)
 
   if (conn->dead)
     return;
-  mask = EPOLLIN | (cz_channel_wants_write (conn->channel) ? EPOLLOUT : 0);
+  /* Resume a paused connection once half its operations are done
+   * (hysteresis: not an epoll_ctl per message) and its output is below
+   * the bound. */
+  if (conn->paused && conn->inflight <= CZ_CONN_MAX_INFLIGHT / 2
+      && cz_channel_pending_output (conn->channel) <= CZ_CONN_OUTPUT_PAUSE)
+    {
+      conn->paused = FALSE;
+      cz_channel_pause_input (conn->channel, FALSE);
+      g_ptr_array_add (conn->server->again, conn);   /* frames may be waiting */
+    }
+  mask = (conn->paused ? 0 : EPOLLIN) | (cz_channel_wants_write (conn->channel) ? EPOLLOUT : 0);
   if (mask != conn->epoll_mask)
     {
       struct epoll_event ev = { .events = mask, .data.u64 = conn->id };
@@ -372,10 +496,18 @@ conn_update_mask (CzConn *conn)
 }
 
 static void
-conn_io (CzConn *conn)
+conn_io (CzConn *conn, guint32 events)
 {
   if (conn->dead)
     return;
+  if (conn->paused && (events & (EPOLLHUP | EPOLLERR)))
+    {
+      /* Not read while paused: the reset would be reported forever. */
+      g_autoptr(GError) error = g_error_new_literal (CZ_ERROR, CZ_ERROR_CLOSED,
+                                                     _("the peer closed the connection"));
+      cz_channel_abort (conn->channel, error);
+      return;
+    }
   cz_channel_io (conn->channel);
   if (conn->dead)
     return;
@@ -530,7 +662,7 @@ handle_events (CzServer *self, const struct epoll_event *events, int n)
       else if (tag == WAKE_TAG)
         drain_inbox (self);
       else if ((conn = g_hash_table_lookup (self->conns, &tag)) != NULL)
-        conn_io (conn);
+        conn_io (conn, events[i].events);
     }
 }
 
@@ -544,6 +676,9 @@ loop_thread (gpointer data)
   while (!g_atomic_int_get (&self->stopping))
     {
       int timeout = self->again->len > 0 ? 0 : (int) next_deadline_ms (self);
+      if (self->accept_paused)
+        timeout = MIN (timeout, (int) CLAMP ((self->accept_resume_us - g_get_monotonic_time ()) / 1000 + 1,
+                                             0, ACCEPT_PAUSE_US / 1000));
       int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, timeout);
       guint rounds = g_hash_table_size (self->conns) / MAX_EVENTS + 1;
       g_autoptr(GPtrArray) again = NULL;
@@ -556,7 +691,7 @@ loop_thread (gpointer data)
       again = self->again;
       self->again = g_ptr_array_new ();
       for (guint i = 0; i < again->len; i++)
-        conn_io (again->pdata[i]);
+        conn_io (again->pdata[i], 0);
       handle_events (self, events, n);
       /* A full batch may be part of a burst (every client dropped at once,
        * a login storm): read up to one batch per MAX_EVENTS connections
@@ -569,6 +704,7 @@ loop_thread (gpointer data)
             handle_events (self, events, n);
         }
       sweep_deadlines (self);
+      accept_resume_due (self);
       cz_server_presence_flush (self);
       flush_dirty (self);
       bury_dead (self);
@@ -584,11 +720,44 @@ loop_thread (gpointer data)
   return NULL;
 }
 
+/* Every client costs a descriptor: the soft limit goes up to the hard
+ * one, and --max-clients down to what it allows (with CZ_FD_RESERVE kept
+ * for the database, the loop and the log). */
+static void
+raise_fd_limit (CzServer *self)
+{
+  struct rlimit rl;
+  rlim_t usable;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max)
+    {
+      rlim_t was = rl.rlim_cur;
+
+      rl.rlim_cur = rl.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+        rl.rlim_cur = was;
+    }
+  if (rl.rlim_cur == RLIM_INFINITY)
+    return;
+  usable = rl.rlim_cur > 2 * CZ_FD_RESERVE ? rl.rlim_cur - CZ_FD_RESERVE : rl.rlim_cur / 2;
+  if (self->config.max_clients > usable)
+    {
+      cz_server_log (self, G_LOG_LEVEL_WARNING,
+                     _("at most %u clients instead of %u: the process may open only %lu files"
+                       " (RLIMIT_NOFILE)"),
+                     (guint) usable, self->config.max_clients, (unsigned long) rl.rlim_cur);
+      self->config.max_clients = (guint) usable;
+    }
+}
+
 gboolean
 cz_server_start (CzServer *self, GError **error)
 {
   g_return_val_if_fail (!self->started, FALSE);
 
+  raise_fd_limit (self);
   if (!open_listener (self, error))
     return FALSE;
   self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
@@ -675,6 +844,7 @@ cz_server_free (CzServer *self)
       g_async_queue_unref (self->inbox);
     }
   g_clear_pointer (&self->conns, g_hash_table_unref);
+  g_clear_pointer (&self->per_host, g_hash_table_unref);
   g_clear_pointer (&self->online, g_hash_table_unref);
   g_clear_pointer (&self->presence_before, g_hash_table_unref);
   g_clear_pointer (&self->presence_order, g_ptr_array_unref);

@@ -15,6 +15,9 @@
 
 G_BEGIN_DECLS
 
+#define CZ_SERVER_NO_LIMIT G_MAXUINT
+#define CZ_SERVER_DEFAULT_MAX_PER_ADDRESS 64
+
 typedef struct {
   const char *bind_address;     /* NULL = "0.0.0.0" */
   guint16 port;                 /* 0 = the kernel picks */
@@ -27,7 +30,9 @@ typedef struct {
   const char *db_path;          /* NULL = $XDG_DATA_HOME/causerie/server.db */
   gboolean no_registration;
   guint scram_iterations;       /* 0 = 600,000; minimum 4,096 */
-  guint max_clients;            /* 0 = 10,000 */
+  guint max_clients;            /* 0 = 10,000; at most what RLIMIT_NOFILE allows */
+  guint max_per_address;        /* connections from one IP address; 0 = 64,
+                                   CZ_SERVER_NO_LIMIT = no cap */
   guint handshake_timeout_ms;   /* 0 = 10,000 (TLS + DH + login) */
 } CzServerConfig;
 

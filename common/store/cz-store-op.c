@@ -82,12 +82,22 @@ cz_store_mark_read_new (const char *reader, GArray *ids)
 }
 
 CzStorePending *
-cz_store_pending_new (const char *recipient, guint limit)
+cz_store_pending_new (const char *recipient, gint64 after_id, guint limit)
 {
   CzStorePending *op = op_new (sizeof *op, CZ_STORE_OP_PENDING);
 
   op->recipient = g_strdup (recipient);
+  op->after_id = after_id;
   op->limit = limit;
+  return op;
+}
+
+CzStoreCountPending *
+cz_store_count_pending_new (const char *recipient)
+{
+  CzStoreCountPending *op = op_new (sizeof *op, CZ_STORE_OP_COUNT_PENDING);
+
+  op->recipient = g_strdup (recipient);
   return op;
 }
 
@@ -159,6 +169,9 @@ cz_store_op_clear_outputs (CzStoreOp *op)
       cz_memwipe (((CzStoreLoginSecret *) op)->secret, 32);
       g_clear_pointer (&((CzStoreLoginSecret *) op)->iterations, g_array_unref);
       break;
+    case CZ_STORE_OP_COUNT_PENDING:
+      ((CzStoreCountPending *) op)->count = 0;
+      break;
     default:
       break;
     }
@@ -207,6 +220,9 @@ cz_store_op_free (CzStoreOp *op)
       break;
     case CZ_STORE_OP_PENDING:
       g_free (((CzStorePending *) op)->recipient);
+      break;
+    case CZ_STORE_OP_COUNT_PENDING:
+      g_free (((CzStoreCountPending *) op)->recipient);
       break;
     case CZ_STORE_OP_HISTORY:
       g_free (((CzStoreHistory *) op)->user);

@@ -57,7 +57,10 @@ static const char * const stmt_sql[N_STMTS] = {
     "WHERE id = ?2 AND recipient = ?3 AND read_ts IS NULL",
   [STMT_PENDING] =
     "SELECT " MSG_COLUMNS MSG_FROM
-    "WHERE m.recipient = ?1 AND m.delivered_ts IS NULL ORDER BY m.id LIMIT ?2",
+    "WHERE m.recipient = ?1 AND m.delivered_ts IS NULL AND m.id > ?3 ORDER BY m.id LIMIT ?2",
+  /* Counts entries of messages_pending only. */
+  [STMT_COUNT_PENDING] =
+    "SELECT count(*) FROM messages WHERE recipient = ?1 AND delivered_ts IS NULL",
   /* Each direction walks its own index range newest first. */
   [STMT_HISTORY_DIRECT] =
     "SELECT * FROM ("
@@ -169,18 +172,24 @@ cz_store_sqlite_user_cache_init (CzStoreSqlite *self)
 {
   if (self->user_ids == NULL)
     self->user_ids = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  if (self->pending_counts == NULL)
+    self->pending_counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);  /* key = value */
 }
 
+/* (The undelivered counts go with it: they may count rows of a batch
+ * that did not commit.) */
 void
 cz_store_sqlite_user_cache_clear (CzStoreSqlite *self)
 {
   g_hash_table_remove_all (self->user_ids);
+  g_hash_table_remove_all (self->pending_counts);
 }
 
 void
 cz_store_sqlite_user_cache_free (CzStoreSqlite *self)
 {
   g_clear_pointer (&self->user_ids, g_hash_table_unref);
+  g_clear_pointer (&self->pending_counts, g_hash_table_unref);
 }
 
 static void
@@ -339,6 +348,36 @@ add_user (CzStoreSqlite *self, CzStoreAddUser *op)
   return TRUE;
 }
 
+/* The number of undelivered direct messages to @recipient: counted on the
+ * partial index messages_pending once, then from the cache. */
+static gboolean
+count_pending (CzStoreSqlite *self, CzStoreOp *op, gint64 recipient, guint64 *count)
+{
+  g_autoptr(CzStmtInUse) stmt = NULL;
+  gint64 *entry = g_hash_table_lookup (self->pending_counts, &recipient);
+  int rc;
+
+  if (entry != NULL)
+    {
+      *count = (guint64) entry[1];
+      return TRUE;
+    }
+  stmt = stmt_get (self, STMT_COUNT_PENDING);
+  sqlite3_bind_int64 (stmt, 1, recipient);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return cz_store_sqlite_op_fail (self, op, rc);
+  *count = (guint64) sqlite3_column_int64 (stmt, 0);
+  if (g_hash_table_size (self->pending_counts) >= USER_CACHE_MAX)
+    g_hash_table_remove_all (self->pending_counts);
+  /* { recipient id (the key), count }, counted up in place. */
+  entry = g_new (gint64, 2);
+  entry[0] = recipient;
+  entry[1] = (gint64) *count;
+  g_hash_table_replace (self->pending_counts, entry, entry);
+  return TRUE;
+}
+
 static gboolean
 save_message (CzStoreSqlite *self, CzStoreSaveMessage *op)
 {
@@ -373,6 +412,18 @@ save_message (CzStoreSqlite *self, CzStoreSaveMessage *op)
         return cz_store_sqlite_op_fail (self, &op->op, rc);
     }
 
+  if (op->to != NULL && op->max_pending > 0)
+    {
+      guint64 waiting;
+
+      if (!count_pending (self, &op->op, recipient, &waiting))
+        return FALSE;
+      if (waiting >= op->max_pending)
+        return op_fail (&op->op, CZ_ERROR_MAILBOX_FULL,
+                        _("%s has %u messages waiting already: try again once they have read some"),
+                        op->to, op->max_pending);
+    }
+
   stmt = stmt_get (self, STMT_SAVE_MESSAGE);
   sqlite3_bind_int64 (stmt, 1, op->ts);
   sqlite3_bind_int64 (stmt, 2, sender);
@@ -390,6 +441,13 @@ save_message (CzStoreSqlite *self, CzStoreSaveMessage *op)
     return cz_store_sqlite_op_fail (self, &op->op, rc);
 
   op->id = sqlite3_last_insert_rowid (self->db);
+  if (op->to != NULL)
+    {
+      gint64 *entry = g_hash_table_lookup (self->pending_counts, &recipient);
+
+      if (entry != NULL)
+        entry[1]++;
+    }
   return TRUE;
 }
 
@@ -405,6 +463,9 @@ mark (CzStoreSqlite *self, CzStoreMark *op)
 
   if (!require_user (self, &op->op, op->reader, &reader))
     return FALSE;
+  /* Counted again when next needed (also right if a savepoint undoes
+   * part of this op). */
+  g_hash_table_remove (self->pending_counts, &reader);
 
   for (guint i = 0; op->ids != NULL && i < op->ids->len; i++)
     {
@@ -455,7 +516,18 @@ pending (CzStoreSqlite *self, CzStorePending *op)
   stmt = stmt_get (self, STMT_PENDING);
   sqlite3_bind_int64 (stmt, 1, recipient);
   sqlite3_bind_int64 (stmt, 2, op->limit > 0 ? (gint64) op->limit : -1);
+  sqlite3_bind_int64 (stmt, 3, MAX (op->after_id, 0));
   return collect_messages (self, &op->op, op->messages, stmt);
+}
+
+static gboolean
+count_pending_op (CzStoreSqlite *self, CzStoreCountPending *op)
+{
+  gint64 recipient;
+
+  if (!require_user (self, &op->op, op->recipient, &recipient))
+    return FALSE;
+  return count_pending (self, &op->op, recipient, &op->count);
 }
 
 static gboolean
@@ -558,6 +630,12 @@ void
 cz_store_sqlite_pending (CzStoreBackend *backend, CzStoreOp *op)
 {
   pending ((CzStoreSqlite *) backend, (CzStorePending *) op);
+}
+
+void
+cz_store_sqlite_count_pending (CzStoreBackend *backend, CzStoreOp *op)
+{
+  count_pending_op ((CzStoreSqlite *) backend, (CzStoreCountPending *) op);
 }
 
 void

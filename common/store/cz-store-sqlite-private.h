@@ -30,6 +30,7 @@ typedef enum {
   STMT_UNDELIVERED,    /* MARK_DELIVERED reads the row first */
   STMT_UNREAD,         /* MARK_READ reads the row first */
   STMT_PENDING,
+  STMT_COUNT_PENDING,
   STMT_HISTORY_DIRECT,
   STMT_HISTORY_LOBBY,
   STMT_SECRET_INSERT,  /* LOGIN_SECRET: the first time only */
@@ -58,6 +59,10 @@ typedef struct {
    * emptied when a batch does not commit, so that it never keeps an id
    * across batches that is not on disk. */
   GHashTable *user_ids;
+  /* Recipient id -> { id, undelivered direct messages } (gint64[2]), for the mailbox cap without a count per message: counted
+   * once, kept up by SAVE_MESSAGE, dropped by MARK_* for the reader and
+   * emptied with the user id cache. */
+  GHashTable *pending_counts;
 } CzStoreSqlite;
 
 /* cz-store-sqlite.c */
@@ -87,6 +92,7 @@ void cz_store_sqlite_add_user (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_save_message (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_mark (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_pending (CzStoreBackend *backend, CzStoreOp *op);
+void cz_store_sqlite_count_pending (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_history (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_login_secret (CzStoreBackend *backend, CzStoreOp *op);
 

@@ -493,5 +493,6 @@ const CzStoreBackendVTable cz_store_sqlite_backend = {
     [CZ_STORE_OP_PENDING] = cz_store_sqlite_pending,
     [CZ_STORE_OP_HISTORY] = cz_store_sqlite_history,
     [CZ_STORE_OP_LOGIN_SECRET] = cz_store_sqlite_login_secret,
+    [CZ_STORE_OP_COUNT_PENDING] = cz_store_sqlite_count_pending,
   },
 };

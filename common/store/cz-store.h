@@ -37,6 +37,7 @@ typedef enum {
   CZ_STORE_OP_PENDING,         /* CzStorePending */
   CZ_STORE_OP_HISTORY,         /* CzStoreHistory */
   CZ_STORE_OP_LOGIN_SECRET,    /* CzStoreLoginSecret */
+  CZ_STORE_OP_COUNT_PENDING,   /* CzStoreCountPending */
   CZ_STORE_N_OPS
 } CzStoreOpKind;
 
@@ -63,6 +64,7 @@ struct _CzStoreOp {
   CzStoreOpKind kind;
   GError *error;       /* NULL on success; CZ_ERROR_NO_SUCH_USER,
                           CZ_ERROR_USER_EXISTS, CZ_ERROR_BAD_NAME,
+                          CZ_ERROR_MAILBOX_FULL,
                           CZ_ERROR_INVALID or CZ_ERROR_STORE */
   CzStoreOpDone done;
   gpointer user_data;
@@ -92,6 +94,9 @@ typedef struct {
   char *text;
   char *txn;           /* the sender's transaction id, or NULL */
   gint64 ts;           /* Unix ms (0 = now); a duplicate's once run */
+  guint max_pending;   /* a direct message fails with CZ_ERROR_MAILBOX_FULL
+                          when this many wait undelivered for @to already
+                          (0 = no cap); set after the constructor */
   gint64 id;           /* output */
   gboolean duplicate;  /* output */
 } CzStoreSaveMessage;
@@ -107,13 +112,22 @@ typedef struct {
                           the original sender, in their new state) */
 } CzStoreMark;
 
-/* The messages waiting for @recipient, oldest first. */
+/* A page of the messages waiting for @recipient (direct messages not yet
+ * delivered), oldest first: those after @after_id, at most @limit. */
 typedef struct {
   CzStoreOp op;
   char *recipient;
+  gint64 after_id;     /* ids > after_id (0 = from the oldest) */
   guint limit;         /* at most this many (0 = all) */
   GPtrArray *messages; /* output: CzMessageRecord* */
 } CzStorePending;
+
+/* How many direct messages wait undelivered for @recipient. */
+typedef struct {
+  CzStoreOp op;
+  char *recipient;
+  guint64 count;       /* output */
+} CzStoreCountPending;
 
 /* A page of history between @user and @with, or of the lobby. */
 typedef struct {
@@ -146,7 +160,8 @@ CzStoreSaveMessage *cz_store_save_message_new (const char *sender, const char *t
 /* @ids is taken. */
 CzStoreMark *cz_store_mark_delivered_new (const char *reader, GArray *ids);
 CzStoreMark *cz_store_mark_read_new (const char *reader, GArray *ids);
-CzStorePending *cz_store_pending_new (const char *recipient, guint limit);
+CzStorePending *cz_store_pending_new (const char *recipient, gint64 after_id, guint limit);
+CzStoreCountPending *cz_store_count_pending_new (const char *recipient);
 CzStoreHistory *cz_store_history_new (const char *user, const char *with, gint64 before,
                                       guint limit);
 CzStoreLoginSecret *cz_store_login_secret_new (void);
@@ -178,6 +193,7 @@ CZ_STORE_DEFINE_OP_TYPE (CzStoreMark, mark, op->kind == CZ_STORE_OP_MARK_DELIVER
 CZ_STORE_DEFINE_OP_TYPE (CzStorePending, pending, op->kind == CZ_STORE_OP_PENDING)
 CZ_STORE_DEFINE_OP_TYPE (CzStoreHistory, history, op->kind == CZ_STORE_OP_HISTORY)
 CZ_STORE_DEFINE_OP_TYPE (CzStoreLoginSecret, login_secret, op->kind == CZ_STORE_OP_LOGIN_SECRET)
+CZ_STORE_DEFINE_OP_TYPE (CzStoreCountPending, count_pending, op->kind == CZ_STORE_OP_COUNT_PENDING)
 
 /* Creates the parent folder (0700) and the file (0600) if needed, opens it
  * in WAL mode, migrates the schema forward and starts the owner thread. */

@@ -17,7 +17,7 @@
 static CzStorePending *
 pending (CzStore *store, const char *user)
 {
-  CzStorePending *op = cz_store_pending_new (user, 0);
+  CzStorePending *op = cz_store_pending_new (user, 0, 0);
 
   run_ok (store, op);
   return op;
@@ -618,7 +618,7 @@ test_messages (Fixture *f, gconstpointer data)
   g_assert_cmpint (s->id, ==, 0);
   g_clear_pointer (&s, cz_store_save_message_free);
 
-  op = cz_store_pending_new ("mallory", 0);
+  op = cz_store_pending_new ("mallory", 0, 0);
   run_fails (store, op, CZ_ERROR_NO_SUCH_USER);
 }
 
