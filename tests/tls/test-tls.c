@@ -120,6 +120,45 @@ test_tofu_refused (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (f->known, G_FILE_TEST_EXISTS));
 }
 
+/* Issue #15 item 11: while the person looks at the trust prompt, the
+ * channel keeps what the server sends for after the decision.  A server
+ * has nothing to send then but its hello, so one that keeps sending is
+ * cut off past a bound instead of growing the client's memory without
+ * end.  It sends up to 4 MiB in 16 KiB records, the client pumping after
+ * each: the client must close with a clear error after about 64 KiB. */
+static void
+test_tofu_prompt_flood (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_TOFU, NULL, NULL, f->known, NULL, NULL);
+  g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+  g_autofree guint8 *junk = g_malloc (16384);
+  gnutls_session_t server = cz_channel_get_session (p->server);
+  guint records = 0;
+
+  g_assert_cmpint (cz_channel_get_state (p->client), ==, CZ_CHANNEL_TRUST);
+  memset (junk, 'A', 16384);
+  while (!p->client_closed_called && records < 256)
+    {
+      ssize_t ret = gnutls_record_send (server, junk, 16384);
+
+      g_assert_cmpint (ret, ==, 16384);
+      records++;
+      cz_test_pair_pump (p);
+    }
+  if (!p->client_closed_called)
+    g_error ("the client kept %u KiB from a server during the trust prompt and stayed open",
+             records * 16);
+  /* Cut off at the bound (64 KiB) plus what was in flight, not later. */
+  g_assert_cmpuint (records, <=, 64 / 16 + 2);
+  g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (p->client_closed->message, "before"));
+  g_assert_false (p->client_ready);
+  /* The prompt's answer comes too late now, and changes nothing. */
+  cz_channel_trust_decided (p->client, TRUE);
+  g_assert_false (p->client_ready);
+  g_assert_false (g_file_test (f->known, G_FILE_TEST_EXISTS));
+}
+
 /* A changed key blocks: key-changed with both fingerprints, and the server
  * never gets the client's hello (nothing is sent, so no login either). */
 static void
@@ -603,6 +642,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/tls/tofu/first-use", Fixture, NULL, setup, test_tofu_first_use, teardown);
+  g_test_add ("/tls/tofu/prompt-flood", Fixture, NULL, setup, test_tofu_prompt_flood, teardown);
   g_test_add ("/tls/tofu/refused", Fixture, NULL, setup, test_tofu_refused, teardown);
   g_test_add ("/tls/tofu/changed-key", Fixture, NULL, setup, test_tofu_changed_key, teardown);
   g_test_add ("/tls/pin", Fixture, NULL, setup, test_pin, teardown);
