@@ -270,6 +270,8 @@ cz_channel_free (CzChannel *self)
     }
   g_clear_pointer (&self->wire, g_byte_array_unref);
   g_free (self->ahead);
+  /* Windows may hold the facts longer; the private value dies here. */
+  cz_session_info_forget_private (self->info);
   g_clear_pointer (&self->info, cz_session_info_unref);
   g_free (self->peer_address);
   g_clear_error (&self->close_error);
