@@ -35,6 +35,8 @@ typedef struct {
 
 /* ---- Output ------------------------------------------------------------------- */
 
+static void append_visible (GString *out, const char *text, const char *newline);
+
 static void
 print_line (const char *line)
 {
@@ -50,7 +52,17 @@ print_event (Runner *r, char *json, char *human)
   g_autofree char *json_line = json;
   g_autofree char *human_line = human;
 
-  print_line (r->json ? json_line : human_line);
+  if (r->json)
+    print_line (json_line);
+  else
+    {
+      /* Our own lines may hold newlines; nothing else reaches the
+       * terminal raw, whatever a field held. */
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      append_visible (out, human_line, "\n");
+      print_line (out->str);
+    }
 }
 
 static char *
@@ -60,22 +72,81 @@ format_time (gint64 ts_ms)
   return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
 }
 
+/* Appends @text with every character a terminal would act on made
+ * visible (DESIGN §4): C0 controls as their Control Pictures (ESC ␛, CR ␍,
+ * BEL ␇…), DEL as ␡, C1 controls, the bidirectional embeddings, overrides
+ * and isolates and the line and paragraph separators as <U+XXXX>.  A tab
+ * stays; a newline becomes @newline (NULL: ␤).  Our server refuses these
+ * in text already (cz_text_valid), but a server that is not ours may send
+ * them, in a text, a name or an error message. */
+static void
+append_visible (GString *out, const char *text, const char *newline)
+{
+  const char *p = text;
+
+  while (*p)
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append (out, "\xef\xbf\xbd");    /* U+FFFD for a bad byte */
+          p++;
+          continue;
+        }
+      if (c == '\n')
+        g_string_append (out, newline ? newline : "\xe2\x90\xa4");   /* ␤ */
+      else if (c == '\t')
+        g_string_append_c (out, '\t');
+      else if (c < 0x20)
+        g_string_append_unichar (out, 0x2400 + c);            /* ␀ … ␟ */
+      else if (c == 0x7f)
+        g_string_append_unichar (out, 0x2421);                /* ␡ */
+      else if ((c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
+               || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029)
+        g_string_append_printf (out, "<U+%04X>", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
+    }
+}
+
+/* Someone else's string on one line of its own. */
 static char *
-human_message (const CzClientMessage *m)
+visible (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  if (text)
+    append_visible (out, text, NULL);
+  return g_string_free (out, FALSE);
+}
+
+char *
+cz_cli_format_message (const CzClientMessage *m)
 {
   g_autofree char *when = format_time (m->ts);
+  g_autofree char *from = visible (m->from);
+  g_autofree char *to = m->to ? visible (m->to) : NULL;
+  GString *out = g_string_new (NULL);
 
-  if (m->to)
-    return g_strdup_printf ("[%s] #%" G_GINT64_FORMAT " %s → %s%s: %s", when, m->id, m->from,
-                            m->to, m->offline ? _(" (while you were away)") : "", m->text);
-  return g_strdup_printf ("[%s] #%" G_GINT64_FORMAT " <%s>%s %s", when, m->id, m->from,
-                          m->offline ? _(" (while you were away)") : "", m->text);
+  if (to)
+    g_string_append_printf (out, "[%s] #%" G_GINT64_FORMAT " %s → %s%s: ", when, m->id, from,
+                            to, m->offline ? _(" (while you were away)") : "");
+  else
+    g_string_append_printf (out, "[%s] #%" G_GINT64_FORMAT " <%s>%s ", when, m->id, from,
+                            m->offline ? _(" (while you were away)") : "");
+  /* A text's own lines are indented: none can pass for an event line. */
+  append_visible (out, m->text, "\n    ");
+  return g_string_free (out, FALSE);
 }
 
 static void
 print_local_error (Runner *r, const GError *error)
 {
-  print_event (r, cz_json_local_error (error), g_strdup_printf (_("error: %s"), error->message));
+  g_autofree char *message = visible (error->message);
+
+  print_event (r, cz_json_local_error (error), g_strdup_printf (_("error: %s"), message));
 }
 
 /* ---- Commands ----------------------------------------------------------------- */
@@ -249,7 +320,7 @@ message_cb (CzClient *client, CzClientMessage *message, gpointer user_data)
 {
   Runner *r = user_data;
 
-  print_event (r, cz_json_message (message), human_message (message));
+  print_event (r, cz_json_message (message), cz_cli_format_message (message));
   maybe_quit (r);
 }
 
@@ -266,9 +337,10 @@ static void
 presence_cb (CzClient *client, const char *user, gboolean online, gpointer user_data)
 {
   Runner *r = user_data;
+  g_autofree char *shown = visible (user);
 
   print_event (r, cz_json_presence (user, online),
-               g_strdup_printf (online ? _("* %s is online") : _("* %s went offline"), user));
+               g_strdup_printf (online ? _("* %s is online") : _("* %s went offline"), shown));
   maybe_quit (r);
 }
 
@@ -277,9 +349,10 @@ who_cb (CzClient *client, guint ref, char **users, gpointer user_data)
 {
   Runner *r = user_data;
   g_autofree char *list = g_strjoinv (", ", users);
+  g_autofree char *shown = visible (list);
 
   print_event (r, cz_json_who (ref, (const char *const *) users),
-               g_strdup_printf (_("online: %s"), list));
+               g_strdup_printf (_("online: %s"), shown));
   maybe_quit (r);
 }
 
@@ -288,10 +361,11 @@ receipt_cb (CzClient *client, gint64 id, const char *by, CzReceiptState state,
             gpointer user_data)
 {
   Runner *r = user_data;
+  g_autofree char *shown = visible (by);
 
   print_event (r, cz_json_receipt (id, by, state),
                g_strdup_printf (_("#%" PRId64 " %s by %s"), id,
-                                cz_receipt_state_to_string (state), by));
+                                cz_receipt_state_to_string (state), shown));
   maybe_quit (r);
 }
 
@@ -303,7 +377,7 @@ history_cb (CzClient *client, guint ref, GPtrArray *messages, gpointer user_data
 
   for (guint i = 0; i < messages->len; i++)
     {
-      g_autofree char *line = human_message (messages->pdata[i]);
+      g_autofree char *line = cz_cli_format_message (messages->pdata[i]);
       g_string_append_printf (out, "\n  %s", line);
     }
   print_event (r, cz_json_history (ref, messages), g_string_free (out, FALSE));
@@ -314,10 +388,11 @@ static void
 error_cb (CzClient *client, CzClientError *error, gpointer user_data)
 {
   Runner *r = user_data;
+  g_autofree char *code = visible (error->code_name ? error->code_name : "?");
+  g_autofree char *message = visible (error->message);
 
   print_event (r, cz_json_error (error),
-               g_strdup_printf (_("error (%s): %s"), error->code_name ? error->code_name : "?",
-                                error->message ? error->message : ""));
+               g_strdup_printf (_("error (%s): %s"), code, message));
   /* The answer to the register or login under way, or a refusal of it
    * before it was sent. */
   if (r->waiting && (error->ref == r->waiting_ref || (error->ref == 0 && error->local)))
@@ -331,8 +406,11 @@ disconnected_cb (CzClient *client, const GError *error, const char *reason, gpoi
   Runner *r = user_data;
 
   if (error)
-    print_event (r, cz_json_local_error (error),
-                 g_strdup_printf (_("disconnected: %s"), error->message));
+    {
+      g_autofree char *message = visible (error->message);
+      print_event (r, cz_json_local_error (error),
+                   g_strdup_printf (_("disconnected: %s"), message));
+    }
   else
     print_event (r, cz_json_disconnected (reason), g_strdup (_("disconnected")));
   if (error)

@@ -163,14 +163,29 @@ add_cert (CzDetailsDialog *self, const char *title, const CzCertInfo *cert, cons
   add_row (self->tls_grid, r, _("Public key (SHA-256)"), cert->spki_sha256, TRUE);
 }
 
+/* The private value is fetched from the session only while Reveal is on
+ * (cz_session_info_reveal_private), and this side's copy is wiped once it
+ * is in the label; hiding replaces it. */
 static void
 reveal_toggled_cb (GtkToggleButton *button, GtkWidget *label)
 {
   gboolean shown = gtk_toggle_button_get_active (button);
+  CzSessionInfo *info = g_object_get_data (G_OBJECT (label), "session");
+  g_auto(CzPrivateHex) secret = { { 0 } };
 
-  gtk_label_set_text (GTK_LABEL (label), shown ? g_object_get_data (G_OBJECT (label), "secret")
-                                               : "••••••••••••••••");
+  if (!shown)
+    gtk_label_set_text (GTK_LABEL (label), "••••••••••••••••");
+  else if (info && cz_session_info_reveal_private (info, &secret))
+    gtk_label_set_text (GTK_LABEL (label), secret.hex);
+  else
+    gtk_label_set_text (GTK_LABEL (label), _("no longer kept: the connection is closed"));
   gtk_button_set_label (GTK_BUTTON (button), shown ? _("_Hide") : _("_Reveal"));
+}
+
+static void
+reveal_unmap_cb (GtkWidget *button, gpointer user_data)
+{
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), FALSE);
 }
 
 GtkWidget *
@@ -225,11 +240,14 @@ cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *inf
   add_row (self->dh_grid, r, _("Prime"), prime, TRUE);
   add_row (self->dh_grid, r, _("Generator"), info->dh_generator, TRUE);
   priv = add_row (self->dh_grid, r, _("Your private value"), "••••••••••••••••", TRUE);
-  g_object_set_data_full (G_OBJECT (priv), "secret", g_strdup (info->dh_private), g_free);
+  g_object_set_data_full (G_OBJECT (priv), "session", cz_session_info_ref (info),
+                          (GDestroyNotify) cz_session_info_unref);
   reveal = gtk_toggle_button_new_with_mnemonic (_("_Reveal"));
   gtk_widget_set_halign (reveal, GTK_ALIGN_START);
   atk_object_set_name (gtk_widget_get_accessible (reveal), _("Reveal your private value"));
   g_signal_connect_object (reveal, "toggled", G_CALLBACK (reveal_toggled_cb), priv, 0);
+  /* Closing the dialog hides the value again, before the label goes. */
+  g_signal_connect (reveal, "unmap", G_CALLBACK (reveal_unmap_cb), NULL);
   gtk_grid_attach (GTK_GRID (self->dh_grid), reveal, 1, (*r)++, 1, 1);
   gtk_widget_show (reveal);
   add_row (self->dh_grid, r, _("Server public value"), info->dh_server_public, TRUE);

@@ -1,6 +1,7 @@
 /* cz-dh-view.c: the "Diffie-Hellman" pane: fills the rows of its template
  * (cz-dh-view.ui) from a session, and keeps the private value hidden until
- * the reveal toggle asks for it. */
+ * the reveal toggle asks for it: only then is it fetched from the session,
+ * and the copies made to show it are wiped. */
 #include "config.h"
 
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cz-dh-view.h"
 #include "cz-ui-util.h"
+#include "cz-util.h"
 
 struct _CzDhView {
   GtkStack parent_instance;
@@ -22,21 +24,34 @@ struct _CzDhView {
 
 G_DEFINE_TYPE (CzDhView, cz_dh_view, GTK_TYPE_STACK)
 
+/* The private value is asked for only while the toggle shows it
+ * (cz_session_info_reveal_private), and every copy this side makes is
+ * wiped once it is in the label. */
 static void
 show_private (CzDhView *self)
 {
-  if (self->info == NULL || self->info->dh_private == NULL)
+  gboolean shown = gtk_toggle_button_get_active (self->reveal);
+
+  if (self->info == NULL)
     cz_ui_set_value (self->private_value, NULL);
-  else if (gtk_toggle_button_get_active (self->reveal))
+  else if (shown)
     {
-      g_autofree char *hex = cz_ui_group_hex (self->info->dh_private);
-      cz_ui_set_value (self->private_value, hex);
+      g_auto(CzPrivateHex) secret = { { 0 } };
+
+      if (cz_session_info_reveal_private (self->info, &secret))
+        {
+          char *hex = cz_ui_group_hex (secret.hex);
+          cz_ui_set_value (self->private_value, hex);
+          cz_str_wipe_free (hex);
+        }
+      else
+        cz_ui_set_value (self->private_value, _("no longer kept: the connection is closed"));
     }
   else
     cz_ui_set_value (self->private_value, _("hidden"));
   gtk_style_context_remove_class (gtk_widget_get_style_context (GTK_WIDGET (self->private_value)),
                                   "dim-label");
-  if (!gtk_toggle_button_get_active (self->reveal))
+  if (!shown)
     gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->private_value)),
                                  "dim-label");
 }
@@ -47,10 +62,19 @@ reveal_toggled_cb (GtkToggleButton *button, CzDhView *self)
   show_private (self);
 }
 
+/* The pane going out of sight (another page, the window closing) hides
+ * the value again. */
+static void
+view_unmap_cb (GtkWidget *widget, gpointer user_data)
+{
+  gtk_toggle_button_set_active (CZ_DH_VIEW (widget)->reveal, FALSE);
+}
+
 static void
 cz_dh_view_init (CzDhView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self, "unmap", G_CALLBACK (view_unmap_cb), NULL);
   show_private (self);
 }
 

@@ -105,7 +105,9 @@ build_info (CzChannel *self, const guint8 *code8)
   info->dh_prime_formula = cz_dh_group_prime_formula (self->group);
   info->dh_prime_hex = cz_dh_group_prime_hex (self->group);
   info->dh_generator = cz_dh_group_generator (self->group);
-  info->dh_private = bytes_hex (priv);
+  /* Kept raw, for a window that asks (cz_session_info_reveal_private),
+   * never as a string in the facts. */
+  cz_session_info_hold_private (info, g_bytes_get_data (priv, NULL), g_bytes_get_size (priv));
   cz_memwipe ((void *) g_bytes_get_data (priv, NULL), g_bytes_get_size (priv));
   info->dh_server_public = bytes_hex (self->server_public);
   info->dh_client_public = bytes_hex (self->client_public);

@@ -40,6 +40,10 @@
 /* The first allocation of the record buffer: a server's whole flight with
  * its hello fits. */
 #define WIRE_FIRST 2048
+/* Client, during the trust prompt: what the server may send before the
+ * person decides (its hello, a few hundred bytes); past this the
+ * connection is closed rather than buffered without end (issue #15). */
+#define TRUST_INPUT_MAX (64 * 1024)
 
 /* struct _CzChannel: cz-channel-private.h */
 
@@ -271,6 +275,8 @@ cz_channel_free (CzChannel *self)
     }
   g_clear_pointer (&self->wire, g_byte_array_unref);
   g_free (self->ahead);
+  /* Windows may hold the facts longer; the private value dies here. */
+  cz_session_info_forget_private (self->info);
   g_clear_pointer (&self->info, cz_session_info_unref);
   g_free (self->peer_address);
   g_clear_error (&self->close_error);
@@ -714,6 +720,14 @@ do_read (CzChannel *self)
           cz_frame_reader_push (&self->reader, recv_buf, n);
           if (self->state != CZ_CHANNEL_TRUST)
             process_frames (self);
+          else if (cz_frame_reader_pending (&self->reader) > TRUST_INPUT_MAX)
+            {
+              fail (self, g_error_new (CZ_ERROR, CZ_ERROR_PROTOCOL,
+                                       _("the server sent more than %d KiB before the client's "
+                                         "hello, while its key was waiting for a decision"),
+                                       TRUST_INPUT_MAX / 1024), FALSE);
+              return;
+            }
           continue;
         }
       if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)

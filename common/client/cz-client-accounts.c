@@ -19,22 +19,42 @@ typedef struct {
   GBytes *salt;
   guint iterations;
   guint8 salted[32];
-  guint8 check[32];           /* HMAC(password, label): the password it came from */
+  guint8 check[32];           /* cz_client_password_check(): the password it came from */
 } CachedKey;
 
 #define CACHE_CHECK_LABEL "causerie client key cache"
 
-/* What ties a cache entry to the password typed: without it, a wrong
- * password would log in with the key cached from a right one. */
-static void
-password_check (const char *password, guint8 out[32])
-{
-  cz_hmac_sha256 (password, strlen (password), CACHE_CHECK_LABEL,
-                  strlen (CACHE_CHECK_LABEL), out);
-}
-
 static GMutex cache_lock;
 static GHashTable *cache;   /* "host:port\nuser" → CachedKey */
+/* The check's HMAC key: random, this process's alone, made with the first
+ * check and wiped (and made anew) when the cache is forgotten.  Unkeyed,
+ * the check was the same in every process and a password oracle anyone
+ * with a copy could test guesses against offline (issue #15 item 10). */
+static guint8 check_key[32];
+static gboolean check_key_set;
+
+/* What ties a cache entry to the password typed: without it, a wrong
+ * password would log in with the key cached from a right one.
+ * HMAC-SHA-256(per-process key, label ‖ 0 ‖ password). */
+void
+cz_client_password_check (const char *password, guint8 out[32])
+{
+  gsize label_len = sizeof CACHE_CHECK_LABEL, len = strlen (password);
+  guint8 *msg = g_malloc (label_len + len);
+
+  memcpy (msg, CACHE_CHECK_LABEL, label_len);   /* with its NUL */
+  memcpy (msg + label_len, password, len);
+  g_mutex_lock (&cache_lock);
+  if (!check_key_set)
+    {
+      cz_random_bytes (check_key, sizeof check_key);
+      check_key_set = TRUE;
+    }
+  cz_hmac_sha256 (check_key, sizeof check_key, msg, label_len + len, out);
+  g_mutex_unlock (&cache_lock);
+  cz_memwipe (msg, label_len + len);
+  g_free (msg);
+}
 
 static void
 cached_key_free (gpointer data)
@@ -51,6 +71,8 @@ cz_client_forget_cached_keys (void)
 {
   g_mutex_lock (&cache_lock);
   g_clear_pointer (&cache, g_hash_table_unref);
+  cz_memwipe (check_key, sizeof check_key);
+  check_key_set = FALSE;
   g_mutex_unlock (&cache_lock);
 }
 
@@ -347,7 +369,7 @@ cz_client_login (CzClient *self, const char *user, const char *password)
       return 0;
     }
   self->scram = cz_scram_client_new (user, password, cbind, NULL);
-  password_check (password, self->auth_check);
+  cz_client_password_check (password, self->auth_check);
   key = cache_key (self, user);
   g_mutex_lock (&cache_lock);
   {

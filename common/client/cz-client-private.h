@@ -63,4 +63,8 @@ void cz_client_on_register_params (CzClient *self, GVariant *msg, guint32 ref);
 void cz_client_on_auth_challenge (CzClient *self, GVariant *msg, guint32 ref);
 void cz_client_on_auth_ok (CzClient *self, GVariant *msg, guint32 ref);
 
+/* cz-client-accounts.c: what ties a cached salted password to the password
+ * typed (32 bytes). */
+void cz_client_password_check (const char *password, guint8 out[32]);
+
 G_END_DECLS

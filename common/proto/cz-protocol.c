@@ -31,6 +31,30 @@ cz_user_name_valid (const char *name)
   return len >= 1;
 }
 
+/* Terminal controls in valid UTF-8 @text: C0 other than newline and tab,
+ * DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F).  A byte scan: no
+ * other sequence contains those bytes (continuation bytes are >= 0x80, and
+ * C2 is never one). */
+static gboolean
+has_control (const char *text, gsize len)
+{
+  const guchar *p = (const guchar *) text;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = p[i];
+
+      if (G_LIKELY (c >= 0x20 && c != 0x7f && c != 0xc2))
+        continue;
+      if (c == '\n' || c == '\t')
+        continue;
+      if (c == 0xc2 && (i + 1 >= len || p[i + 1] >= 0xa0))
+        continue;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 cz_text_valid (const char *text, gssize len, GError **error)
 {
@@ -58,6 +82,13 @@ cz_text_valid (const char *text, gssize len, GError **error)
     {
       g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_TEXT,
                            _("The text is empty"));
+      return FALSE;
+    }
+  if (has_control (text, len))
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_BAD_TEXT,
+                           _("The text contains a control character "
+                             "(only newline and tab are allowed)"));
       return FALSE;
     }
   /* Each character takes at least one byte: short texts need no count. */

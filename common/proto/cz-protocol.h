@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 
 /* User names: ^[a-z0-9_.-]{1,32}$. */
 #define CZ_USER_NAME_MAX 32
-/* Chat text: valid UTF-8 without NUL, 1 to 4,096 characters. */
+/* Chat text: valid UTF-8 without NUL, 1 to 4,096 characters, and no
+ * terminal control but newline and tab (no other C0, DEL or C1). */
 #define CZ_TEXT_MAX_CHARS 4096
 /* History: a request without a limit gets this many; none gets more. */
 #define CZ_HISTORY_DEFAULT 50
@@ -27,7 +28,9 @@ G_BEGIN_DECLS
 /* True for user names matching ^[a-z0-9_.-]{1,32}$. */
 gboolean cz_user_name_valid (const char *name);
 
-/* Checks chat text: valid UTF-8 without NUL, 1..4096 characters.
+/* Checks chat text: valid UTF-8 without NUL, 1..4096 characters, no
+ * control character other than newline and tab (issue #15 item 7: the
+ * review drove other people's terminals with ESC, BEL and CR).
  * CZ_ERROR_BAD_TEXT or CZ_ERROR_TOO_LARGE. */
 gboolean cz_text_valid (const char *text, gssize len, GError **error);
 

@@ -11,7 +11,9 @@ G_BEGIN_DECLS
  * when there is none or the file cannot be read. */
 char *cz_known_servers_lookup (const char *path, const char *host, guint16 port);
 /* Stores (or replaces) the pin for @host:@port, creating the file and its
- * folder (0700) if needed; the file is rewritten atomically, 0644. */
+ * folder (0700) if needed; the file is rewritten atomically, 0600, under an
+ * exclusive flock on "@path.lock" held from the read to the rename, so
+ * concurrent clients never drop each other's pins. */
 gboolean cz_known_servers_store (const char *path, const char *host, guint16 port,
                                  const char *fingerprint, GError **error);
 

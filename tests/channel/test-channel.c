@@ -8,6 +8,7 @@
 #include "testutil.h"
 #include "cz-channel.h"
 #include "cz-crypto.h"
+#include "cz-dh.h"
 #include "cz-error.h"
 #include "cz-frame.h"
 #include "cz-message.h"
@@ -77,12 +78,86 @@ check_group (Fixture *f, CzDhGroup group, gsize hex_len)
   g_assert_cmpuint (strlen (si->dh_server_public), ==, hex_len);
   g_assert_cmpuint (strlen (si->dh_client_public), ==, hex_len);
   /* Each side only knows its own private value. */
-  g_assert_cmpstr (si->dh_private, !=, ci->dh_private);
+  {
+    g_auto(CzPrivateHex) sp = { { 0 } };
+    g_auto(CzPrivateHex) cp = { { 0 } };
+    g_assert_true (cz_session_info_reveal_private (si, &sp));
+    g_assert_true (cz_session_info_reveal_private (ci, &cp));
+    g_assert_cmpstr (sp.hex, !=, cp.hex);
+  }
   g_assert_nonnull (si->server_cert);
   g_assert_cmpstr (si->server_cert->subject, ==, "CN=localhost");
   g_assert_cmpstr (ci->server_cert->fingerprint, ==, si->server_cert->fingerprint);
   g_assert_null (si->client_cert);
   g_assert_cmpstr (ci->trust, ==, "ca");
+}
+
+/* Issue #15 item 10: the private value is no string in the session facts
+ * (which the headless log, --json and the windows copy around).  It is
+ * revealed on request into the caller's buffer, which the clear function
+ * wipes; it is the value behind this side's public value; and it is gone
+ * once the channel is. */
+static void
+check_private (CzSessionInfo *info, CzDhGroup group, const char *own_public, gsize hex_len)
+{
+  g_auto(CzPrivateHex) hex = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) priv = NULL;
+  g_autoptr(CzDhKey) key = NULL;
+  g_autoptr(GBytes) pub = NULL;
+  g_autofree char *pub_hex = NULL;
+  const char *const strings[] = {
+    info->protocol, info->cipher, info->mac, info->group, info->signature, info->alpn,
+    info->verification, info->trust, info->dh_group, info->dh_server_public,
+    info->dh_client_public, info->code, info->peer_address,
+  };
+
+  g_assert_true (cz_session_info_reveal_private (info, &hex));
+  g_assert_cmpuint (strlen (hex.hex), ==, hex_len);
+  for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_assert_true (strings[i] == NULL || strstr (strings[i], hex.hex) == NULL);
+
+  /* The value behind this side's public value. */
+  priv = cz_hex_decode (hex.hex, &error);
+  g_assert_no_error (error);
+  key = cz_dh_key_new_from_private (group, g_bytes_get_data (priv, NULL), g_bytes_get_size (priv));
+  pub = cz_dh_key_get_public (key);
+  pub_hex = cz_hex_encode (g_bytes_get_data (pub, NULL), g_bytes_get_size (pub));
+  g_assert_cmpstr (pub_hex, ==, own_public);
+  cz_memwipe ((void *) g_bytes_get_data (priv, NULL), g_bytes_get_size (priv));
+
+  /* Released: wiped, every byte. */
+  cz_private_hex_clear (&hex);
+  for (gsize i = 0; i < sizeof hex.hex; i++)
+    g_assert_cmpint (hex.hex[i], ==, 0);
+}
+
+static void
+test_private_value (Fixture *f, gconstpointer data)
+{
+  static const struct { CzDhGroup group; gsize hex_len; } groups[] = {
+    { CZ_DH_X25519, 64 }, { CZ_DH_FFDHE2048, 64 }, { CZ_DH_FFDHE3072, 80 },
+  };
+
+  for (gsize g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      g_autoptr(CzSessionInfo) kept = NULL;
+      g_auto(CzPrivateHex) hex = { { 0 } };
+
+      {
+        g_autoptr(CzTestPair) p = open_pair (f, groups[g].group);
+        CzSessionInfo *si = cz_channel_get_info (p->server);
+        CzSessionInfo *ci = cz_channel_get_info (p->client);
+
+        check_private (si, groups[g].group, si->dh_server_public, groups[g].hex_len);
+        check_private (ci, groups[g].group, ci->dh_client_public, groups[g].hex_len);
+        kept = cz_session_info_ref (si);
+      }
+      /* The connection is gone; a window still holding the facts gets
+       * nothing. */
+      g_assert_false (cz_session_info_reveal_private (kept, &hex));
+      g_assert_cmpstr (hex.hex, ==, "");
+    }
 }
 
 static void
@@ -482,6 +557,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add ("/channel/private-value", Fixture, NULL, setup, test_private_value, teardown);
   g_test_add ("/channel/x25519", Fixture, NULL, setup, test_x25519, teardown);
   g_test_add ("/channel/ffdhe2048", Fixture, NULL, setup, test_ffdhe2048, teardown);
   g_test_add ("/channel/ffdhe3072", Fixture, NULL, setup, test_ffdhe3072, teardown);

@@ -8,6 +8,8 @@
 
 #include "testutil.h"
 #include "cz-client.h"
+#include "cz-client-private.h"
+#include "cz-crypto.h"
 
 #define WAIT_MS 10000
 
@@ -378,12 +380,90 @@ test_refused (void)
   cz_test_rmdir (dir);
 }
 
+/* Issue #15 item 10: the reconnect cache recognises the password typed
+ * by a check value.  Unkeyed (HMAC(password, fixed label)) it was a
+ * password-equivalent oracle, the same in every process and guessable
+ * offline; keyed with a random per-process key it is not, and forgetting
+ * the cache changes the key. */
+static void
+test_password_check_keyed (void)
+{
+  static const char label[] = "causerie client key cache";
+  guint8 a[32], b[32], c[32], unkeyed[32];
+
+  cz_client_password_check ("correct horse", a);
+  cz_client_password_check ("correct horse", b);
+  g_assert_true (memcmp (a, b, 32) == 0);            /* recognises the same password */
+  cz_client_password_check ("wrong horse", c);
+  g_assert_false (memcmp (a, c, 32) == 0);
+  cz_hmac_sha256 ("correct horse", strlen ("correct horse"), label, strlen (label), unkeyed);
+  g_assert_false (memcmp (a, unkeyed, 32) == 0);     /* not computable without the key */
+  cz_client_forget_cached_keys ();
+  cz_client_password_check ("correct horse", b);
+  g_assert_false (memcmp (a, b, 32) == 0);           /* a new key after forgetting */
+}
+
+/* The keyed check still recognises the password across clients of one
+ * process: a reconnect skips PBKDF2.  Timed at 1,000,000 iterations. */
+static void
+test_reconnect_cached (void)
+{
+  const char *const args[] = { "--scram-iterations", "1000000", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(CzTestServer) server = NULL;
+  g_autoptr(Peer) first = NULL;
+  g_autoptr(Peer) again = NULL;
+  gint64 t0, cold, warm;
+  guint32 ref;
+
+  if (cz_test_server_bin () == NULL)
+    {
+      g_test_skip ("CZ_SERVER_BIN not set");
+      return;
+    }
+  cz_client_forget_cached_keys ();
+  dir = cz_test_make_pki ();
+  server = cz_test_server_start (dir, args, &error);
+  g_assert_no_error (error);
+
+  first = peer_new (dir, server->port);
+  cz_client_connect (first->client);
+  WAIT_UNTIL (first->info != NULL);
+  cz_client_register (first->client, "carol", "carol's password");
+  WAIT_UNTIL (first->registered_user != NULL);
+  t0 = g_get_monotonic_time ();
+  ref = cz_client_login (first->client, "carol", "carol's password");
+  g_assert_cmpuint (ref, !=, 0);
+  WAIT_UNTIL (first->logged_in_user != NULL);
+  cold = g_get_monotonic_time () - t0;
+
+  again = peer_new (dir, server->port);
+  cz_client_connect (again->client);
+  WAIT_UNTIL (again->info != NULL);
+  t0 = g_get_monotonic_time ();
+  ref = cz_client_login (again->client, "carol", "carol's password");
+  g_assert_cmpuint (ref, !=, 0);
+  WAIT_UNTIL (again->logged_in_user != NULL);
+  warm = g_get_monotonic_time () - t0;
+
+  g_test_message ("login: %" G_GINT64_FORMAT " ms cold, %" G_GINT64_FORMAT " ms from the cache",
+                  cold / 1000, warm / 1000);
+  g_assert_cmpint (warm, <, cold);
+  cz_client_disconnect (first->client);
+  cz_client_disconnect (again->client);
+  g_assert_cmpint (cz_test_server_stop (server), ==, 0);
+  cz_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client-engine/signals", test_signals);
+  g_test_add_func ("/client-engine/password-check-keyed", test_password_check_keyed);
+  g_test_add_func ("/client-engine/reconnect-cached", test_reconnect_cached);
   g_test_add_func ("/client-engine/refused", test_refused);
 
   return g_test_run ();

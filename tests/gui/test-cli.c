@@ -6,6 +6,7 @@
 
 #include "cz-protocol.h"
 #include "cz-cli.h"
+#include "cz-cli-runner.h"
 #include "cz-error.h"
 #include "testutil.h"
 
@@ -238,6 +239,26 @@ test_text_valid (void)
   g_clear_error (&error);
   g_assert_false (cz_text_valid ("\xf0\x9f\x98", -1, &error));   /* cut emoji */
   g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+  g_clear_error (&error);
+
+  /* Terminal controls (issue #15 item 7): C0 other than newline and tab,
+   * DEL and C1 are refused; newline and tab are text. */
+  {
+    static const char *const refused[] = { "\x1b[2J", "ding\x07", "a\rb", "a\x08", "\x01",
+                                           "a\x0b", "a\x0c", "\x1f", "del\x7f",
+                                           "csi\xc2\x9b" "2J", "nel\xc2\x85", "\xc2\x80" };
+    for (i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_assert_false (cz_text_valid (refused[i], -1, &error));
+        g_assert_error (error, CZ_ERROR, CZ_ERROR_BAD_TEXT);
+        g_clear_error (&error);
+      }
+    g_assert_true (cz_text_valid ("two\tcolumns\nsecond line", -1, &error));
+    g_assert_no_error (error);
+    /* U+00A0 and up are text (é, no-break space). */
+    g_assert_true (cz_text_valid ("caf\xc3\xa9\xc2\xa0!", -1, &error));
+    g_assert_no_error (error);
+  }
 }
 
 static void
@@ -284,6 +305,82 @@ test_password_not_in_errors (void)
   cz_command_free (NULL);
 }
 
+/* TRUE when @s holds a byte or character a terminal acts on: a C0 control
+ * other than newline and tab, DEL, a C1 control, or a bidirectional
+ * override, embedding or isolate (which reorder what follows). */
+static gboolean
+has_raw_control (const char *s)
+{
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if ((c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f)
+          || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Issue #15 item 7: another person's text must not drive the terminal.
+ * The review cleared a screen, set a title and forged an admin notice;
+ * the plain output shows every such control visibly instead. */
+static void
+test_plain_output_controls (void)
+{
+  static const char *const texts[] = {
+    "\x1b[2J\x1b[H cleared",
+    "\x1b]0;pwned\x07 title",
+    "hi\r[2030-01-01 00:00] * admin: log in again",
+    "del\x7f back\x08",
+    "csi \xc2\x9b" "2J nel \xc2\x85",
+    "rlo \xe2\x80\xae" "txt.exe lri \xe2\x81\xa6" "x\xe2\x81\xa9",
+  };
+  CzClientMessage m = { .id = 7, .from = (char *) "mallory", .ts = 1700000000000 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *line = NULL;
+
+      m.text = (char *) texts[i];
+      line = cz_cli_format_message (&m);
+      g_assert_true (g_utf8_validate (line, -1, NULL));
+      if (has_raw_control (line))
+        g_error ("raw control in the plain output: %s", g_strescape (line, NULL));
+      g_assert_null (strchr (line, '\r'));
+    }
+
+  /* Visible, not dropped: ESC, CR and BEL have their pictures. */
+  m.text = (char *) "a\x1b" "b\rc\x07";
+  {
+    g_autofree char *line = cz_cli_format_message (&m);
+    g_assert_nonnull (strstr (line, "a\xe2\x90\x9b" "b\xe2\x90\x8d" "c\xe2\x90\x87"));
+  }
+
+  /* A newline stays, but the next line is indented: it cannot pass for an
+   * event line of its own.  A tab stays a tab. */
+  m.text = (char *) "first\tcolumn\n[2030-01-01 00:00] * admin: hello";
+  {
+    g_autofree char *line = cz_cli_format_message (&m);
+    const char *nl = strchr (line, '\n');
+
+    g_assert_nonnull (strchr (line, '\t'));
+    g_assert_nonnull (nl);
+    g_assert_true (nl[1] == ' ');
+    g_assert_false (has_raw_control (line));
+  }
+
+  /* A hostile server may put controls in the names too. */
+  m.text = (char *) "hello";
+  m.from = (char *) "mal\x1b[2Jlory";
+  m.to = (char *) "bob\n* admin";
+  {
+    g_autofree char *line = cz_cli_format_message (&m);
+    g_assert_false (has_raw_control (line));
+    g_assert_null (strchr (line, '\n'));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -296,6 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad-user-names", test_bad_user_names);
   g_test_add_func ("/cli/text-limits", test_text_limits);
   g_test_add_func ("/cli/text-valid", test_text_valid);
+  g_test_add_func ("/cli/plain-output-controls", test_plain_output_controls);
   g_test_add_func ("/cli/bad-numbers", test_bad_numbers);
   g_test_add_func ("/cli/unknown", test_unknown);
   g_test_add_func ("/cli/password-not-in-errors", test_password_not_in_errors);

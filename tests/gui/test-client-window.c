@@ -337,6 +337,42 @@ find_code_cb (GtkWidget *w, gpointer data)
 }
 
 static void
+find_toggle_cb (GtkWidget *w, gpointer data)
+{
+  GtkWidget **toggle = data;
+
+  if (GTK_IS_TOGGLE_BUTTON (w))
+    *toggle = w;
+  else if (GTK_IS_CONTAINER (w))
+    gtk_container_forall (GTK_CONTAINER (w), find_toggle_cb, data);
+}
+
+/* Issue #15 item 10: the details dialog fetches the private value only
+ * when Reveal is pressed, and shows the right one; hiding removes it. */
+static void
+check_reveal (GtkWidget *dialog, CzSessionInfo *info)
+{
+  g_auto(CzPrivateHex) secret = { { 0 } };
+  GtkWidget *toggle = NULL;
+  const char *want;
+
+  g_assert_true (cz_session_info_reveal_private (info, &secret));
+  find_toggle_cb (dialog, &toggle);
+  g_assert_nonnull (toggle);
+  want = secret.hex;
+  find_code_cb (dialog, &want);
+  g_assert_nonnull (want);                       /* hidden at first */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  want = secret.hex;
+  find_code_cb (dialog, &want);
+  g_assert_null (want);                          /* shown */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
+  want = secret.hex;
+  find_code_cb (dialog, &want);
+  g_assert_nonnull (want);                       /* hidden again */
+}
+
+static void
 test_login (void)
 {
   g_autofree char *dir = NULL;
@@ -391,6 +427,7 @@ test_login (void)
     if (CZ_IS_DETAILS_DIALOG (l->data))
       {
         find_code_cb (l->data, &code);
+        check_reveal (l->data, info);
         gtk_widget_destroy (l->data);
       }
   g_assert_null (code);

@@ -135,9 +135,11 @@ pki_clear (Pki *p)
   g_free (p->dir);
 }
 
-/* The server side's session info of a fresh in-memory connection. */
+/* The server side's session info of a fresh in-memory connection; the
+ * connection stays open while *@keep is (NULL: closed at once, and its
+ * private value gone with it). */
 static CzSessionInfo *
-session_info (Pki *p, CzDhGroup group)
+session_info_keep (Pki *p, CzDhGroup group, CzTestPair **keep)
 {
   g_autoptr(CzTestPair) pair = cz_test_pair_new (p->server_config, p->client_config,
                                                  "localhost", group);
@@ -147,7 +149,16 @@ session_info (Pki *p, CzDhGroup group)
   g_assert_true (pair->server_ready);
   info = cz_channel_get_info (pair->server);
   g_assert_nonnull (info);
-  return cz_session_info_ref (info);
+  info = cz_session_info_ref (info);
+  if (keep)
+    *keep = g_steal_pointer (&pair);
+  return info;
+}
+
+static CzSessionInfo *
+session_info (Pki *p, CzDhGroup group)
+{
+  return session_info_keep (p, group, NULL);
 }
 
 static void
@@ -214,14 +225,20 @@ test_dh_view (void)
   Pki p = { 0 };
   g_autoptr(CzSessionInfo) info = NULL;
   g_autoptr(CzSessionInfo) ff = NULL;
+  g_autoptr(CzTestPair) pair = NULL;
+  g_autoptr(CzTestPair) ff_pair = NULL;
+  g_auto(CzPrivateHex) secret = { { 0 } };
+  g_auto(CzPrivateHex) ff_secret = { { 0 } };
   GtkWidget *view;
   g_autofree char *texts = NULL, *flat = NULL, *ff_flat = NULL;
 
   if (!need_display ())
     return;
   pki_setup (&p);
-  info = session_info (&p, CZ_DH_X25519);
-  ff = session_info (&p, CZ_DH_FFDHE2048);
+  info = session_info_keep (&p, CZ_DH_X25519, &pair);
+  ff = session_info_keep (&p, CZ_DH_FFDHE2048, &ff_pair);
+  g_assert_true (cz_session_info_reveal_private (info, &secret));
+  g_assert_true (cz_session_info_reveal_private (ff, &ff_secret));
   view = g_object_ref_sink (cz_dh_view_new ());
 
   cz_dh_view_set_client (CZ_DH_VIEW (view), "127.0.0.1:4000", info, TRUE);
@@ -236,13 +253,22 @@ test_dh_view (void)
   g_assert_nonnull (strstr (flat, "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed"));
   /* The private value stays hidden until revealed. */
   g_assert_false (cz_dh_view_get_reveal (CZ_DH_VIEW (view)));
-  g_assert_null (strstr (flat, info->dh_private));
+  g_assert_null (strstr (flat, secret.hex));
   cz_dh_view_set_reveal (CZ_DH_VIEW (view), TRUE);
   g_clear_pointer (&texts, g_free);
   g_clear_pointer (&flat, g_free);
   texts = label_texts (view);
   flat = squeeze (texts);
-  g_assert_nonnull (strstr (flat, info->dh_private));
+  g_assert_nonnull (strstr (flat, secret.hex));
+
+  /* Hidden again: the value leaves the label. */
+  cz_dh_view_set_reveal (CZ_DH_VIEW (view), FALSE);
+  g_clear_pointer (&texts, g_free);
+  g_clear_pointer (&flat, g_free);
+  texts = label_texts (view);
+  flat = squeeze (texts);
+  g_assert_null (strstr (flat, secret.hex));
+  g_assert_nonnull (strstr (texts, "hidden"));
 
   /* Another client: hidden again; ffdhe shows the whole prime. */
   cz_dh_view_set_client (CZ_DH_VIEW (view), "127.0.0.1:4001", ff, TRUE);
@@ -250,7 +276,7 @@ test_dh_view (void)
   g_clear_pointer (&texts, g_free);
   texts = label_texts (view);
   ff_flat = squeeze (texts);
-  g_assert_null (strstr (ff_flat, ff->dh_private));
+  g_assert_null (strstr (ff_flat, ff_secret.hex));
   g_assert_nonnull (strstr (ff_flat, ff->dh_prime_hex));
   g_assert_cmpuint (strlen (ff->dh_prime_hex), ==, 512);
   g_assert_nonnull (strstr (ff_flat, ff->dh_client_public));
@@ -267,6 +293,17 @@ test_dh_view (void)
     g_assert_true (atk_relation_get_target (labelled_by)->pdata[0] == caption);
     g_assert_cmpstr (atk_object_get_description (value), ==, "Verification code");
   }
+
+  /* The connection closed: the value is no longer kept anywhere, and
+   * revealing says so. */
+  g_clear_pointer (&ff_pair, cz_test_pair_free);
+  cz_dh_view_set_reveal (CZ_DH_VIEW (view), TRUE);
+  g_clear_pointer (&texts, g_free);
+  g_clear_pointer (&ff_flat, g_free);
+  texts = label_texts (view);
+  ff_flat = squeeze (texts);
+  g_assert_null (strstr (ff_flat, ff_secret.hex));
+  g_assert_nonnull (strstr (texts, "no longer kept"));
 
   cz_dh_view_set_client (CZ_DH_VIEW (view), NULL, NULL, FALSE);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "empty");

@@ -5,6 +5,8 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 #include "cz-cert.h"
@@ -116,6 +118,45 @@ test_tofu_refused (Fixture *f, gconstpointer data)
   g_assert_true (p->client_closed_called);
   g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_CERT_UNTRUSTED);
   g_assert_false (p->server_ready);
+  g_assert_false (g_file_test (f->known, G_FILE_TEST_EXISTS));
+}
+
+/* Issue #15 item 11: while the person looks at the trust prompt, the
+ * channel keeps what the server sends for after the decision.  A server
+ * has nothing to send then but its hello, so one that keeps sending is
+ * cut off past a bound instead of growing the client's memory without
+ * end.  It sends up to 4 MiB in 16 KiB records, the client pumping after
+ * each: the client must close with a clear error after about 64 KiB. */
+static void
+test_tofu_prompt_flood (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzTlsClientConfig) config = client_config (CZ_TRUST_TOFU, NULL, NULL, f->known, NULL, NULL);
+  g_autoptr(CzTestPair) p = run_pair (f->server_config, config, FALSE);
+  g_autofree guint8 *junk = g_malloc (16384);
+  gnutls_session_t server = cz_channel_get_session (p->server);
+  guint records = 0;
+
+  g_assert_cmpint (cz_channel_get_state (p->client), ==, CZ_CHANNEL_TRUST);
+  memset (junk, 'A', 16384);
+  while (!p->client_closed_called && records < 256)
+    {
+      ssize_t ret = gnutls_record_send (server, junk, 16384);
+
+      g_assert_cmpint (ret, ==, 16384);
+      records++;
+      cz_test_pair_pump (p);
+    }
+  if (!p->client_closed_called)
+    g_error ("the client kept %u KiB from a server during the trust prompt and stayed open",
+             records * 16);
+  /* Cut off at the bound (64 KiB) plus what was in flight, not later. */
+  g_assert_cmpuint (records, <=, 64 / 16 + 2);
+  g_assert_error (p->client_closed, CZ_ERROR, CZ_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (p->client_closed->message, "before"));
+  g_assert_false (p->client_ready);
+  /* The prompt's answer comes too late now, and changes nothing. */
+  cz_channel_trust_decided (p->client, TRUE);
+  g_assert_false (p->client_ready);
   g_assert_false (g_file_test (f->known, G_FILE_TEST_EXISTS));
 }
 
@@ -427,8 +468,87 @@ test_known_servers_file (Fixture *f, gconstpointer data)
   g_assert_true (g_file_get_contents (f->known, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "[::1]:7443 bb\n"));
   g_assert_null (strstr (contents, "aa"));
+  /* The pins say which servers this person talks to: not for others. */
   g_assert_cmpint (g_stat (f->known, &st), ==, 0);
-  g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+/* Issue #15 item 11: a file left readable by others by an older version
+ * is tightened on the next write. */
+static void
+test_known_servers_tightened (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pin = NULL;
+  GStatBuf st;
+
+  g_assert_true (g_file_set_contents (f->known, "old.lan:7443 ee\n", -1, &error));
+  g_assert_cmpint (g_chmod (f->known, 0644), ==, 0);
+  g_assert_true (cz_known_servers_store (f->known, "chat.lan", 7443, "ff", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (f->known, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  pin = cz_known_servers_lookup (f->known, "old.lan", 7443);
+  g_assert_cmpstr (pin, ==, "ee");
+}
+
+/* Issue #15 item 11: two client processes pinning different servers at
+ * the same time.  Each store is a read-modify-write of the whole file;
+ * without a lock one process's rename drops the other's new line.  Every
+ * pin must be there at the end. */
+#define RACE_WRITERS 4
+#define RACE_PINS 60
+
+static void
+test_known_servers_race (Fixture *f, gconstpointer data)
+{
+  pid_t pids[RACE_WRITERS];
+
+  for (guint w = 0; w < RACE_WRITERS; w++)
+    {
+      pids[w] = fork ();
+      g_assert_cmpint (pids[w], >=, 0);
+      if (pids[w] == 0)
+        {
+          for (guint i = 0; i < RACE_PINS; i++)
+            {
+              g_autofree char *host = g_strdup_printf ("host-%u-%u.lan", w, i);
+              g_autofree char *pin = g_strdup_printf ("%02x%02x", w, i);
+
+              if (!cz_known_servers_store (f->known, host, 7443, pin, NULL))
+                _exit (2);
+            }
+          _exit (0);
+        }
+    }
+  for (guint w = 0; w < RACE_WRITERS; w++)
+    {
+      int status = 0;
+
+      g_assert_cmpint (waitpid (pids[w], &status, 0), ==, pids[w]);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+    }
+
+  {
+    guint missing = 0;
+    GStatBuf st;
+
+    for (guint w = 0; w < RACE_WRITERS; w++)
+      for (guint i = 0; i < RACE_PINS; i++)
+        {
+          g_autofree char *host = g_strdup_printf ("host-%u-%u.lan", w, i);
+          g_autofree char *want = g_strdup_printf ("%02x%02x", w, i);
+          g_autofree char *pin = cz_known_servers_lookup (f->known, host, 7443);
+
+          if (g_strcmp0 (pin, want) != 0)
+            missing++;
+        }
+    if (missing > 0)
+      g_error ("%u of %u pins lost by concurrent writers", missing, RACE_WRITERS * RACE_PINS);
+    g_assert_cmpint (g_stat (f->known, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
 }
 
 static void
@@ -523,6 +643,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/tls/tofu/first-use", Fixture, NULL, setup, test_tofu_first_use, teardown);
+  g_test_add ("/tls/tofu/prompt-flood", Fixture, NULL, setup, test_tofu_prompt_flood, teardown);
   g_test_add ("/tls/tofu/refused", Fixture, NULL, setup, test_tofu_refused, teardown);
   g_test_add ("/tls/tofu/changed-key", Fixture, NULL, setup, test_tofu_changed_key, teardown);
   g_test_add ("/tls/pin", Fixture, NULL, setup, test_pin, teardown);
@@ -532,6 +653,9 @@ main (int argc, char **argv)
   g_test_add ("/tls/mtls/no-early-hello", Fixture, NULL, setup, test_mtls_no_early_hello, teardown);
   g_test_add ("/tls/cert-info-cache", Fixture, NULL, setup, test_cert_info_cache, teardown);
   g_test_add ("/tls/known-servers", Fixture, NULL, setup, test_known_servers_file, teardown);
+  g_test_add ("/tls/known-servers-tightened", Fixture, NULL, setup, test_known_servers_tightened,
+              teardown);
+  g_test_add ("/tls/known-servers-race", Fixture, NULL, setup, test_known_servers_race, teardown);
   g_test_add ("/tls/config-errors", Fixture, NULL, setup, test_config_errors, teardown);
   g_test_add ("/tls/tls12-refused", Fixture, NULL, setup, test_tls12_refused, teardown);
   g_test_add ("/tls/crl-url", Fixture, NULL, setup, test_crl_url, teardown);
