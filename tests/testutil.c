@@ -300,14 +300,27 @@ server_proc_file (CzTestServer *server, const char *name)
   return contents;
 }
 
+static guint64
+server_status_kib (CzTestServer *server, const char *field)
+{
+  g_autofree char *status = server_proc_file (server, "status");
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  const char *line = strstr (status, key);
+
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 10);
+}
+
 guint64
 cz_test_server_rss_kib (CzTestServer *server)
 {
-  g_autofree char *status = server_proc_file (server, "status");
-  const char *line = strstr (status, "\nVmRSS:");
+  return server_status_kib (server, "VmRSS");
+}
 
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10);
+guint64
+cz_test_server_peak_rss_kib (CzTestServer *server)
+{
+  return server_status_kib (server, "VmHWM");
 }
 
 guint64

@@ -51,6 +51,8 @@ extern guint cz_test_server_nofile_limit;
 /* The server's resident memory (VmRSS) in KiB, and the CPU time it used
  * so far (user + system) in ms, from /proc (asserting they read). */
 guint64 cz_test_server_rss_kib (CzTestServer *server);
+/* Its peak resident memory so far (VmHWM), in KiB. */
+guint64 cz_test_server_peak_rss_kib (CzTestServer *server);
 guint64 cz_test_server_cpu_ms (CzTestServer *server);
 /* SIGTERM, then waits up to 10 s (SIGKILL after).  Returns the exit status. */
 int cz_test_server_stop (CzTestServer *server);

@@ -74,11 +74,17 @@ cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error)
   cz_conn_send (conn, msg);
 }
 
-void
-cz_conn_op_done (CzConn *conn)
+/* What an operation counts for in a connection's in-flight budget. */
+static guint
+op_weight (CzOpPurpose purpose)
 {
-  if (conn->inflight > 0)
-    conn->inflight--;
+  return purpose == CZ_OP_HISTORY ? CZ_CONN_HISTORY_WEIGHT : 1;
+}
+
+void
+cz_conn_op_done (CzConn *conn, CzOpPurpose purpose)
+{
+  conn->inflight -= MIN (conn->inflight, op_weight (purpose));
   if (conn->paused)
     cz_conn_mark_dirty (conn);   /* the loop looks at it again (resume) */
 }
@@ -162,7 +168,7 @@ cz_server_submit (CzServer *self, CzConn *conn, guint32 ref, CzOpPurpose purpose
   ctx->server = self;
   ctx->conn_id = conn ? conn->id : 0;
   if (conn)
-    conn->inflight++;
+    conn->inflight += op_weight (purpose);
   ctx->ref = ref;
   ctx->purpose = purpose;
   op->done = store_done_cb;

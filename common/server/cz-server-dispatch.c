@@ -76,7 +76,7 @@ cz_server_dispatch_store_done (CzServer *self, CzStoreOp *op)
   CzConn *conn = cz_server_find_conn (self, ctx->conn_id);
 
   if (conn)
-    cz_conn_op_done (conn);
+    cz_conn_op_done (conn, ctx->purpose);
   switch (ctx->purpose)
     {
     case CZ_OP_REGISTER:

@@ -25,6 +25,11 @@ typedef struct _CzConn CzConn;
  * stops reading it until half have completed (back-pressure, and fairness
  * in the store's FIFO queue). */
 #define CZ_CONN_MAX_INFLIGHT 64
+/* What a `history` request counts for among those 64: its answer can be
+ * 500 messages of 4,096 characters (several MB on the heap until it is
+ * sealed), so at most two are in flight per connection, where 64 would
+ * have held over 100 MB for one slow reader. */
+#define CZ_CONN_HISTORY_WEIGHT 32
 /* Output queued for a connection above which it is not read either (a
  * slow reader pipelining history requests). */
 #define CZ_CONN_OUTPUT_PAUSE (1024 * 1024)
@@ -51,7 +56,7 @@ struct _CzConn {
   gboolean dirty;            /* has output queued since the last flush */
   gboolean ready;            /* keys established */
   gboolean paused;           /* input paused (back-pressure) */
-  guint inflight;            /* store operations submitted, not completed */
+  guint inflight;            /* store operations submitted, not completed, by weight */
   gboolean host_counted;     /* counted in server->per_host */
 
   /* offline queue, paged */
@@ -145,8 +150,8 @@ gboolean cz_conn_send (CzConn *conn, GVariant *message);
 void cz_conn_send_error (CzConn *conn, guint32 ref, CzErrorCode code, const char *text);
 /* The same for a GError (its wire code and message). */
 void cz_conn_send_gerror (CzConn *conn, guint32 ref, const GError *error);
-/* A store operation of @conn completed (back-pressure count). */
-void cz_conn_op_done (CzConn *conn);
+/* A store operation of @conn for @purpose completed (back-pressure count). */
+void cz_conn_op_done (CzConn *conn, CzOpPurpose purpose);
 /* The live connection of id @id, or NULL. */
 CzConn *cz_server_find_conn (CzServer *server, guint64 id);
 /* To every session of @user but @except. */

@@ -13,6 +13,7 @@
 #include "testutil.h"
 #include "fuzz/raw-client.h"
 #include "cz-message.h"
+#include "cz-protocol.h"
 
 #define PASSWORD "correct horse"
 
@@ -136,6 +137,61 @@ send_direct (CzRawClient *r, const char *to, const char *text, guint n, const ch
       done += window;
     }
   return acked;
+}
+
+/* ---- §5.4: bytes queued for a slow reader ------------------------------------------- */
+
+/* 2 MB of lobby history, then a reader that pipelines 100 requests for
+ * all of it and reads nothing.  The server used to queue every answer
+ * (the backlog rule reset whenever the peer took anything): ~200 MB.  Now
+ * it stops reading that connection past 1 MiB of unread output and drops
+ * it past 16 MiB, so the peak stays small and others are not disturbed. */
+static void
+test_pipelined_history (void)
+{
+  g_autoptr(CzTestServer) server = server_start (NULL);
+  g_autoptr(CzRawClient) alice = logged_in (server, "alice", TRUE, NULL);
+  g_autoptr(CzRawClient) reader = logged_in (server, "reader", TRUE, NULL);
+  g_autofree char *text = g_strnfill (4000, 'h');
+  g_autoptr(GVariant) ack = NULL;
+  guint64 before, peak;
+
+  for (guint done = 0; done < 500; done += 50)
+    {
+      for (guint i = 0; i < 50; i++)
+        cz_raw_send (alice, say (++alice->ref, text));
+      for (guint i = 0; i < 50; i++)
+        {
+          g_autoptr(GVariant) reply = cz_raw_reply (alice, 30000);
+
+          g_assert_nonnull (reply);
+          g_assert_cmpstr (cz_message_kind (reply), ==, "ack");
+        }
+    }
+  store_sync (alice);
+  before = cz_test_server_peak_rss_kib (server);
+
+  for (guint i = 0; i < 100; i++)
+    cz_raw_send (reader, cz_message_new ("history", "ref", g_variant_new_uint32 (++reader->ref),
+                                         "with", g_variant_new_string ("#lobby"),
+                                         "limit", g_variant_new_uint32 (CZ_HISTORY_MAX), NULL));
+  /* Every request the server read is answered (or the reader dropped)
+   * by the time alice's store round trip after it comes back. */
+  g_usleep (G_USEC_PER_SEC / 2);
+  store_sync (alice);
+  store_sync (alice);
+  peak = cz_test_server_peak_rss_kib (server);
+  g_test_message ("peak RSS %" G_GUINT64_FORMAT " KiB before the reader, %" G_GUINT64_FORMAT
+                  " KiB after (+%" G_GUINT64_FORMAT ")", before, peak, peak - before);
+  g_assert_cmpuint (peak, <, before + 32 * 1024);
+
+  /* The others are not disturbed. */
+  cz_raw_send (alice, say (++alice->ref, "still here"));
+  ack = cz_raw_reply (alice, 10000);
+  g_assert_nonnull (ack);
+  g_assert_cmpstr (cz_message_kind (ack), ==, "ack");
+  g_clear_pointer (&reader, cz_raw_client_free);
+  server_finish (g_steal_pointer (&server));
 }
 
 /* ---- §5.4: the offline backlog ------------------------------------------------------ */
@@ -410,6 +466,7 @@ main (int argc, char **argv)
   ca = g_build_filename (pki, "ca.pem", NULL);
   g_test_add_func ("/attacks/resources/offline-backlog", test_offline_backlog);
   g_test_add_func ("/attacks/resources/mailbox-full", test_mailbox_full);
+  g_test_add_func ("/attacks/resources/pipelined-history", test_pipelined_history);
   g_test_add_func ("/attacks/resources/emfile", test_emfile);
   g_test_add_func ("/attacks/resources/per-address", test_per_address);
   g_test_add_func ("/attacks/resources/store-flood", test_store_flood);
