@@ -89,6 +89,29 @@ cz_cert_format_time (time_t t)
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup ("");
 }
 
+/* A certificate may carry any bytes in its names, but the windows, the
+ * logs and the JSON get one line of UTF-8: invalid sequences become
+ * U+FFFD, and control characters (C0, DEL, C1: a newline would forge a
+ * line) the RFC 4514 escape of their bytes, "\0A". */
+static char *
+cert_text (const char *data, gsize len)
+{
+  g_autofree char *valid = g_utf8_make_valid (data, len);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+        for (const char *b = p; b < g_utf8_next_char (p); b++)
+          g_string_append_printf (out, "\\%02X", (guint8) *b);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static char *
 dn_string (gnutls_x509_crt_t crt, gboolean issuer)
 {
@@ -96,8 +119,7 @@ dn_string (gnutls_x509_crt_t crt, gboolean issuer)
   int ret = issuer ? gnutls_x509_crt_get_issuer_dn3 (crt, &dn, 0)
                    : gnutls_x509_crt_get_dn3 (crt, &dn, 0);
 
-  /* A certificate may carry any bytes: the windows and the JSON get UTF-8. */
-  return ret < 0 ? g_strdup ("") : g_utf8_make_valid ((const char *) dn.data, dn.size);
+  return ret < 0 ? g_strdup ("") : cert_text ((const char *) dn.data, dn.size);
 }
 
 static char *
@@ -148,7 +170,7 @@ sans_string (gnutls_x509_crt_t crt)
       else if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_RFC822NAME ||
                type == GNUTLS_SAN_URI)
         {
-          g_autofree char *text = g_utf8_make_valid ((const char *) san.data, san.size);
+          g_autofree char *text = cert_text ((const char *) san.data, san.size);
           g_string_append_printf (out, "%s:%s", type == GNUTLS_SAN_DNSNAME ? "DNS"
                                   : type == GNUTLS_SAN_URI ? "URI" : "email", text);
         }

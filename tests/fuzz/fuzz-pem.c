@@ -89,13 +89,27 @@ write_file (const char *path, const void *data, gsize len)
 }
 
 /* The subject, issuer and SAN texts reach the client's --json `connected`
- * line and both windows' labels: one line of UTF-8 whatever the
- * certificate holds (pem.crashes/ has names that are not UTF-8). */
+ * line, the terminal and both windows' labels: one line of UTF-8 without
+ * control characters, whatever the certificate holds (pem.crashes/ has
+ * names that are not UTF-8, and one with a newline in its issuer). */
+static gboolean
+has_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 check_text (const char *field, const char *text)
 {
   g_assert_nonnull (text);
-  if (!g_utf8_validate (text, -1, NULL) || strchr (text, '\n') != NULL)
+  if (!g_utf8_validate (text, -1, NULL) || has_control (text))
     {
       g_autofree char *shown = g_strescape (text, NULL);
       g_error ("certificate %s is not one line of UTF-8: \"%s\"", field, shown);

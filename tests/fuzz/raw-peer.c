@@ -149,9 +149,12 @@ cz_raw_tls_connect (int fd, const char *ca_file, GError **error)
   gnutls_session_t session = NULL;
   int ret;
 
-  /* The credentials must outlive the session: keep one set per process. */
+  /* The credentials must outlive the session: keep one set per CA file,
+   * for the process's life (every earlier set stays reachable, so a
+   * program whose tests each make a PKI is not a leak to LSan). */
   static gnutls_certificate_credentials_t shared_creds;
   static char *shared_ca;
+  static GPtrArray *earlier;
 
   if (shared_creds == NULL || g_strcmp0 (shared_ca, ca_file) != 0)
     {
@@ -162,7 +165,13 @@ cz_raw_tls_connect (int fd, const char *ca_file, GError **error)
           gnutls_certificate_free_credentials (creds);
           return NULL;
         }
-      /* The previous set may still serve open sessions: leak it (tests). */
+      /* The previous set may still serve open sessions: keep it. */
+      if (shared_creds != NULL)
+        {
+          if (earlier == NULL)
+            earlier = g_ptr_array_new ();
+          g_ptr_array_add (earlier, shared_creds);
+        }
       shared_creds = creds;
       g_free (shared_ca);
       shared_ca = g_strdup (ca_file);

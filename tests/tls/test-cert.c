@@ -203,6 +203,43 @@ check_kat_info (const CzCertInfo *info)
   g_assert_false (info->is_ca);
 }
 
+/* Names in a certificate may hold any bytes: the facts are one line of
+ * UTF-8 without control characters (a newline in an issuer was found by
+ * fuzz-pem), with each control byte as its RFC 4514 escape. */
+static void
+test_info_control_characters (void)
+{
+  gnutls_x509_crt_t crt;
+  gnutls_x509_privkey_t key;
+  static const char cn[] = "Seed CA\nforged line\x1b[2J\x7f";
+  g_autoptr(CzCertInfo) info = NULL;
+
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0),
+                   ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, "\x01", 1), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, 1700000000), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, 1800000000), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                                  cn, strlen (cn)), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
+
+  info = cz_cert_info_new_from_crt (crt);
+  g_assert_nonnull (info);
+  g_assert_true (g_utf8_validate (info->subject, -1, NULL));
+  g_test_message ("subject: %s", info->subject);
+  for (const char *p = info->subject; *p != '\0'; p++)
+    g_assert_false (g_ascii_iscntrl (*p));
+  g_assert_nonnull (strstr (info->subject, "Seed CA\\0Aforged line\\1B[2J\\7F"));
+  g_assert_cmpstr (info->issuer, ==, info->subject);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+}
+
 static void
 test_info_kat (Fixture *fx, gconstpointer data)
 {
@@ -774,6 +811,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/cert/key-type/names", test_key_type_names);
   ADD ("/cert/info/known-answer", NULL, test_info_kat);
+  g_test_add_func ("/cert/info/control-characters", test_info_control_characters);
   ADD ("/cert/generate/ecdsa-p256", &same_ecdsa, test_generate);
   ADD ("/cert/generate/ed25519", &same_ed25519, test_generate);
   ADD ("/cert/generate/rsa-3072", &same_rsa, test_generate);
