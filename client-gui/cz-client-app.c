@@ -4,6 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cz-util.h"
 #include "cz-client-main.h"
 #include "cz-client-app.h"
 #include "cz-client-dialogs.h"
@@ -58,7 +59,7 @@ static void
 preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = user_data;
-  g_autoptr(GSettings) settings = g_settings_new ("org.causerie.Client");
+  g_autoptr(GSettings) settings = cz_settings_new ("org.causerie.Client");
   GtkWidget *dialog = cz_prefs_dialog_new (gtk_application_get_active_window (app), settings);
 
   g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "cz-util.h"
 #include "cz-client-window.h"
 #include "cz-client-dialogs.h"
 
@@ -580,7 +581,11 @@ cz_client_window_init (CzClientWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->settings = g_settings_new ("org.causerie.Client");
+  /* Installed, or compiled in the build tree (a window run from _build/);
+   * the window keeps its form and size there, so it cannot go without. */
+  self->settings = cz_settings_new ("org.causerie.Client");
+  if (self->settings == NULL)
+    g_error ("cannot start without the org.causerie.Client settings schema");
   self->model = cz_chat_model_new ();
   self->session = cz_client_session_new (self->model);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),

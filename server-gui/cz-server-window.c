@@ -635,18 +635,7 @@ static const GActionEntry win_entries[] = {
 static GSettings *
 load_settings (void)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source)
-    schema = g_settings_schema_source_lookup (source, "org.causerie.Server", TRUE);
-  if (schema == NULL)
-    {
-      g_warning ("the org.causerie.Server settings schema is not installed; settings will not be "
-                 "remembered (set GSETTINGS_SCHEMA_DIR to run uninstalled)");
-      return NULL;
-    }
-  return g_settings_new_full (schema, NULL, NULL);
+  return cz_settings_new ("org.causerie.Server");
 }
 
 static void

@@ -288,6 +288,31 @@ cz_local_time (gint64 unix_ms)
   return utc ? g_date_time_to_timezone (utc, zone) : NULL;
 }
 
+GSettings *
+cz_settings_new (const char *schema_id)
+{
+  GSettingsSchemaSource *installed = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchemaSource) built = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (installed != NULL)
+    schema = g_settings_schema_source_lookup (installed, schema_id, TRUE);
+#ifdef CZ_BUILD_SCHEMA_DIR
+  /* Run from _build/ without installing: the schemas `make` compiled. */
+  if (schema == NULL
+      && (built = g_settings_schema_source_new_from_directory (CZ_BUILD_SCHEMA_DIR, installed,
+                                                               FALSE, NULL)) != NULL)
+    schema = g_settings_schema_source_lookup (built, schema_id, FALSE);
+#endif
+  if (schema == NULL)
+    {
+      g_warning ("the %s settings schema is not installed; settings will not be remembered "
+                 "(set GSETTINGS_SCHEMA_DIR to run uninstalled)", schema_id);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
 char *
 cz_data_dir (void)
 {

@@ -1,7 +1,7 @@
 /* cz-util.h: small helpers shared by the whole library. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -30,6 +30,11 @@ gint64 cz_now_ms (void);
  * looked up once per process (GLib's _local () calls re-read the zone
  * files every time: too slow for a log line per message). */
 GDateTime *cz_local_time (gint64 unix_ms);
+
+/* GSettings for @schema_id from the installed schemas or, for a program
+ * run from its build tree, from the schemas compiled there; NULL with a
+ * warning when neither has it (the caller then remembers nothing). */
+GSettings *cz_settings_new (const char *schema_id);
 
 /* $XDG_DATA_HOME/causerie, created 0700 if missing. */
 char *cz_data_dir (void);
