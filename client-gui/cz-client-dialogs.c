@@ -7,21 +7,6 @@
 #include "cz-client-dialogs.h"
 #include "cz-util.h"
 
-char *
-cz_format_fingerprint (const char *hex)
-{
-  GString *out = g_string_new (NULL);
-  gsize len = hex ? strlen (hex) : 0;
-
-  for (gsize i = 0; i < len; i += 4)
-    {
-      if (i > 0)
-        g_string_append_c (out, i == len / 2 ? '\n' : ' ');
-      g_string_append_len (out, hex + i, MIN (4, len - i));
-    }
-  return g_string_free (out, FALSE);
-}
-
 /* ---- Trust on first use ------------------------------------------------------- */
 
 struct _CzTrustDialog {

@@ -12,8 +12,6 @@ G_DECLARE_FINAL_TYPE (CzTrustDialog, cz_trust_dialog, CZ, TRUST_DIALOG, GtkDialo
 
 /* Answers GTK_RESPONSE_ACCEPT (trust) or anything else (refuse). */
 GtkWidget *cz_trust_dialog_new (GtkWindow *parent, const char *server, const char *fingerprint);
-/* "ab12 cd34 …": the fingerprint in groups of four, two lines. */
-char *cz_format_fingerprint (const char *hex);
 
 #define CZ_TYPE_DETAILS_DIALOG (cz_details_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (CzDetailsDialog, cz_details_dialog, CZ, DETAILS_DIALOG, GtkDialog)

@@ -12,6 +12,9 @@ char *cz_hex_encode_colons (const guint8 *data, gsize len);
 /* Parses hex (case-insensitive, ':' and whitespace ignored).  Returns NULL
  * and sets @error on odd length or a non-hex character. */
 GBytes *cz_hex_decode (const char *hex, GError **error);
+/* "ab12 cd34 …": a key fingerprint (lower-case hex) in groups of four on
+ * two lines, the way both windows show it so people can compare them. */
+char *cz_format_fingerprint (const char *hex);
 
 /* Zeroes memory in a way the compiler will not elide. */
 void cz_memwipe (void *p, gsize len);

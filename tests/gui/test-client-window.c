@@ -29,6 +29,7 @@ __asan_default_options (void)
 #include "cz-chat-view.h"
 #include "cz-client-dialogs.h"
 #include "cz-client-window.h"
+#include "cz-util.h"
 #include "testutil.h"
 #include "client-gui-testutil.h"
 
