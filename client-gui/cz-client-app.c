@@ -60,7 +60,11 @@ preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_dat
 {
   GtkApplication *app = user_data;
   g_autoptr(GSettings) settings = cz_settings_new ("org.causerie.Client");
-  GtkWidget *dialog = cz_prefs_dialog_new (gtk_application_get_active_window (app), settings);
+  GtkWidget *dialog;
+
+  if (settings == NULL)   /* no schema at all: cz_settings_new said so */
+    return;
+  dialog = cz_prefs_dialog_new (gtk_application_get_active_window (app), settings);
 
   g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -34,10 +34,19 @@ gint64 cz_now_ms (void);
  * files every time: too slow for a log line per message). */
 GDateTime *cz_local_time (gint64 unix_ms);
 
+/* The resource path where each program embeds data/gschemas.compiled. */
+#define CZ_SCHEMAS_RESOURCE "/org/causerie/schemas/gschemas.compiled"
+
 /* GSettings for @schema_id from the installed schemas or, for a program
- * run from its build tree, from the schemas compiled there; NULL with a
- * warning when neither has it (the caller then remembers nothing). */
+ * run from its build tree, from the schemas compiled there; when neither
+ * has it, the copy embedded at CZ_SCHEMAS_RESOURCE with an in-memory
+ * backend (defaults, nothing remembered) and a warning.  NULL, with a
+ * warning, only if the program embeds no such schema either. */
 GSettings *cz_settings_new (const char *schema_id);
+
+/* Where bindtextdomain () finds the catalogues: the build tree's locale/
+ * for a program run from it, else LOCALEDIR. */
+const char *cz_locale_dir (void);
 
 /* $XDG_DATA_HOME/causerie, created 0700 if missing. */
 char *cz_data_dir (void);
