@@ -430,6 +430,65 @@ cz_locale_dir (void)
 }
 
 char *
+cz_help_uri (const char *program, const char *anchor)
+{
+  g_autofree char *page = g_strconcat (program, ".html", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+
+#ifdef CZ_MAN_DIR
+  /* The manual page, in yelp or whatever shows man: URIs, once installed. */
+  if (anchor == NULL && !running_from_build_tree ())
+    {
+      g_autofree char *man = g_strconcat (CZ_MAN_DIR "/man1/", program, ".1", NULL);
+      g_autoptr(GAppInfo) viewer = g_app_info_get_default_for_uri_scheme ("man");
+
+      if (viewer != NULL && g_file_test (man, G_FILE_TEST_EXISTS))
+        return g_strconcat ("man:", program, NULL);
+    }
+#endif
+#ifdef CZ_SOURCE_DIR
+  if (running_from_build_tree ())
+    path = g_build_filename (CZ_SOURCE_DIR, "data", "help", page, NULL);
+#endif
+#ifdef CZ_HELP_DIR
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_free (path);
+      path = g_build_filename (CZ_HELP_DIR, page, NULL);
+    }
+#endif
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS)
+      || (uri = g_filename_to_uri (path, NULL, NULL)) == NULL)
+    return NULL;
+  return anchor ? g_strconcat (uri, "#", anchor, NULL) : g_steal_pointer (&uri);
+}
+
+gboolean
+cz_help_show (const char *uri, GAppLaunchContext *context, GError **error)
+{
+  g_autoptr(GAppInfo) browser = NULL;
+  GList *uris;
+  gboolean launched;
+
+  if (!g_str_has_prefix (uri, "file:"))
+    return g_app_info_launch_default_for_uri (uri, context, error);
+  /* GIO refuses a file: URI with a #section (it names no file): hand it to
+   * the HTML viewer itself, as a desktop's link would. */
+  browser = g_app_info_get_default_for_type ("text/html", FALSE);
+  if (browser == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("No web browser is installed to show %s."), uri);
+      return FALSE;
+    }
+  uris = g_list_append (NULL, (gpointer) uri);
+  launched = g_app_info_launch_uris (browser, uris, context, error);
+  g_list_free (uris);
+  return launched;
+}
+
+char *
 cz_data_dir (void)
 {
   char *dir = g_build_filename (g_get_user_data_dir (), "causerie", NULL);

@@ -48,6 +48,17 @@ GSettings *cz_settings_new (const char *schema_id);
  * for a program run from it, else LOCALEDIR. */
 const char *cz_locale_dir (void);
 
+/* What shows @program's help (causerie-client, causerie-server): with no
+ * @anchor, "man:PROGRAM" when its manual page is installed and something
+ * (yelp) shows man: URIs; else the file: URI of its HTML help page, at
+ * @anchor if given (the source tree's data/help for a program run from its
+ * build tree, else the installed one).  NULL if no page is found. */
+char *cz_help_uri (const char *program, const char *anchor);
+
+/* Shows a cz_help_uri () URI: man: through its viewer, a file: page (with
+ * its #section) in the default HTML viewer. */
+gboolean cz_help_show (const char *uri, GAppLaunchContext *context, GError **error);
+
 /* $XDG_DATA_HOME/causerie, created 0700 if missing. */
 char *cz_data_dir (void);
 
