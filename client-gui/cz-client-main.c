@@ -7,12 +7,13 @@
 
 #include "cz-client-main.h"
 #include "cz-cli-runner.h"
+#include "cz-util.h"
 
 int
 cz_client_main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, cz_locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -59,42 +59,108 @@ print_summary (const CzCertInfo *info, gboolean ca, const char *out_cert, const 
   g_print (_("  private key:  %s (keep it secret)\n"), out_key);
 }
 
-int
-cz_certgen_cli_run (int argc, char **argv)
+/* The options, parsed into one struct so that the same group serves the
+ * generator and causerie-server --help. */
+typedef struct {
+  gboolean generate_ca, generate_cert, client;
+  char *cn, *key_type, *ca_cert, *ca_key, *out_cert, *out_key, *crl_url;
+  char **sans;
+  int days;
+} CertgenArgs;
+
+static void
+certgen_args_clear (CertgenArgs *a)
 {
-  gboolean generate_ca = FALSE, generate_cert = FALSE, client = FALSE;
-  g_autofree char *cn = NULL, *key_type = NULL;
-  g_autofree char *ca_cert = NULL, *ca_key = NULL, *out_cert = NULL, *out_key = NULL;
-  g_autofree char *crl_url = NULL;
-  g_auto(GStrv) sans = NULL;
-  int days = -1;
+  g_clear_pointer (&a->cn, g_free);
+  g_clear_pointer (&a->key_type, g_free);
+  g_clear_pointer (&a->ca_cert, g_free);
+  g_clear_pointer (&a->ca_key, g_free);
+  g_clear_pointer (&a->out_cert, g_free);
+  g_clear_pointer (&a->out_key, g_free);
+  g_clear_pointer (&a->crl_url, g_free);
+  g_clear_pointer (&a->sans, g_strfreev);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CertgenArgs, certgen_args_clear)
+
+static void
+certgen_args_free (gpointer data)
+{
+  certgen_args_clear (data);
+  g_free (data);
+}
+
+static GOptionGroup *
+certgen_group_new (CertgenArgs *a, GDestroyNotify destroy)
+{
   const GOptionEntry entries[] = {
-    { "generate-ca", 0, 0, G_OPTION_ARG_NONE, &generate_ca,
+    { "generate-ca", 0, 0, G_OPTION_ARG_NONE, &a->generate_ca,
       N_("Create a self-signed certificate authority"), NULL },
-    { "generate-cert", 0, 0, G_OPTION_ARG_NONE, &generate_cert,
+    { "generate-cert", 0, 0, G_OPTION_ARG_NONE, &a->generate_cert,
       N_("Create a server or client certificate signed by a CA"), NULL },
-    { "cn", 0, 0, G_OPTION_ARG_STRING, &cn,
+    { "cn", 0, 0, G_OPTION_ARG_STRING, &a->cn,
       N_("Common name of the new certificate"), N_("NAME") },
-    { "ca-cert", 0, 0, G_OPTION_ARG_FILENAME, &ca_cert,
+    { "ca-cert", 0, 0, G_OPTION_ARG_FILENAME, &a->ca_cert,
       N_("CA certificate that signs (PEM)"), N_("FILE") },
-    { "ca-key", 0, 0, G_OPTION_ARG_FILENAME, &ca_key,
+    { "ca-key", 0, 0, G_OPTION_ARG_FILENAME, &a->ca_key,
       N_("Private key of that CA (PEM)"), N_("FILE") },
-    { "san", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sans,
+    { "san", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->sans,
       N_("Subject alternative name; repeat for several"), N_("DNS:name|IP:addr") },
-    { "out-cert", 0, 0, G_OPTION_ARG_FILENAME, &out_cert,
+    { "out-cert", 0, 0, G_OPTION_ARG_FILENAME, &a->out_cert,
       N_("Where to write the certificate (mode 0644)"), N_("FILE") },
-    { "out-key", 0, 0, G_OPTION_ARG_FILENAME, &out_key,
+    { "out-key", 0, 0, G_OPTION_ARG_FILENAME, &a->out_key,
       N_("Where to write the private key (mode 0600)"), N_("FILE") },
-    { "key-type", 0, 0, G_OPTION_ARG_STRING, &key_type,
+    { "key-type", 0, 0, G_OPTION_ARG_STRING, &a->key_type,
       N_("ecdsa-p256 (default), ed25519 or rsa-3072"), N_("TYPE") },
-    { "days", 0, 0, G_OPTION_ARG_INT, &days,
+    { "days", 0, 0, G_OPTION_ARG_INT, &a->days,
       N_("Validity in days (default 365, for a CA 3650)"), N_("N") },
-    { "client", 0, 0, G_OPTION_ARG_NONE, &client,
+    { "client", 0, 0, G_OPTION_ARG_NONE, &a->client,
       N_("A client certificate (clientAuth) instead of a server one"), NULL },
-    { "crl-url", 0, 0, G_OPTION_ARG_STRING, &crl_url,
+    { "crl-url", 0, 0, G_OPTION_ARG_STRING, &a->crl_url,
       N_("Where clients find the CA's revocation list (a CRL distribution point)"), N_("URL") },
     { NULL }
   };
+  GOptionGroup *group = g_option_group_new ("certificates",
+                                            _("Certificate options (with --generate-ca or "
+                                              "--generate-cert):"),
+                                            _("Show the certificate options"), a, destroy);
+
+  a->days = -1;
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  return group;
+}
+
+/* In the main parse, a certificate option came without --generate-ca or
+ * --generate-cert (which cz_certgen_cli_wants dispatches on first). */
+static gboolean
+certgen_help_post_parse (GOptionContext *context, GOptionGroup *group, gpointer data,
+                         GError **error)
+{
+  CertgenArgs *a = data;
+
+  if (a->cn || a->key_type || a->ca_cert || a->ca_key || a->out_cert || a->out_key
+      || a->crl_url || a->sans || a->client || a->days != -1)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           _("the certificate options go with --generate-ca or --generate-cert"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GOptionGroup *
+cz_certgen_cli_group (void)
+{
+  GOptionGroup *group = certgen_group_new (g_new0 (CertgenArgs, 1), certgen_args_free);
+
+  g_option_group_set_parse_hooks (group, NULL, certgen_help_post_parse);
+  return group;
+}
+
+int
+cz_certgen_cli_run (int argc, char **argv)
+{
+  g_auto(CertgenArgs) a = { 0 };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CzCertInfo) info = NULL;
@@ -106,7 +172,7 @@ cz_certgen_cli_run (int argc, char **argv)
     args[i] = g_strdup (argv[i]);
 
   context = g_option_context_new (NULL);
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (context, certgen_group_new (&a, NULL));
   g_option_context_set_summary (context,
     _("Create certificates for Causerie:\n"
       "  causerie-server --generate-ca --cn NAME --out-cert FILE --out-key FILE\n"
@@ -117,37 +183,37 @@ cz_certgen_cli_run (int argc, char **argv)
 
   if (args[0] != NULL && args[1] != NULL)
     return usage_error (_("unexpected argument “%s”"), args[1]);
-  if (generate_ca == generate_cert)
+  if (a.generate_ca == a.generate_cert)
     return usage_error (_("give either --generate-ca or --generate-cert"));
-  if (cn == NULL)
+  if (a.cn == NULL)
     return usage_error (_("--cn is required"));
-  if (out_cert == NULL || out_key == NULL)
+  if (a.out_cert == NULL || a.out_key == NULL)
     return usage_error (_("--out-cert and --out-key are required"));
-  if (generate_ca && (ca_cert != NULL || ca_key != NULL || client || sans != NULL || crl_url != NULL))
+  if (a.generate_ca && (a.ca_cert != NULL || a.ca_key != NULL || a.client || a.sans != NULL || a.crl_url != NULL))
     return usage_error (_("--ca-cert, --ca-key, --san, --client and --crl-url go with --generate-cert"));
-  if (generate_cert && (ca_cert == NULL || ca_key == NULL))
+  if (a.generate_cert && (a.ca_cert == NULL || a.ca_key == NULL))
     return usage_error (_("--generate-cert needs --ca-cert and --ca-key"));
-  if (days != -1 && (days < 1 || days > MAX_DAYS))
+  if (a.days != -1 && (a.days < 1 || a.days > MAX_DAYS))
     return usage_error (_("--days must be between 1 and %d"), MAX_DAYS);
-  if (key_type != NULL && !cz_key_type_from_name (key_type, &req.key_type, &error))
+  if (a.key_type != NULL && !cz_key_type_from_name (a.key_type, &req.key_type, &error))
     return usage_error ("%s", error->message);
 
-  req.common_name = cn;
-  req.sans = (const char *const *) sans;
-  req.days = days == -1 ? 0 : (guint) days;
-  req.client = client;
-  req.crl_url = crl_url;
+  req.common_name = a.cn;
+  req.sans = (const char *const *) a.sans;
+  req.days = a.days == -1 ? 0 : (guint) a.days;
+  req.client = a.client;
+  req.crl_url = a.crl_url;
 
-  if (generate_ca)
-    info = cz_cert_generate_ca (&req, out_cert, out_key, &error);
+  if (a.generate_ca)
+    info = cz_cert_generate_ca (&req, a.out_cert, a.out_key, &error);
   else
-    info = cz_cert_generate_signed (&req, ca_cert, ca_key, out_cert, out_key, &error);
+    info = cz_cert_generate_signed (&req, a.ca_cert, a.ca_key, a.out_cert, a.out_key, &error);
 
   if (info == NULL)
     {
       g_printerr ("%s: %s\n", PROGRAM, error->message);
       return g_error_matches (error, CZ_ERROR, CZ_ERROR_INVALID) ? EXIT_USAGE : 1;
     }
-  print_summary (info, generate_ca, out_cert, out_key);
+  print_summary (info, a.generate_ca, a.out_cert, a.out_key);
   return 0;
 }

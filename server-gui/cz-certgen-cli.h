@@ -23,4 +23,9 @@ gboolean cz_certgen_cli_wants (int argc, char **argv);
  * "causerie-server: <message>". */
 int cz_certgen_cli_run (int argc, char **argv);
 
+/* The same options as a group ("certificates") for causerie-server's main
+ * --help to list; given there (without --generate-ca or --generate-cert)
+ * they are an error. */
+GOptionGroup *cz_certgen_cli_group (void);
+
 G_END_DECLS

@@ -13,8 +13,11 @@
 #include "cz-server-options.h"
 #include "cz-server-window.h"
 #include "cz-ui-util.h"
+#include "cz-util.h"
 
 #define CZ_SERVER_APP_ID "org.causerie.Server"
+#define PROGRAM "causerie-server"
+#define HELP_ANCHOR_NO_WINDOW "headless"
 
 struct _CzServerApp {
   GtkApplication parent_instance;
@@ -52,29 +55,122 @@ app_icon_name (void)
   return gtk_icon_theme_has_icon (theme, CZ_SERVER_APP_ID) ? CZ_SERVER_APP_ID : "network-server";
 }
 
+/* ---- Help -------------------------------------------------------------------------- */
+
+static void
+show_help_error (GtkWindow *parent, const char *detail)
+{
+  GtkWidget *dialog = gtk_message_dialog_new (parent,
+                                              GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s",
+                                              _("Could not open the help"));
+
+  /* Translators: %s is why, then the program's name. */
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            _("%s\n\n“man %s” in a terminal shows the manual."),
+                                            detail, PROGRAM);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Shows @uri (cz_help_uri) on @parent's screen, or says why not. */
+static void
+show_help (GtkWindow *parent, const char *uri)
+{
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (uri == NULL)
+    {
+      show_help_error (parent, _("The help pages are not installed."));
+      return;
+    }
+  context = gdk_display_get_app_launch_context (gdk_display_get_default ());
+  gdk_app_launch_context_set_timestamp (context, gtk_get_current_event_time ());
+  if (!cz_help_show (uri, G_APP_LAUNCH_CONTEXT (context), &error))
+    show_help_error (parent, error->message);
+}
+
+/* F1 and the menu's Help: the manual page in yelp, or the local help page
+ * in the browser (cz_help_uri). */
+static void
+help_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  g_autofree char *uri = cz_help_uri (PROGRAM, NULL);
+
+  show_help (gtk_application_get_active_window (user_data), uri);
+}
+
+static gboolean
+help_link_cb (GtkLinkButton *button, gpointer user_data)
+{
+  show_help (GTK_WINDOW (gtk_widget_get_toplevel (GTK_WIDGET (button))),
+             gtk_link_button_get_uri (button));
+  return TRUE;
+}
+
+/* The About dialog's links to the sections of the help page, which are
+ * the README's: getting started, without a window, files, security. */
+static void
+add_help_links (GtkAboutDialog *about)
+{
+  static const struct { const char *anchor; const char *label; } links[] = {
+    { "start", N_("Getting started") },
+    { HELP_ANCHOR_NO_WINDOW, N_("Without a window") },
+    { "files", N_("Where things live") },
+    { "security", N_("How it is secured") },
+  };
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *uri = cz_help_uri (PROGRAM, links[i].anchor);
+      GtkWidget *link;
+
+      if (uri == NULL)
+        continue;
+      link = gtk_link_button_new_with_label (uri, _(links[i].label));
+      g_signal_connect (link, "activate-link", G_CALLBACK (help_link_cb), NULL);
+      gtk_container_add (GTK_CONTAINER (box), link);
+    }
+  gtk_widget_show_all (box);
+  gtk_box_pack_end (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (about))), box,
+                    FALSE, FALSE, 0);
+}
+
 static void
 about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = user_data;
   const char *authors[] = { "The Causerie developers", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  GtkAboutDialog *about;
 
-  gtk_show_about_dialog (gtk_application_get_active_window (app),
-                         "program-name", _("Causerie Server"),
-                         "version", PACKAGE_VERSION,
-                         "comments", _("A secure chat server that shows how each connection is "
-                                       "secured: TLS 1.3, an application Diffie-Hellman exchange "
-                                       "and SCRAM-SHA-256-PLUS logins."),
-                         "copyright", _("© 2026 The Causerie developers"),
-                         "logo-icon-name", app_icon_name (),
-                         "authors", authors,
-                         /* Translators: your names, one per line. */
-                         "translator-credits", _("translator-credits"),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         NULL);
+  about = g_object_new (GTK_TYPE_ABOUT_DIALOG,
+                        "transient-for", parent,
+                        "modal", TRUE,
+                        "destroy-with-parent", TRUE,
+                        "program-name", _("Causerie Server"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("A secure chat server that shows how each connection is "
+                                      "secured: TLS 1.3, an application Diffie-Hellman exchange "
+                                      "and SCRAM-SHA-256-PLUS logins."),
+                        "copyright", _("© 2026 The Causerie developers"),
+                        "logo-icon-name", app_icon_name (),
+                        "authors", authors,
+                        /* Translators: your names, one per line. */
+                        "translator-credits", _("translator-credits"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        NULL);
+  add_help_links (about);
+  g_signal_connect (about, "response", G_CALLBACK (gtk_widget_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (about));
 }
 
 static const GActionEntry app_entries[] = {
   { "quit", quit_activated, NULL, NULL, NULL },
+  { "help", help_activated, NULL, NULL, NULL },
   { "about", about_activated, NULL, NULL, NULL },
 };
 
@@ -92,6 +188,7 @@ cz_server_app_startup (GApplication *application)
   GtkApplication *app = GTK_APPLICATION (application);
   static const struct { const char *action; const char *accels[3]; } accels[] = {
     { "app.quit", { "<Primary>q", NULL } },
+    { "app.help", { "F1", NULL } },
     { "win.start", { "F5", NULL } },
     { "win.stop", { "<Shift>F5", NULL } },
     { "win.create-certificate", { "<Primary>n", NULL } },

@@ -118,7 +118,7 @@ cz_server_main (int argc, char **argv)
   g_autoptr(CzServerApp) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, cz_locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -134,6 +134,9 @@ cz_server_main (int argc, char **argv)
       "  causerie-server --generate-cert --ca-cert F --ca-key F --cn NAME\n"
       "                  [--san DNS:name|IP:addr]... --out-cert F --out-key F [--client]"));
   g_option_context_set_main_group (context, cz_server_options_group (&options));
+  /* Listed by --help-certificates and --help-all; they act only with
+   * --generate-ca or --generate-cert, dispatched above. */
+  g_option_context_add_group (context, cz_certgen_cli_group ());
   g_option_context_set_ignore_unknown_options (context, FALSE);
   if (!g_option_context_parse_strv (context, &args, &error))
     {

@@ -13,6 +13,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 
 char *
@@ -303,29 +305,187 @@ cz_local_time (gint64 unix_ms)
   return utc ? g_date_time_to_timezone (utc, zone) : NULL;
 }
 
+/* TRUE when the running program is inside the build tree it was built in
+ * (_build/causerie-client, _build/tests/gui/..., or libtool's .libs/
+ * there): only such a program reads that tree's schemas and catalogues,
+ * never an installed one nor a copy taken elsewhere. */
+static gboolean
+running_from_build_tree (void)
+{
+#ifdef CZ_BUILD_DIR
+  static gsize answer;
+
+  if (g_once_init_enter (&answer))
+    {
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+      /* Without /proc, trust the build: the old, unchecked behaviour. */
+      gboolean inside = exe == NULL || g_str_has_prefix (exe, CZ_BUILD_DIR G_DIR_SEPARATOR_S);
+
+      g_once_init_leave (&answer, inside ? 1 : 2);
+    }
+  return answer == 1;
+#else
+  return FALSE;
+#endif
+}
+
+/* The schemas each program embeds as a resource (CZ_SCHEMAS_RESOURCE),
+ * loaded once: GIO reads schemas only from a folder, so they are written
+ * to a private temporary one, mapped, and the files removed at once. */
+static GSettingsSchemaSource *
+embedded_schema_source (void)
+{
+  static gsize once;
+  static GSettingsSchemaSource *source;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autoptr(GBytes) bytes = g_resources_lookup_data (CZ_SCHEMAS_RESOURCE,
+                                                         G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = NULL;
+      g_autofree char *file = NULL;
+
+      if (bytes != NULL && (dir = g_dir_make_tmp ("causerie-schemas-XXXXXX", &error)) != NULL)
+        {
+          gsize len;
+          const char *data = g_bytes_get_data (bytes, &len);
+
+          file = g_build_filename (dir, "gschemas.compiled", NULL);
+          if (g_file_set_contents (file, data, (gssize) len, &error))
+            source = g_settings_schema_source_new_from_directory (dir, NULL, TRUE, &error);
+          g_unlink (file);
+          g_rmdir (dir);
+        }
+      if (error != NULL)
+        g_warning ("Could not load the built-in settings schemas: %s", error->message);
+      g_once_init_leave (&once, 1);
+    }
+  return source;
+}
+
+/* One memory backend per process, so that every GSettings of a schema
+ * (the window's, the preferences dialog's) sees the others' changes. */
+static GSettingsBackend *
+memory_backend (void)
+{
+  static gsize once;
+  static GSettingsBackend *backend;
+
+  if (g_once_init_enter (&once))
+    {
+      backend = g_memory_settings_backend_new ();
+      g_once_init_leave (&once, 1);
+    }
+  return backend;
+}
+
 GSettings *
 cz_settings_new (const char *schema_id)
 {
   GSettingsSchemaSource *installed = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchemaSource) built = NULL;
   g_autoptr(GSettingsSchema) schema = NULL;
+  GSettingsSchemaSource *embedded;
 
   if (installed != NULL)
     schema = g_settings_schema_source_lookup (installed, schema_id, TRUE);
-#ifdef CZ_BUILD_SCHEMA_DIR
+#ifdef CZ_BUILD_DIR
   /* Run from _build/ without installing: the schemas `make` compiled. */
-  if (schema == NULL
-      && (built = g_settings_schema_source_new_from_directory (CZ_BUILD_SCHEMA_DIR, installed,
-                                                               FALSE, NULL)) != NULL)
+  if (schema == NULL && running_from_build_tree ()
+      && (built = g_settings_schema_source_new_from_directory (CZ_BUILD_DIR G_DIR_SEPARATOR_S "data",
+                                                               installed, FALSE, NULL)) != NULL)
     schema = g_settings_schema_source_lookup (built, schema_id, FALSE);
 #endif
+  if (schema != NULL)
+    return g_settings_new_full (schema, NULL, NULL);
+
+  /* Neither: the program's own copy of the schema, in memory only. */
+  embedded = embedded_schema_source ();
+  if (embedded != NULL)
+    schema = g_settings_schema_source_lookup (embedded, schema_id, FALSE);
   if (schema == NULL)
     {
-      g_warning ("the %s settings schema is not installed; settings will not be remembered "
-                 "(set GSETTINGS_SCHEMA_DIR to run uninstalled)", schema_id);
+      g_warning ("The %s settings schema is not installed and not built in; "
+                 "settings will not be remembered", schema_id);
       return NULL;
     }
-  return g_settings_new_full (schema, NULL, NULL);
+  g_warning ("The %s settings schema is not installed; using the default settings, "
+             "which will not be remembered (install Causerie, or set GSETTINGS_SCHEMA_DIR)",
+             schema_id);
+  return g_settings_new_full (schema, memory_backend (), NULL);
+}
+
+/* The catalogues laid out by the build (locale/LANG/LC_MESSAGES) for a
+ * program run from its build tree, else the installed ones. */
+const char *
+cz_locale_dir (void)
+{
+#ifdef CZ_BUILD_DIR
+  if (running_from_build_tree ()
+      && g_file_test (CZ_BUILD_DIR G_DIR_SEPARATOR_S "locale", G_FILE_TEST_IS_DIR))
+    return CZ_BUILD_DIR G_DIR_SEPARATOR_S "locale";
+#endif
+  return LOCALEDIR;
+}
+
+char *
+cz_help_uri (const char *program, const char *anchor)
+{
+  g_autofree char *page = g_strconcat (program, ".html", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+
+#ifdef CZ_MAN_DIR
+  /* The manual page, in yelp or whatever shows man: URIs, once installed. */
+  if (anchor == NULL && !running_from_build_tree ())
+    {
+      g_autofree char *man = g_strconcat (CZ_MAN_DIR "/man1/", program, ".1", NULL);
+      g_autoptr(GAppInfo) viewer = g_app_info_get_default_for_uri_scheme ("man");
+
+      if (viewer != NULL && g_file_test (man, G_FILE_TEST_EXISTS))
+        return g_strconcat ("man:", program, NULL);
+    }
+#endif
+#ifdef CZ_SOURCE_DIR
+  if (running_from_build_tree ())
+    path = g_build_filename (CZ_SOURCE_DIR, "data", "help", page, NULL);
+#endif
+#ifdef CZ_HELP_DIR
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_free (path);
+      path = g_build_filename (CZ_HELP_DIR, page, NULL);
+    }
+#endif
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS)
+      || (uri = g_filename_to_uri (path, NULL, NULL)) == NULL)
+    return NULL;
+  return anchor ? g_strconcat (uri, "#", anchor, NULL) : g_steal_pointer (&uri);
+}
+
+gboolean
+cz_help_show (const char *uri, GAppLaunchContext *context, GError **error)
+{
+  g_autoptr(GAppInfo) browser = NULL;
+  GList *uris;
+  gboolean launched;
+
+  if (!g_str_has_prefix (uri, "file:"))
+    return g_app_info_launch_default_for_uri (uri, context, error);
+  /* GIO refuses a file: URI with a #section (it names no file): hand it to
+   * the HTML viewer itself, as a desktop's link would. */
+  browser = g_app_info_get_default_for_type ("text/html", FALSE);
+  if (browser == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("No web browser is installed to show %s."), uri);
+      return FALSE;
+    }
+  uris = g_list_append (NULL, (gpointer) uri);
+  launched = g_app_info_launch_uris (browser, uris, context, error);
+  g_list_free (uris);
+  return launched;
 }
 
 char *

@@ -34,10 +34,30 @@ gint64 cz_now_ms (void);
  * files every time: too slow for a log line per message). */
 GDateTime *cz_local_time (gint64 unix_ms);
 
+/* The resource path where each program embeds data/gschemas.compiled. */
+#define CZ_SCHEMAS_RESOURCE "/org/causerie/schemas/gschemas.compiled"
+
 /* GSettings for @schema_id from the installed schemas or, for a program
- * run from its build tree, from the schemas compiled there; NULL with a
- * warning when neither has it (the caller then remembers nothing). */
+ * run from its build tree, from the schemas compiled there; when neither
+ * has it, the copy embedded at CZ_SCHEMAS_RESOURCE with an in-memory
+ * backend (defaults, nothing remembered) and a warning.  NULL, with a
+ * warning, only if the program embeds no such schema either. */
 GSettings *cz_settings_new (const char *schema_id);
+
+/* Where bindtextdomain () finds the catalogues: the build tree's locale/
+ * for a program run from it, else LOCALEDIR. */
+const char *cz_locale_dir (void);
+
+/* What shows @program's help (causerie-client, causerie-server): with no
+ * @anchor, "man:PROGRAM" when its manual page is installed and something
+ * (yelp) shows man: URIs; else the file: URI of its HTML help page, at
+ * @anchor if given (the source tree's data/help for a program run from its
+ * build tree, else the installed one).  NULL if no page is found. */
+char *cz_help_uri (const char *program, const char *anchor);
+
+/* Shows a cz_help_uri () URI: man: through its viewer, a file: page (with
+ * its #section) in the default HTML viewer. */
+gboolean cz_help_show (const char *uri, GAppLaunchContext *context, GError **error);
 
 /* $XDG_DATA_HOME/causerie, created 0700 if missing. */
 char *cz_data_dir (void);

@@ -190,13 +190,16 @@ def main():
             vals = [rate(t, n) for t in ("causerie", "ngircd", "echo")]
             f.write(f"{n} " + " ".join("?" if v is None else f"{v:.1f}" for v in vals) + "\n")
     png = os.path.join(args.out, "performance.png")
-    if args.plot and shutil.which("gnuplot") and counts:
-        subprocess.run(["gnuplot", "-e", f"data='{dat}'; out='{png}'", args.plot], check=False)
+    # Debian's gnuplot-nox provides /usr/bin/gnuplot through alternatives.
+    gnuplot = shutil.which("gnuplot") or shutil.which("gnuplot-nox")
+    if args.plot and gnuplot and counts:
+        subprocess.run([gnuplot, "-e", f"data='{dat}'; out='{png}'", args.plot], check=False)
         lines.append("")
         lines.append(f"plot: {png}")
     else:
         lines.append("")
-        lines.append("plot: gnuplot is not installed, skipped")
+        lines.append("plot: gnuplot is not installed, skipped" if not gnuplot
+                     else "plot: no relay results to plot, skipped")
 
     # Each target at its best client count: single client counts swing with
     # how latency-bound a target is there (ngIRCd's delayed ACKs).
