@@ -193,9 +193,9 @@ try:
     # 3. Selecting the client shows its TLS session.
     if cell is not None:
         cell.click()
-    tls = find(app, 'label', 'TLS1.3', timeout=10,
+    tls = find(app, 'label', 'TLS 1.3', timeout=10,
                test=lambda n: n.parent is not None and n.parent.roleName != 'table')
-    tap(tls is not None, 'the TLS session page shows TLS1.3')
+    tap(tls is not None, 'the TLS session page shows TLS 1.3')
     screenshot('server-window.png')
 
     # 4. The Diffie-Hellman page shows the client's public value.
