@@ -213,6 +213,9 @@ try:
         activate(msg_tab)
     msg = find(app, 'table cell', 'hello from the window test', timeout=10)
     tap(msg is not None, 'the messages log shows the message')
+    if msg is not None:
+        msg.click()
+    screenshot('server-window-messages.png')
 
     # 6. The certificate dialog, from the main menu.
     menu = find(app, 'toggle button', 'Main menu', timeout=5)
@@ -239,8 +242,9 @@ try:
         generate = find(dialog, 'push button', 'Generate', timeout=5)
         if generate is not None:
             activate(generate)
-        result = find(dialog, 'label', 'SHA-256 fingerprint', timeout=60,
-                      test=lambda n: n.text and 'SHA-256 fingerprint:' in n.text)
+        # The result on its own page: the key fingerprint, grouped.
+        result = find(dialog, 'label', 'Key fingerprint (SHA-256)', timeout=60,
+                      test=lambda n: n.text and len(''.join(n.text.split())) == 64)
     else:
         result = None
     verify = None
@@ -253,7 +257,7 @@ try:
         verify.stdout + verify.stderr if verify else 'dialog=%r result=%r' % (dialog, result))
     screenshot('server-cert-dialog.png')
     if dialog is not None:
-        close = find(dialog, 'push button', 'Close', timeout=5)
+        close = find(dialog, 'push button', 'Done', timeout=5)
         if close is not None:
             activate(close)
 

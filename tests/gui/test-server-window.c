@@ -631,16 +631,40 @@ test_cert_dialog_new_ca (void)
   gnutls_x509_crt_deinit (crt);
   gnutls_x509_crt_deinit (ca_crt);
 
-  /* The result names the fingerprint and the expiry. */
+  /* The result, on its own page: the file names, the key fingerprint as
+   * clients see it, a localized date (no raw timestamp); Use for This
+   * Server is the default, Generate is gone. */
   info = cz_cert_info_new_from_file (cert, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (info->subject, ==, "CN=chat.example");
-  texts = label_texts (dialog);
-  g_assert_nonnull (strstr (texts, info->fingerprint));
-  g_assert_nonnull (strstr (texts, info->not_after));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (dialog, "pages"))), ==,
+                   "result");
+  texts = label_texts (find_widget (dialog, "result_grid"));
+  {
+    g_autofree char *grouped = cz_format_fingerprint (info->spki_sha256);
+    g_autofree char *until = cz_ui_format_date (info->not_after_unix);
+    g_assert_nonnull (strstr (texts, grouped));
+    g_assert_nonnull (strstr (texts, "Key fingerprint (SHA-256)"));
+    g_assert_nonnull (strstr (texts, until));
+  }
+  g_assert_nonnull (strstr (texts, "\nserver.pem\n"));
+  g_assert_nonnull (strstr (texts, "\nserver-key.pem\n"));
+  g_assert_nonnull (strstr (texts, "\nca.pem\n"));
+  g_assert_null (strstr (texts, info->not_after));
+  g_assert_null (strstr (texts, info->fingerprint));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "show_files_button")));
   g_assert_true (gtk_widget_get_visible (find_widget (dialog, "use_button")));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "done_button")));
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, "generate_button")));
+  g_assert_true (gtk_widget_has_default (find_widget (dialog, "use_button")));
+  g_assert_false (gtk_widget_has_default (find_widget (dialog, "generate_button")));
+  /* Enter there does not generate again. */
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  g_assert_false (cz_cert_dialog_is_busy (CZ_CERT_DIALOG (dialog)));
 
-  /* Generating again would overwrite: refused, in the dialog. */
+  /* Back to the form: generating again would overwrite: refused, in the dialog. */
+  cz_cert_dialog_show_form (CZ_CERT_DIALOG (dialog));
+  g_assert_true (gtk_widget_has_default (find_widget (dialog, "generate_button")));
   w.done = FALSE;
   g_clear_pointer (&failure, g_free);
   failure = run_dialog (dialog, &w);
@@ -650,6 +674,69 @@ test_cert_dialog_new_ca (void)
   gtk_widget_destroy (dialog);
   g_free (w.generated);
   cz_test_rmdir (dir);
+}
+
+static void
+use_cb (CzCertDialog *dialog, const char *cert, const char *key, char **out)
+{
+  *out = g_strdup (cert);
+}
+
+/* Server | Client comes first and changes the form; a client certificate
+ * is never offered for the server. */
+static void
+test_cert_dialog_kind (void)
+{
+  g_autofree char *a = cz_test_make_pki ();
+  g_autofree char *ca = g_build_filename (a, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (a, "ca-key.pem", NULL);
+  g_autofree char *cert = g_build_filename (a, "server2.pem", NULL);
+  g_autofree char *key = g_build_filename (a, "server2-key.pem", NULL);
+  g_autofree char *failure = NULL, *used = NULL;
+  g_autoptr(CzCertInfo) info = NULL;
+  DialogWait w = { 0 };
+  GtkWidget *dialog;
+
+  if (!need_display ())
+    goto out;
+  dialog = g_object_ref_sink (cz_cert_dialog_new (NULL));
+  g_signal_connect (dialog, "generated", G_CALLBACK (generated_cb), &w);
+  g_signal_connect (dialog, "use-certificate", G_CALLBACK (use_cb), &used);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "server_radio"))));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "sans_frame")));
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   "server.pem"));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "client_radio")), TRUE);
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, "sans_frame")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (dialog, "cn_label"))), ==, "User name");
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   "client.pem"));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "server_radio")), TRUE);
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "sans_frame")));
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   "server.pem"));
+
+  /* The names box grows with its names instead of scrolling on its own. */
+  g_assert_true (GTK_IS_FRAME (gtk_widget_get_parent (find_widget (dialog, "sans_view"))));
+
+  /* A server certificate from an existing CA; Use for This Server hands
+   * it on and closes. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "existing_ca_radio")), TRUE);
+  set_entry (dialog, "ca_cert_entry", ca);
+  set_entry (dialog, "ca_key_entry", ca_key);
+  set_entry (dialog, "cert_out_entry", cert);
+  set_entry (dialog, "key_out_entry", key);
+  failure = run_dialog (dialog, &w);
+  g_assert_cmpstr (failure, ==, NULL);
+  info = cz_cert_info_new_from_file (cert, NULL);
+  g_assert_nonnull (info);
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, "result_ca_file")));
+  gtk_dialog_response (GTK_DIALOG (dialog), 1);
+  g_assert_cmpstr (used, ==, cert);
+  g_object_unref (dialog);
+  g_free (w.generated);
+out:
+  cz_test_rmdir (a);
 }
 
 static void
@@ -1062,6 +1149,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server-window/cert-dialog/key-type", test_cert_dialog_key_type);
   g_test_add_func ("/server-window/cert-dialog/new-ca", test_cert_dialog_new_ca);
   g_test_add_func ("/server-window/cert-dialog/errors", test_cert_dialog_errors);
+  g_test_add_func ("/server-window/cert-dialog/kind", test_cert_dialog_kind);
   g_test_add_func ("/server-window/window/engine", test_window_engine);
   g_test_add_func ("/server-window/window/first-run", test_window_first_run);
 
