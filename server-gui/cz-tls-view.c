@@ -158,7 +158,8 @@ show_rows (GtkGrid *grid, int first, int n, gboolean visible)
 static void
 show_cert_rows (const CertRows *rows, const CertDetails *details, const CzCertInfo *cert)
 {
-  /* Without a certificate only the first row stays, saying so. */
+  /* Without a certificate only the first row's value stays, saying so. */
+  gtk_widget_set_visible (gtk_grid_get_child_at (rows->grid, 0, rows->first_row), cert != NULL);
   show_rows (rows->grid, rows->first_row + 1, 3, cert != NULL);
   show_rows (details->grid, details->first_row, 4, cert != NULL);
   if (cert == NULL)

@@ -2,6 +2,7 @@
 # test-server-e2e.py: end to end through AT-SPI (dogtail).  Starts the
 # server window on port 0, connects a CLI client that registers, logs in
 # and says something, then checks that the window shows the user, TLS 1.3,
+# the key fingerprint the client computed (Server identity),
 # the client's Diffie-Hellman public value and the message; then makes a
 # certificate with the Create Certificate dialog and has certtool verify it.
 # Speaks TAP; skips without a display or without dogtail.  Every wait is
@@ -16,7 +17,7 @@ import sys
 import tempfile
 import time
 
-PLAN = 8
+PLAN = 9
 counter = 0
 failures = 0
 
@@ -206,6 +207,21 @@ try:
                test=lambda n: ''.join(n.name.split()) == client_public)
     tap(pub is not None, "the Diffie-Hellman page shows the client's public value", client_public)
     screenshot('server-window-dh.png')
+
+    # 4b. The Server identity popover shows the key fingerprint the client
+    # computed, grouped as the client's trust prompt shows it.
+    fingerprint = events.get('connected', {}).get('tls', {}).get('fingerprint') or ''
+    identity = find(app, 'toggle button', 'Server identity', timeout=5)
+    shown = None
+    if identity is not None:
+        activate(identity)
+        shown = find(app, 'label', None, timeout=10,
+                     test=lambda n: n.showing and ''.join(n.name.split()) == fingerprint)
+    tap(shown is not None and len(fingerprint) == 64 and shown.name.split()[0] == fingerprint[:4],
+        "Server identity shows the key fingerprint the client computed", fingerprint)
+    screenshot('server-window-identity.png')
+    if identity is not None:
+        activate(identity)
 
     # 5. The messages page shows the message.
     msg_tab = find(app, 'radio button', 'Messages', timeout=5)
