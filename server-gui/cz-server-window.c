@@ -53,6 +53,7 @@ struct _CzServerWindow {
   GtkGrid *identity_details;
   GtkStack *main_stack;
   GtkStack *clients_stack;
+  GtkWidget *empty_icon;
   GtkLabel *empty_title;
   GtkLabel *empty_body;
   GtkTreeViewColumn *user_column;
@@ -295,6 +296,8 @@ update_empty_page (CzServerWindow *self)
       gtk_label_set_text (self->empty_title, _("No one connected yet"));
       gtk_label_set_text (self->empty_body, body);
     }
+  /* Stopped, the settings come first: the page makes room for them. */
+  gtk_widget_set_visible (self->empty_icon, self->server != NULL);
   gtk_stack_set_visible_child_name (self->clients_stack, any ? "list" : "empty");
 }
 
@@ -980,6 +983,7 @@ cz_server_window_class_init (CzServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, identity_details);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, clients_stack);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, empty_icon);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, empty_title);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, empty_body);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, user_column);
