@@ -1,4 +1,6 @@
-/* cz-cert-dialog.c: the Create Certificate dialog. */
+/* cz-cert-dialog.c: the Create Certificate dialog: Server | Client first
+ * (it changes the form), the form, then the result on a page of its own
+ * (the files, Show in Files, the key fingerprint, Use for This Server). */
 #include "config.h"
 
 #include <errno.h>
@@ -30,19 +32,27 @@ struct _CzCertDialog {
   GtkTextView *sans_view;
   GtkComboBoxText *key_type_combo;
   GtkSpinButton *days_spin;
-  GtkToggleButton *client_check;
+  GtkToggleButton *server_radio, *client_radio;
+  GtkLabel *cn_label;
+  GtkWidget *sans_label, *sans_frame, *sans_hint;
   GtkEntry *cert_out_entry, *key_out_entry;
   GtkWidget *progress_box;
   GtkSpinner *spinner;
-  GtkWidget *result_frame;
-  GtkLabel *result_label, *fingerprint_label;
-  GtkWidget *use_button;
+  GtkStack *pages;
+  GtkWidget *close_button, *done_button, *use_button;
+  GtkLabel *result_title, *result_summary, *result_cert_file, *result_key_file, *result_ca_file,
+           *result_folder, *fingerprint_label, *result_valid, *result_hint;
+  GtkWidget *ca_file_caption;
 
   CzKeyType key_type;
   GCancellable *cancellable;
   gboolean busy;
   char *result_cert, *result_key;
+  gboolean result_client;
 };
+
+/* The response of "Use for This Server". */
+#define RESPONSE_USE 1
 
 enum { SIGNAL_USE_CERTIFICATE, SIGNAL_GENERATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -165,6 +175,8 @@ show_error (CzCertDialog *self, const char *message)
   gtk_widget_show (GTK_WIDGET (self->error_bar));
 }
 
+static void show_result_page (CzCertDialog *self, gboolean result);
+
 static void
 generated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -172,8 +184,8 @@ generated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   Job *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autoptr(CzCertInfo) info = g_task_propagate_pointer (G_TASK (result), &error);
-  g_autofree char *summary = NULL;
-  g_autofree char *fingerprint = NULL;
+  g_autofree char *summary = NULL, *fingerprint = NULL, *until = NULL, *folder = NULL;
+  g_autofree char *cert_base = NULL, *key_base = NULL, *ca_base = NULL;
 
   if (info == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -188,23 +200,42 @@ generated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   self->result_cert = g_strdup (job->cert_out);
   self->result_key = g_strdup (job->key_out);
 
-  if (job->new_ca)
-    summary = g_strdup_printf (_("Certificate for %s written to %s (key: %s), signed by the new CA "
-                                 "%s. It expires on %s. Give the CA certificate to the clients."),
-                               info->subject, job->cert_out, job->key_out, job->ca_cert,
-                               info->not_after);
-  else
-    summary = g_strdup_printf (_("Certificate for %s written to %s (key: %s), signed by %s. "
-                                 "It expires on %s."),
-                               info->subject, job->cert_out, job->key_out, info->issuer,
-                               info->not_after);
-  fingerprint = g_strdup_printf (_("SHA-256 fingerprint: %s"), info->fingerprint);
-  gtk_label_set_text (self->result_label, summary);
+  self->result_client = job->client;
+
+  /* The result, on its own page: plain words, file names, the key
+   * fingerprint as clients see it, a localized date. */
+  summary = g_strdup_printf (job->client ? _("A client certificate for %s, signed by %s.")
+                                         : _("A server certificate for %s, signed by %s."),
+                             info->subject_name, info->issuer_name);
+  fingerprint = cz_format_fingerprint (info->spki_sha256);
+  until = cz_ui_format_date (info->not_after_unix);
+  folder = g_path_get_dirname (job->cert_out);
+  cert_base = g_path_get_basename (job->cert_out);
+  key_base = g_path_get_basename (job->key_out);
+  ca_base = g_path_get_basename (job->ca_cert);
+  gtk_label_set_text (self->result_title, job->client ? _("Client certificate created")
+                                                      : _("Server certificate created"));
+  gtk_label_set_text (self->result_summary, summary);
+  gtk_label_set_text (self->result_cert_file, cert_base);
+  gtk_label_set_text (self->result_key_file, key_base);
+  gtk_label_set_text (self->result_ca_file, ca_base);
+  gtk_widget_set_visible (GTK_WIDGET (self->result_ca_file), job->new_ca);
+  gtk_widget_set_visible (self->ca_file_caption, job->new_ca);
+  gtk_label_set_text (self->result_folder, folder);
   gtk_label_set_text (self->fingerprint_label, fingerprint);
-  gtk_widget_set_visible (self->use_button, !job->client);
-  gtk_widget_show (self->result_frame);
-  if (!job->client)
-    gtk_widget_grab_focus (self->use_button);
+  atk_object_set_description (gtk_widget_get_accessible (GTK_WIDGET (self->fingerprint_label)),
+                              info->spki_sha256);
+  gtk_label_set_text (self->result_valid, until);
+  if (job->client)
+    gtk_label_set_text (self->result_hint, _("Give the certificate and its key to the person "
+                                             "who connects with it; the server needs the CA "
+                                             "certificate as its client CA."));
+  else if (job->new_ca)
+    gtk_label_set_text (self->result_hint, _("Give the CA certificate to the people who connect; "
+                                             "clients that trust it check this server by itself."));
+  else
+    gtk_label_set_text (self->result_hint, _("Clients that trust this CA accept the certificate."));
+  show_result_page (self, TRUE);
   g_signal_emit (self, signals[SIGNAL_GENERATED], 0, job->cert_out);
 }
 
@@ -298,7 +329,7 @@ job_from_fields (CzCertDialog *self, GError **error)
     }
   job->sans = sans_from_view (self);
   job->days = (guint) gtk_spin_button_get_value_as_int (self->days_spin);
-  job->client = gtk_toggle_button_get_active (self->client_check);
+  job->client = gtk_toggle_button_get_active (self->client_radio);
   job->key_type = self->key_type;
   return job;
 }
@@ -314,7 +345,7 @@ cz_cert_dialog_generate (CzCertDialog *self)
   if (self->busy)
     return;
   gtk_widget_hide (GTK_WIDGET (self->error_bar));
-  gtk_widget_hide (self->result_frame);
+  show_result_page (self, FALSE);
   gtk_spin_button_update (self->days_spin);
   job = job_from_fields (self, &error);
   if (job == NULL)
@@ -342,22 +373,115 @@ cz_cert_dialog_is_busy (CzCertDialog *self)
 static void
 response_cb (GtkDialog *dialog, int response, CzCertDialog *self)
 {
+  gboolean result = g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "result") == 0;
+
   if (response == GTK_RESPONSE_OK)
     {
       g_signal_stop_emission_by_name (dialog, "response");
-      cz_cert_dialog_generate (self);
+      /* Enter on the result page does not generate again. */
+      if (!result)
+        cz_cert_dialog_generate (self);
       return;
+    }
+  if (response == RESPONSE_USE)
+    {
+      if (self->result_cert == NULL || self->result_client)
+        {
+          g_signal_stop_emission_by_name (dialog, "response");
+          return;
+        }
+      g_signal_emit (self, signals[SIGNAL_USE_CERTIFICATE], 0, self->result_cert, self->result_key);
     }
   gtk_widget_destroy (GTK_WIDGET (dialog));
 }
 
+/* Opens the folder of the new files in the file manager. */
 static void
-use_clicked_cb (GtkButton *button, CzCertDialog *self)
+show_files_cb (GtkButton *button, CzCertDialog *self)
 {
+  g_autofree char *dir = NULL, *uri = NULL;
+  g_autoptr(GError) error = NULL;
+
   if (self->result_cert == NULL)
     return;
-  g_signal_emit (self, signals[SIGNAL_USE_CERTIFICATE], 0, self->result_cert, self->result_key);
-  gtk_widget_destroy (GTK_WIDGET (self));
+  dir = g_path_get_dirname (self->result_cert);
+  uri = g_filename_to_uri (dir, NULL, &error);
+  if (uri == NULL || !gtk_show_uri_on_window (GTK_WINDOW (self), uri, GDK_CURRENT_TIME, &error))
+    show_error (self, error->message);
+}
+
+/* Server | Client changes the form: a client certificate names a user and
+ * needs no host names, and goes to other files. */
+static void
+kind_toggled_cb (GtkToggleButton *button, CzCertDialog *self)
+{
+  gboolean client = gtk_toggle_button_get_active (self->client_radio);
+  g_autofree char *cert = g_strdup (gtk_entry_get_text (self->cert_out_entry));
+  g_autofree char *key = g_strdup (gtk_entry_get_text (self->key_out_entry));
+  g_autofree char *dir = g_path_get_dirname (cert);
+  const char *from = client ? "server" : "client", *to = client ? "client" : "server";
+  g_autofree char *from_cert = g_strconcat (from, ".pem", NULL);
+  g_autofree char *from_key = g_strconcat (from, "-key.pem", NULL);
+  g_autofree char *cert_base = g_path_get_basename (cert);
+  g_autofree char *key_base = g_path_get_basename (key);
+
+  if (!gtk_toggle_button_get_active (button))
+    return;
+  gtk_label_set_text_with_mnemonic (self->cn_label, client ? _("_User name") : _("Server _name"));
+  gtk_widget_set_visible (self->sans_label, !client);
+  gtk_widget_set_visible (self->sans_frame, !client);
+  gtk_widget_set_visible (self->sans_hint, !client);
+  /* The prefilled file names follow, unless someone chose others. */
+  if (g_str_equal (cert_base, from_cert) && g_str_equal (key_base, from_key))
+    {
+      g_autofree char *to_cert = g_strconcat (to, ".pem", NULL);
+      g_autofree char *to_key = g_strconcat (to, "-key.pem", NULL);
+      g_autofree char *new_cert = g_build_filename (dir, to_cert, NULL);
+      g_autofree char *new_key = g_build_filename (dir, to_key, NULL);
+      gtk_entry_set_text (self->cert_out_entry, new_cert);
+      gtk_entry_set_text (self->key_out_entry, new_key);
+    }
+  if (client)
+    gtk_entry_set_text (self->cn_entry, g_get_user_name ());
+  else
+    gtk_entry_set_text (self->cn_entry, g_get_host_name ());
+}
+
+/* The form or the result: the buttons and the default follow.  On the
+ * result page Generate is gone; Use for This Server (a server
+ * certificate) or Done is the default. */
+static void
+show_result_page (CzCertDialog *self, gboolean result)
+{
+  gtk_stack_set_visible_child_name (self->pages, result ? "result" : "form");
+  gtk_widget_set_visible (self->generate_button, !result);
+  gtk_widget_set_visible (self->close_button, !result);
+  gtk_widget_set_visible (GTK_WIDGET (gtk_widget_get_parent (GTK_WIDGET (self->server_radio))),
+                          !result);
+  gtk_widget_set_visible (self->done_button, result);
+  gtk_widget_set_visible (self->use_button, result && !self->result_client);
+  if (!result)
+    {
+      gtk_dialog_set_default_response (GTK_DIALOG (self), GTK_RESPONSE_OK);
+      return;
+    }
+  if (self->result_client)
+    {
+      gtk_widget_grab_default (self->done_button);
+      gtk_widget_grab_focus (self->done_button);
+    }
+  else
+    {
+      gtk_widget_grab_default (self->use_button);
+      gtk_widget_grab_focus (self->use_button);
+    }
+}
+
+void
+cz_cert_dialog_show_form (CzCertDialog *self)
+{
+  g_return_if_fail (CZ_IS_CERT_DIALOG (self));
+  show_result_page (self, FALSE);
 }
 
 static void
@@ -444,7 +568,8 @@ cz_cert_dialog_init (CzCertDialog *self)
   self->cancellable = g_cancellable_new ();
   prefill (self);
   ca_mode_toggled_cb (NULL, self);
-  gtk_dialog_set_default_response (GTK_DIALOG (self), GTK_RESPONSE_OK);
+  kind_toggled_cb (self->server_radio, self);
+  show_result_page (self, FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->cn_entry));
 }
 
@@ -555,18 +680,34 @@ cz_cert_dialog_class_init (CzCertDialogClass *klass)
   CHILD (sans_view);
   CHILD (key_type_combo);
   CHILD (days_spin);
-  CHILD (client_check);
+  CHILD (server_radio);
+  CHILD (client_radio);
+  CHILD (cn_label);
+  CHILD (sans_label);
+  CHILD (sans_frame);
+  CHILD (sans_hint);
   CHILD (cert_out_entry);
   CHILD (key_out_entry);
   CHILD (progress_box);
   CHILD (spinner);
-  CHILD (result_frame);
-  CHILD (result_label);
-  CHILD (fingerprint_label);
+  CHILD (pages);
+  CHILD (close_button);
+  CHILD (done_button);
   CHILD (use_button);
+  CHILD (result_title);
+  CHILD (result_summary);
+  CHILD (result_cert_file);
+  CHILD (result_key_file);
+  CHILD (result_ca_file);
+  CHILD (ca_file_caption);
+  CHILD (result_folder);
+  CHILD (fingerprint_label);
+  CHILD (result_valid);
+  CHILD (result_hint);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, response_cb);
-  gtk_widget_class_bind_template_callback (widget_class, use_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, kind_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, show_files_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_mode_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, new_ca_cert_browse_cb);
   gtk_widget_class_bind_template_callback (widget_class, new_ca_key_browse_cb);

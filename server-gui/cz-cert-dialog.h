@@ -1,7 +1,8 @@
-/* cz-cert-dialog.h: the Create Certificate dialog: an existing or a new CA,
- * common name, alternative names (prefilled with this host's names and
- * addresses), key type, validity and output files.  Keys are generated in
- * a thread; errors are shown in the dialog. */
+/* cz-cert-dialog.h: the Create Certificate dialog: Server | Client first,
+ * then an existing or a new CA, the name, alternative names for a server
+ * (prefilled with this host's names and addresses), key type, validity
+ * and output files.  Keys are generated in a thread; errors are shown in
+ * the dialog; the result gets a page of its own. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -22,5 +23,7 @@ GtkWidget *cz_cert_dialog_new (GtkWindow *parent);
 /* Starts generating with the current fields (what the Generate button does). */
 void cz_cert_dialog_generate (CzCertDialog *self);
 gboolean cz_cert_dialog_is_busy (CzCertDialog *self);
+/* Back from the result page to the form (to make another). */
+void cz_cert_dialog_show_form (CzCertDialog *self);
 
 G_END_DECLS

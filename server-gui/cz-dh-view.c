@@ -1,7 +1,8 @@
 /* cz-dh-view.c: the "Diffie-Hellman" pane: fills the rows of its template
- * (cz-dh-view.ui) from a session, and keeps the private value hidden until
- * the reveal toggle asks for it: only then is it fetched from the session,
- * and the copies made to show it are wiped. */
+ * (cz-dh-view.ui) from a session (the group's prime and generator behind
+ * "Technical details"), and keeps the private value hidden until its
+ * Reveal toggle button asks for it: only then is it fetched from the
+ * session, and the copies made to show it are wiped. */
 #include "config.h"
 
 #include <string.h>
@@ -74,6 +75,12 @@ static void
 cz_dh_view_init (CzDhView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Long hex wraps between groups, never with a hyphen that is not in it. */
+  cz_ui_label_no_hyphens (self->prime_hex);
+  cz_ui_label_no_hyphens (self->private_value);
+  cz_ui_label_no_hyphens (self->server_public);
+  cz_ui_label_no_hyphens (self->client_public);
+  cz_ui_label_no_hyphens (self->code);
   g_signal_connect (self, "unmap", G_CALLBACK (view_unmap_cb), NULL);
   show_private (self);
 }
@@ -139,9 +146,11 @@ prime_text (const CzSessionInfo *info)
 static char *
 group_text (const CzSessionInfo *info)
 {
+  g_autofree char *name = cz_ui_group_name (info->dh_group);
+
   if (g_strcmp0 (info->dh_group, "x25519") == 0)
-    return g_strdup_printf (_("%s (Curve25519, RFC 7748)"), info->dh_group);
-  return g_strdup_printf (_("%s (finite field, RFC 7919)"), info->dh_group);
+    return g_strdup_printf (_("%s (Curve25519, RFC 7748)"), name);
+  return g_strdup_printf (_("%s (finite field, RFC 7919)"), name);
 }
 
 void

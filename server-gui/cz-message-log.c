@@ -1,4 +1,5 @@
-/* cz-message-log.c: the bounded, filterable log of received messages. */
+/* cz-message-log.c: the bounded, filterable log of received messages, one
+ * line a row, and the selected message whole in a pane below. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -16,6 +17,9 @@ struct _CzMessageLog {
   GtkLabel *count_label;
   GtkScrolledWindow *scroller;
   GtkTreeView *view;
+  GtkTreeSelection *selection;
+  GtkLabel *details_heading;
+  GtkLabel *details_text;
 
   GtkListStore *store;
   GtkTreeModel *filter;
@@ -27,6 +31,31 @@ struct _CzMessageLog {
 };
 
 G_DEFINE_TYPE (CzMessageLog, cz_message_log, GTK_TYPE_BOX)
+
+/* A row shows at most this much of a message (it is ellipsized well before). */
+#define LINE_MAX_CHARS 300
+
+char *
+cz_message_log_one_line (const char *text, gsize max_chars)
+{
+  GString *out = g_string_new (NULL);
+  gsize chars = 0;
+
+  for (const char *p = text ? text : ""; *p && chars < max_chars; p = g_utf8_next_char (p))
+    {
+      if (*p == '\r' || *p == '\n')
+        {
+          if (*p == '\r' && p[1] == '\n')
+            p++;
+          g_string_append (out, " \u23CE ");
+          chars += 3;
+          continue;
+        }
+      g_string_append_unichar (out, g_utf8_get_char (p));
+      chars++;
+    }
+  return g_string_free (out, FALSE);
+}
 
 static gboolean
 contains (const char *haystack, const char *needle)
@@ -117,6 +146,33 @@ vadjustment_changed_cb (GtkAdjustment *adj, CzMessageLog *self)
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
 }
 
+/* The details pane follows the selection: the whole message, wrapped, in
+ * a selectable label that Tab reaches. */
+static void
+selection_changed_cb (GtkTreeSelection *selection, CzMessageLog *self)
+{
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  g_autofree char *time = NULL, *from = NULL, *to = NULL, *text = NULL, *heading = NULL;
+
+  if (!gtk_tree_selection_get_selected (selection, &model, &iter))
+    {
+      gtk_label_set_text (self->details_heading, "");
+      gtk_label_set_text (self->details_text, _("Select a message to read it whole."));
+      gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->details_text)),
+                                   "dim-label");
+      return;
+    }
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TIME, &time, CZ_MESSAGE_LOG_COL_FROM, &from,
+                      CZ_MESSAGE_LOG_COL_TO, &to, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  /* Translators: the details pane's heading: sender, recipient, time. */
+  heading = g_strdup_printf (_("From %s to %s at %s"), from, to, time);
+  gtk_label_set_text (self->details_heading, heading);
+  gtk_label_set_text (self->details_text, text ? text : "");
+  gtk_style_context_remove_class (gtk_widget_get_style_context (GTK_WIDGET (self->details_text)),
+                                  "dim-label");
+}
+
 static void
 cz_message_log_init (CzMessageLog *self)
 {
@@ -125,8 +181,9 @@ cz_message_log_init (CzMessageLog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->follow = TRUE;
   self->store = gtk_list_store_new (CZ_MESSAGE_LOG_N_COLUMNS, G_TYPE_INT64, G_TYPE_STRING,
-                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   show_model (self);
+  selection_changed_cb (self->selection, self);
 
   vadj = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (vadj, "value-changed", G_CALLBACK (vadjustment_value_changed_cb), self, 0);
@@ -170,7 +227,11 @@ cz_message_log_class_init (CzMessageLogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzMessageLog, count_label);
   gtk_widget_class_bind_template_child (widget_class, CzMessageLog, scroller);
   gtk_widget_class_bind_template_child (widget_class, CzMessageLog, view);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, selection);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, details_heading);
+  gtk_widget_class_bind_template_child (widget_class, CzMessageLog, details_text);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
 }
 
 GtkWidget *
@@ -253,13 +314,17 @@ cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
           g_free (time);
           time = cz_ui_format_time (e->ts);
         }
-      gtk_list_store_insert_with_values (self->store, NULL, -1,
-                                         CZ_MESSAGE_LOG_COL_ID, e->message_id,
-                                         CZ_MESSAGE_LOG_COL_TIME, time,
-                                         CZ_MESSAGE_LOG_COL_FROM, e->from,
-                                         CZ_MESSAGE_LOG_COL_TO, e->to ? e->to : "#lobby",
-                                         CZ_MESSAGE_LOG_COL_TEXT, e->text,
-                                         -1);
+      {
+        g_autofree char *line = cz_message_log_one_line (e->text, LINE_MAX_CHARS);
+        gtk_list_store_insert_with_values (self->store, NULL, -1,
+                                           CZ_MESSAGE_LOG_COL_ID, e->message_id,
+                                           CZ_MESSAGE_LOG_COL_TIME, time,
+                                           CZ_MESSAGE_LOG_COL_FROM, e->from,
+                                           CZ_MESSAGE_LOG_COL_TO, e->to ? e->to : "#lobby",
+                                           CZ_MESSAGE_LOG_COL_TEXT, e->text,
+                                           CZ_MESSAGE_LOG_COL_LINE, line,
+                                           -1);
+      }
     }
   self->total += messages;
   trim (self);
@@ -301,5 +366,13 @@ cz_message_log_clear (CzMessageLog *self)
   g_return_if_fail (CZ_IS_MESSAGE_LOG (self));
   gtk_list_store_clear (self->store);
   self->total = 0;
+  selection_changed_cb (self->selection, self);
   update_count (self);
+}
+
+const char *
+cz_message_log_get_details (CzMessageLog *self)
+{
+  g_return_val_if_fail (CZ_IS_MESSAGE_LOG (self), NULL);
+  return gtk_label_get_text (self->details_text);
 }

@@ -1,6 +1,8 @@
 /* cz-message-log.h: the log of received messages (time, sender, recipient
- * or lobby, text), newest at the bottom and followed while the view is
- * scrolled to the end, filterable by user and bounded in memory. */
+ * or lobby, text), one line a row (line breaks shown as ⏎, long text
+ * ellipsized), the selected message whole in the pane below; newest at the
+ * bottom and followed while the view is scrolled to the end, filterable by
+ * user and bounded in memory. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -16,7 +18,8 @@ enum {
   CZ_MESSAGE_LOG_COL_TIME,   /* string */
   CZ_MESSAGE_LOG_COL_FROM,
   CZ_MESSAGE_LOG_COL_TO,     /* a user, or "#lobby" */
-  CZ_MESSAGE_LOG_COL_TEXT,
+  CZ_MESSAGE_LOG_COL_TEXT,   /* the whole message, as received */
+  CZ_MESSAGE_LOG_COL_LINE,   /* what the row shows: the text on one line */
   CZ_MESSAGE_LOG_N_COLUMNS
 };
 
@@ -37,5 +40,12 @@ GtkTreeModel *cz_message_log_get_model (CzMessageLog *self);
 /* Messages received since the window opened (including dropped ones). */
 guint64 cz_message_log_get_total (CzMessageLog *self);
 void cz_message_log_clear (CzMessageLog *self);
+
+/* @text on one line: each line break (\n, \r\n, \r) becomes " ⏎ ", and
+ * at most about @max_chars characters are kept (the row ellipsizes the
+ * rest; the details pane shows it all). */
+char *cz_message_log_one_line (const char *text, gsize max_chars);
+/* The details pane's text: the selected message whole, or a hint. */
+const char *cz_message_log_get_details (CzMessageLog *self);
 
 G_END_DECLS

@@ -1,5 +1,7 @@
-/* cz-server-form.h: the server settings form (address, port, certificate,
- * key, DH group, database, client CA), remembered in GSettings. */
+/* cz-server-form.h: the server settings form in one column: Network
+ * (where to listen, port), Server identity (certificate, key, DH group),
+ * Client certificates (on/off, CA, required), Storage (database);
+ * remembered in GSettings. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -13,8 +15,10 @@ G_DECLARE_FINAL_TYPE (CzServerForm, cz_server_form, CZ, SERVER_FORM, GtkGrid)
 
 /* Properties:
  *   "dh-group" (CzDhGroup): the application Diffie-Hellman group.
- *   "client-cert-mode" (CzClientCertMode, read-only): none without a
- *     client CA; with one, request or require as the form says. */
+ *   "client-cert-mode" (CzClientCertMode, read-only): none unless client
+ *     certificates are switched on with a CA; then request or require as
+ *     the form says.
+ *   "certificate" (string, read-only): the server certificate's file. */
 
 GtkWidget *cz_server_form_new (void);
 
@@ -32,6 +36,8 @@ gboolean cz_server_form_get_config (CzServerForm *self, CzServerConfig *config, 
 
 void cz_server_form_set_certificate (CzServerForm *self, const char *cert_file, const char *key_file);
 const char *cz_server_form_get_certificate (CzServerForm *self);
+/* Asks clients for a certificate signed by @ca_file (NULL or "": no). */
+void cz_server_form_set_client_ca (CzServerForm *self, const char *ca_file);
 void cz_server_form_set_address (CzServerForm *self, const char *address, int port);
 
 G_END_DECLS

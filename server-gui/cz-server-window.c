@@ -1,6 +1,8 @@
 /* cz-server-window.c: the server window: start and stop (the controls
- * follow its "running" property), the clients list, the details panes and
- * the message log, all fed by the engine's events.
+ * follow its "running" property, stopping asks first while people are
+ * connected), the server's identity (its key fingerprint, as clients see
+ * it), the clients list with its empty page, the details panes and the
+ * message log, all fed by the engine's events.
  *
  * The engine runs on its own thread; its events are copied into a
  * CzEventSink and arrive here in batches about once a frame.  Starting
@@ -10,6 +12,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "cz-server-window.h"
@@ -24,18 +27,15 @@
 #include "cz-ui-util.h"
 #include "cz-util.h"
 
-/* Disconnected clients stay listed (greyed) until this many are. */
-#define GONE_KEPT 100
+enum { COL_ID, COL_ADDRESS, COL_USER, COL_SINCE, COL_PROTOCOL };
 
-enum { COL_ID, COL_ADDRESS, COL_USER, COL_SINCE, COL_PROTOCOL, COL_CONNECTED };
-
+/* One connected client; a client that disconnects leaves the list. */
 typedef struct {
   guint64 id;
   GtkTreeIter iter;
   char *address;
   char *user;
   CzSessionInfo *info;
-  gboolean connected;
 } ClientRow;
 
 struct _CzServerWindow {
@@ -46,6 +46,18 @@ struct _CzServerWindow {
   GtkWidget *stop_button;
   GtkInfoBar *info_bar;
   GtkLabel *info_label;
+  GtkInfoBar *demo_bar;
+  GtkWidget *identity_button;
+  GtkLabel *identity_summary;
+  GtkLabel *identity_fingerprint;
+  GtkGrid *identity_details;
+  GtkStack *main_stack;
+  GtkStack *clients_stack;
+  GtkWidget *empty_icon;
+  GtkLabel *empty_title;
+  GtkLabel *empty_body;
+  GtkTreeViewColumn *user_column;
+  GtkCellRenderer *user_renderer;
   GtkRevealer *form_revealer;
   CzServerForm *form;
   GtkListStore *clients_store;
@@ -64,8 +76,10 @@ struct _CzServerWindow {
   char *address;
   guint stopping;
   GHashTable *clients;          /* &ClientRow.id → ClientRow */
-  GQueue gone;                  /* ids (as pointers to ClientRow.id) of disconnected rows, oldest first */
   guint connected;
+  GtkWidget *stop_dialog;       /* the "Stop the server?" question, while asked */
+  CzCertInfo *identity;         /* the form's certificate, NULL if none or unreadable */
+  char *client_ca_hint;         /* the CA file clients use, if found next to the certificate */
   guint scram_iterations;
   guint max_clients;
   gboolean no_registration;
@@ -93,6 +107,8 @@ client_row_free (ClientRow *row)
 }
 
 /* ---- Status ------------------------------------------------------------------- */
+
+static void update_empty_page (CzServerWindow *self);
 
 /* The controls that follow "running" are bound to it (see init); starting
  * also waits for an earlier engine to finish stopping, so the start action
@@ -122,6 +138,7 @@ bind_controls (CzServerWindow *self)
   g_object_bind_property (self, "running", self->form, "sensitive",
                           G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
   g_signal_connect (self, "notify::running", G_CALLBACK (state_changed_cb), NULL);
+  g_signal_connect_swapped (self, "notify::running", G_CALLBACK (update_empty_page), self);
   g_signal_connect (self, "notify::stopping", G_CALLBACK (state_changed_cb), NULL);
   state_changed_cb (self, NULL, NULL);
 }
@@ -189,8 +206,8 @@ show_details (CzServerWindow *self)
       cz_dh_view_set_client (self->dh_view, NULL, NULL, FALSE);
       return;
     }
-  cz_tls_view_set_client (self->tls_view, row->address, row->info, row->user, row->connected);
-  cz_dh_view_set_client (self->dh_view, row->address, row->info, row->connected);
+  cz_tls_view_set_client (self->tls_view, row->address, row->info, row->user, TRUE);
+  cz_dh_view_set_client (self->dh_view, row->address, row->info, TRUE);
 }
 
 static void
@@ -200,39 +217,171 @@ clients_selection_changed_cb (GtkTreeSelection *selection, CzServerWindow *self)
 }
 
 static void
-forget_gone (CzServerWindow *self, guint keep)
-{
-  while (g_queue_get_length (&self->gone) > keep)
-    {
-      guint64 *id = g_queue_pop_head (&self->gone);
-      ClientRow *row = g_hash_table_lookup (self->clients, id);
-
-      if (row == NULL)
-        continue;
-      gtk_list_store_remove (self->clients_store, &row->iter);
-      g_hash_table_remove (self->clients, &row->id);
-    }
-}
-
-static void
 clear_clients (CzServerWindow *self)
 {
-  g_queue_clear (&self->gone);
   gtk_list_store_clear (self->clients_store);
   g_hash_table_remove_all (self->clients);
   self->connected = 0;
   show_details (self);
+  update_empty_page (self);
+}
+
+/* A client that leaves leaves the list: what it showed is gone with it. */
+static void
+remove_client (CzServerWindow *self, ClientRow *row)
+{
+  gtk_list_store_remove (self->clients_store, &row->iter);
+  g_hash_table_remove (self->clients, &row->id);
+  self->connected--;
+}
+
+/* "not logged in yet", dimmed, for a client still in its handshake or login. */
+static void
+user_cell_cb (GtkTreeViewColumn *column, GtkCellRenderer *cell, GtkTreeModel *model,
+              GtkTreeIter *iter, gpointer data)
+{
+  g_autofree char *user = NULL;
+
+  gtk_tree_model_get (model, iter, COL_USER, &user, -1);
+  if (user && *user)
+    g_object_set (cell, "text", user, "style", PANGO_STYLE_NORMAL, "weight", 600, NULL);
+  else
+    g_object_set (cell, "text", _("not logged in yet"), "style", PANGO_STYLE_ITALIC,
+                  "weight", 400, NULL);
+}
+
+/* ---- The empty page and the server's identity ---------------------------------- */
+
+/* "chat.example:7443", or for a wildcard address this host's name. */
+static char *
+reachable_address (CzServerWindow *self)
+{
+  const char *colon = self->address ? strrchr (self->address, ':') : NULL;
+  g_autofree char *host = NULL;
+
+  if (colon == NULL)
+    return g_strdup (self->address ? self->address : "");
+  host = g_strndup (self->address, colon - self->address);
+  if (g_str_equal (host, "0.0.0.0") || g_str_equal (host, "[::]") || g_str_equal (host, "::"))
+    return g_strdup_printf ("%s:%s", g_get_host_name (), colon + 1);
+  return g_strdup (self->address);
 }
 
 static void
-mark_disconnected (CzServerWindow *self, ClientRow *row)
+update_empty_page (CzServerWindow *self)
 {
-  if (!row->connected)
-    return;
-  row->connected = FALSE;
-  self->connected--;
-  gtk_list_store_set (self->clients_store, &row->iter, COL_CONNECTED, FALSE, -1);
-  g_queue_push_tail (&self->gone, &row->id);
+  gboolean any = g_hash_table_size (self->clients) > 0;
+
+  if (self->server == NULL)
+    {
+      gtk_label_set_text (self->empty_title, _("The server is stopped"));
+      gtk_label_set_text (self->empty_body,
+                          _("Choose the settings above, then start the server."));
+    }
+  else
+    {
+      g_autofree char *where = reachable_address (self);
+      g_autofree char *body = NULL;
+
+      if (self->client_ca_hint)
+        body = g_strdup_printf (_("Clients connect to %s with CA %s\n"
+                                  "or check the key fingerprint under Server identity."),
+                                where, self->client_ca_hint);
+      else if (self->identity)
+        body = g_strdup_printf (_("Clients connect to %s with the CA that issued the "
+                                  "certificate (%s)\nor check the key fingerprint under "
+                                  "Server identity."), where, self->identity->issuer_name);
+      else
+        body = g_strdup_printf (_("Clients connect to %s."), where);
+      gtk_label_set_text (self->empty_title, _("No one connected yet"));
+      gtk_label_set_text (self->empty_body, body);
+    }
+  /* Stopped, the settings come first: the page makes room for them. */
+  gtk_widget_set_visible (self->empty_icon, self->server != NULL);
+  gtk_stack_set_visible_child_name (self->clients_stack, any ? "list" : "empty");
+}
+
+/* The CA file a client needs: a "ca.pem" beside the certificate whose
+ * subject is the certificate's issuer (the demo and the dialog's
+ * layout), or the certificate itself when it is self-signed. */
+static char *
+find_client_ca (const char *cert_file, const CzCertInfo *cert)
+{
+  g_autofree char *dir = g_path_get_dirname (cert_file);
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autoptr(CzCertInfo) info = NULL;
+
+  if (g_strcmp0 (cert->subject, cert->issuer) == 0)
+    return g_strdup (cert_file);
+  info = cz_cert_info_new_from_file (ca, NULL);
+  if (info && g_strcmp0 (info->subject, cert->issuer) == 0)
+    return g_steal_pointer (&ca);
+  return NULL;
+}
+
+static void
+add_identity_row (CzServerWindow *self, int row, const char *caption, const char *value,
+                  gboolean monospace)
+{
+  GtkLabel *label = cz_ui_grid_add_row (self->identity_details, row, caption, monospace);
+  gtk_label_set_max_width_chars (label, 48);
+  cz_ui_set_value (label, value);
+}
+
+/* The certificate the form names: its key fingerprint in the header's
+ * Server identity popover, grouped as the client's trust prompt shows it. */
+static void
+update_identity (CzServerWindow *self)
+{
+  const char *file = cz_server_form_get_certificate (self->form);
+  g_autoptr(GError) error = NULL;
+  GList *children;
+
+  g_clear_pointer (&self->identity, cz_cert_info_free);
+  g_clear_pointer (&self->client_ca_hint, g_free);
+  children = gtk_container_get_children (GTK_CONTAINER (self->identity_details));
+  g_list_free_full (children, (GDestroyNotify) gtk_widget_destroy);
+
+  if (file && *file)
+    self->identity = cz_cert_info_new_from_file (file, &error);
+  if (self->identity == NULL)
+    {
+      gtk_label_set_text (self->identity_summary,
+                          error ? error->message : _("No certificate chosen yet."));
+      cz_ui_set_value (self->identity_fingerprint, NULL);
+      atk_object_set_description (gtk_widget_get_accessible (GTK_WIDGET (self->identity_fingerprint)), "");
+    }
+  else
+    {
+      g_autofree char *grouped = cz_format_fingerprint (self->identity->spki_sha256);
+      g_autofree char *until = cz_ui_format_date (self->identity->not_after_unix);
+      g_autofree char *summary = g_strdup_printf (_("%s · valid until %s"),
+                                                  self->identity->subject_name, until);
+      g_autofree char *from = cz_ui_format_iso_date (self->identity->not_before);
+      int row = 0;
+
+      gtk_label_set_text (self->identity_summary, summary);
+      gtk_label_set_text (self->identity_fingerprint, grouped);
+      atk_object_set_description (gtk_widget_get_accessible (GTK_WIDGET (self->identity_fingerprint)),
+                                  self->identity->spki_sha256);
+      self->client_ca_hint = find_client_ca (file, self->identity);
+      add_identity_row (self, row++, _("Certificate hash (SHA-256)"), self->identity->fingerprint, TRUE);
+      add_identity_row (self, row++, _("Subject"), self->identity->subject, FALSE);
+      add_identity_row (self, row++, _("Issuer"), self->identity->issuer, FALSE);
+      add_identity_row (self, row++, _("Valid from"), from, FALSE);
+      add_identity_row (self, row++, _("Public key"), self->identity->key_type, FALSE);
+      add_identity_row (self, row++, _("Alternative names"), self->identity->sans, FALSE);
+      add_identity_row (self, row++, _("Certificate file"), file, FALSE);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_bar),
+                          (file == NULL || *file == '\0') && self->server == NULL);
+  update_empty_page (self);
+}
+
+static void
+form_certificate_cb (CzServerForm *form, GParamSpec *pspec, CzServerWindow *self)
+{
+  update_identity (self);
 }
 
 /* Applies one engine event to the clients list.  Returns TRUE if it
@@ -252,13 +401,12 @@ apply_event (CzServerWindow *self, const CzServerEvent *e, guint64 selected_id)
         row = g_new0 (ClientRow, 1);
         row->id = e->client_id;
         row->address = g_strdup (e->address);
-        row->connected = TRUE;
         self->connected++;
         g_hash_table_insert (self->clients, &row->id, row);
         gtk_list_store_insert_with_values (self->clients_store, &row->iter, -1,
                                            COL_ID, row->id, COL_ADDRESS, row->address,
                                            COL_USER, "", COL_SINCE, since,
-                                           COL_PROTOCOL, _("handshake…"), COL_CONNECTED, TRUE, -1);
+                                           COL_PROTOCOL, _("handshake…"), -1);
         return FALSE;
       }
     case CZ_SERVER_EVENT_READY:
@@ -268,7 +416,8 @@ apply_event (CzServerWindow *self, const CzServerEvent *e, guint64 selected_id)
       row->info = cz_session_info_ref (e->info);
       {
         g_autofree char *since = cz_ui_format_time (e->info->since);
-        gtk_list_store_set (self->clients_store, &row->iter, COL_PROTOCOL, e->info->protocol,
+        g_autofree char *protocol = cz_ui_protocol_name (e->info->protocol);
+        gtk_list_store_set (self->clients_store, &row->iter, COL_PROTOCOL, protocol,
                             COL_SINCE, since, -1);
       }
       break;
@@ -282,8 +431,11 @@ apply_event (CzServerWindow *self, const CzServerEvent *e, guint64 selected_id)
     case CZ_SERVER_EVENT_DISCONNECTED:
       if (row == NULL)
         return FALSE;
-      mark_disconnected (self, row);
-      break;
+      {
+        gboolean selected = row->id == selected_id;
+        remove_client (self, row);
+        return selected;
+      }
     case CZ_SERVER_EVENT_LOG:
       if (e->level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR))
         g_printerr ("causerie-server: %s\n", e->text);
@@ -312,11 +464,10 @@ events_cb (GPtrArray *events, gpointer user_data)
         gtk_tree_selection_select_iter (self->clients_selection, &iter);
     }
   cz_message_log_append_events (self->message_log, events);
-  /* Rows removed here are never the selected one while it is connected. */
-  forget_gone (self, GONE_KEPT);
   if (refresh)
     show_details (self);
   update_counts (self);
+  update_empty_page (self);
 }
 
 /* ---- Start and stop --------------------------------------------------------------- */
@@ -326,7 +477,6 @@ cz_server_window_start (CzServerWindow *self, gboolean remember, GError **error)
 {
   CzServerConfig config;
   CzServer *server;
-  g_autoptr(CzCertInfo) cert = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *status = NULL;
 
@@ -363,11 +513,16 @@ cz_server_window_start (CzServerWindow *self, gboolean remember, GError **error)
     cz_server_form_save (self->form, self->settings);
   clear_clients (self);
   gtk_widget_hide (GTK_WIDGET (self->info_bar));
-  cert = cz_cert_info_new_from_file (config.cert_file, NULL);
+  gtk_widget_hide (GTK_WIDGET (self->demo_bar));
+  update_identity (self);
   subtitle = g_strdup_printf (_("Listening on %s"), self->address);
-  status = g_strdup_printf (_("Listening on %s · TLS 1.3 · application DH %s · certificate %s"),
-                            self->address, cz_dh_group_name (config.dh_group),
-                            cert ? cert->subject : config.cert_file);
+  {
+    g_autofree char *group = cz_ui_group_name (cz_dh_group_name (config.dh_group));
+    status = g_strdup_printf (_("Listening on %s · TLS 1.3 · application Diffie-Hellman %s · "
+                                "certificate %s"),
+                              self->address, group,
+                              self->identity ? self->identity->subject_name : config.cert_file);
+  }
   set_status (self, subtitle, status);
   update_counts (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -446,14 +601,7 @@ cz_server_window_stop (CzServerWindow *self)
   if (self->stopping++ == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPING]);
 
-  {
-    GHashTableIter iter;
-    gpointer value;
-    g_hash_table_iter_init (&iter, self->clients);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      mark_disconnected (self, value);
-  }
-  show_details (self);
+  clear_clients (self);
   update_counts (self);
   set_status (self, _("Stopping…"), _("Saying goodbye to the clients and closing the database…"));
 
@@ -494,14 +642,64 @@ show_page_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   CzServerWindow *self = user_data;
   const char *page = g_variant_get_string (param, NULL);
 
-  if (gtk_stack_get_child_by_name (self->details_stack, page))
-    gtk_stack_set_visible_child_name (self->details_stack, page);
+  if (gtk_stack_get_child_by_name (self->main_stack, page))
+    gtk_stack_set_visible_child_name (self->main_stack, page);
+  else if (gtk_stack_get_child_by_name (self->details_stack, page))
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "clients");
+      gtk_stack_set_visible_child_name (self->details_stack, page);
+    }
 }
 
 static void
+stop_response_cb (GtkDialog *dialog, int response, CzServerWindow *self)
+{
+  self->stop_dialog = NULL;
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    cz_server_window_stop (self);
+}
+
+/* Stopping disconnects everyone: with people connected, ask first. */
+static void
 stop_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  cz_server_window_stop (user_data);
+  CzServerWindow *self = user_data;
+  GtkWidget *dialog, *stop;
+
+  if (self->connected == 0)
+    {
+      cz_server_window_stop (self);
+      return;
+    }
+  if (self->stop_dialog)
+    {
+      gtk_window_present (GTK_WINDOW (self->stop_dialog));
+      return;
+    }
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   "%s", _("Stop the server?"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            g_dngettext (GETTEXT_PACKAGE,
+                                                         "%u person will be disconnected.",
+                                                         "%u people will be disconnected.",
+                                                         self->connected),
+                                            self->connected);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  stop = gtk_dialog_add_button (GTK_DIALOG (dialog), _("S_top"), GTK_RESPONSE_ACCEPT);
+  gtk_style_context_add_class (gtk_widget_get_style_context (stop), "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (stop_response_cb), self, 0);
+  self->stop_dialog = dialog;
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+GtkWidget *
+cz_server_window_get_stop_dialog (CzServerWindow *self)
+{
+  g_return_val_if_fail (CZ_IS_SERVER_WINDOW (self), NULL);
+  return self->stop_dialog;
 }
 
 /* ---- Certificates --------------------------------------------------------------- */
@@ -581,10 +779,12 @@ demo_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       return;
     }
-  /* First run: offer the demo certificate unless something was chosen meanwhile. */
+  /* Asked for from the first-run bar: use it unless something was chosen meanwhile. */
   current = cz_server_form_get_certificate (self->form);
   if (current == NULL || *current == '\0')
     cz_server_form_set_certificate (self->form, cert, key);
+  set_status (self, _("Stopped"), _("The demo certificate is ready: start the server."));
+  gtk_widget_grab_focus (self->start_button);
 }
 
 static void
@@ -601,9 +801,26 @@ use_demo (CzServerWindow *self, gboolean start, int port)
   g_task_set_check_cancellable (task, TRUE);
   g_task_set_task_data (task, data, (GDestroyNotify) demo_data_free);
   g_task_run_in_thread (task, demo_thread);
-  if (start)
-    set_status (self, _("Preparing the demo certificate…"),
-                _("Preparing the demo CA and server certificate…"));
+  set_status (self, _("Preparing the demo certificate…"),
+              _("Preparing the demo CA and server certificate…"));
+}
+
+/* The first-run bar's main button: the same demo CA and certificate as
+ * --demo, filled into the form, ready to start. */
+static void
+demo_bar_response_cb (GtkInfoBar *bar, int response, CzServerWindow *self)
+{
+  if (response != 1)
+    return;
+  gtk_widget_hide (GTK_WIDGET (bar));
+  use_demo (self, FALSE, -1);
+}
+
+void
+cz_server_window_make_demo_certificate (CzServerWindow *self)
+{
+  g_return_if_fail (CZ_IS_SERVER_WINDOW (self));
+  gtk_info_bar_response (self->demo_bar, 1);
 }
 
 void
@@ -644,7 +861,10 @@ cz_server_window_init (CzServerWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->clients = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                          (GDestroyNotify) client_row_free);
-  g_queue_init (&self->gone);
+  gtk_tree_view_column_set_cell_data_func (self->user_column, self->user_renderer, user_cell_cb,
+                                           NULL, NULL);
+  g_signal_connect_object (self->form, "notify::certificate", G_CALLBACK (form_certificate_cb),
+                           self, 0);
   self->cancellable = g_cancellable_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
@@ -652,18 +872,15 @@ cz_server_window_init (CzServerWindow *self)
   self->settings = load_settings ();
   if (self->settings)
     {
-      g_autofree char *cert = g_settings_get_string (self->settings, "certificate");
       gtk_window_set_default_size (GTK_WINDOW (self),
                                    g_settings_get_int (self->settings, "window-width"),
                                    g_settings_get_int (self->settings, "window-height"));
       if (g_settings_get_boolean (self->settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));
       cz_server_form_load (self->form, self->settings);
-      if (*cert == '\0')
-        use_demo (self, FALSE, -1);
     }
-  else
-    use_demo (self, FALSE, -1);
+  /* First run (no certificate yet): the demo bar offers one. */
+  update_identity (self);
 
   set_status (self, _("Stopped"), _("Stopped. Choose the settings and start the server."));
   bind_controls (self);
@@ -710,7 +927,8 @@ cz_server_window_dispose (GObject *object)
     }
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
-  g_queue_clear (&self->gone);
+  if (self->stop_dialog)
+    gtk_widget_destroy (g_steal_pointer (&self->stop_dialog));
   g_clear_pointer (&self->clients, g_hash_table_unref);
   G_OBJECT_CLASS (cz_server_window_parent_class)->dispose (object);
 }
@@ -721,6 +939,8 @@ cz_server_window_finalize (GObject *object)
   CzServerWindow *self = CZ_SERVER_WINDOW (object);
 
   g_free (self->address);
+  g_clear_pointer (&self->identity, cz_cert_info_free);
+  g_free (self->client_ca_hint);
   G_OBJECT_CLASS (cz_server_window_parent_class)->finalize (object);
 }
 
@@ -756,6 +976,18 @@ cz_server_window_class_init (CzServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, stop_button);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, info_bar);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, info_label);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, demo_bar);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, identity_button);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, identity_summary);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, identity_fingerprint);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, identity_details);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, clients_stack);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, empty_icon);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, empty_title);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, empty_body);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, user_column);
+  gtk_widget_class_bind_template_child (widget_class, CzServerWindow, user_renderer);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, form_revealer);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, form);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, clients_store);
@@ -768,6 +1000,7 @@ cz_server_window_class_init (CzServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, CzServerWindow, counts_label);
   gtk_widget_class_bind_template_callback (widget_class, info_bar_response_cb);
+  gtk_widget_class_bind_template_callback (widget_class, demo_bar_response_cb);
   gtk_widget_class_bind_template_callback (widget_class, clients_selection_changed_cb);
 }
 

@@ -40,6 +40,12 @@ const char *cz_server_window_get_address (CzServerWindow *self);
 /* Makes sure the demo CA and certificate exist (off the main thread), puts
  * them in the form with 127.0.0.1 and @port (-1: 7443) and starts. */
 void cz_server_window_start_demo (CzServerWindow *self, int port);
+/* What the first-run bar's "Make Demo Certificate" does: the demo CA and
+ * server certificate (made once, as --demo does) go into the form. */
+void cz_server_window_make_demo_certificate (CzServerWindow *self);
+/* The "Stop the server?" question while it is asked (stopping with people
+ * connected), else NULL. */
+GtkWidget *cz_server_window_get_stop_dialog (CzServerWindow *self);
 
 /* Shows @message in the window's information bar. */
 void cz_server_window_show_message (CzServerWindow *self, GtkMessageType type,

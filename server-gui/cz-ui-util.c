@@ -39,7 +39,10 @@ cz_ui_grid_add_row (GtkGrid *grid, int row, const char *caption, gboolean monosp
   gtk_widget_set_hexpand (value, TRUE);
   gtk_widget_set_halign (value, GTK_ALIGN_FILL);
   if (monospace)
-    gtk_style_context_add_class (gtk_widget_get_style_context (value), "cz-hex");
+    {
+      gtk_style_context_add_class (gtk_widget_get_style_context (value), "cz-hex");
+      cz_ui_label_no_hyphens (GTK_LABEL (value));
+    }
   /* A selectable label takes focus on Tab; do not select it all on entry. */
   gtk_widget_set_can_focus (value, TRUE);
 
@@ -85,14 +88,14 @@ cz_ui_group_hex (const char *hex)
 
   if (hex == NULL)
     return NULL;
-  out = g_string_sized_new (strlen (hex) * 9 / 8 + 1);
+  out = g_string_sized_new (strlen (hex) * 5 / 4 + 1);
   for (const char *p = hex; *p; p++)
     {
       if (!g_ascii_isxdigit (*p))
         continue;
       if (digits > 0 && digits % 32 == 0)
         g_string_append_c (out, '\n');
-      else if (digits > 0 && digits % 8 == 0)
+      else if (digits > 0 && digits % 4 == 0)
         g_string_append_c (out, ' ');
       g_string_append_c (out, g_ascii_tolower (*p));
       digits++;
@@ -100,29 +103,97 @@ cz_ui_group_hex (const char *hex)
   return g_string_free (out, FALSE);
 }
 
+void
+cz_ui_label_no_hyphens (GtkLabel *label)
+{
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+  gtk_label_set_attributes (label, attrs);
+  pango_attr_list_unref (attrs);
+}
+
+char *
+cz_ui_protocol_name (const char *protocol)
+{
+  if (protocol == NULL)
+    return NULL;
+  /* GnuTLS says "TLS1.3"; people write "TLS 1.3". */
+  if (g_str_has_prefix (protocol, "TLS") && g_ascii_isdigit (protocol[3]))
+    return g_strdup_printf ("TLS %s", protocol + 3);
+  return g_strdup (protocol);
+}
+
+char *
+cz_ui_group_name (const char *group)
+{
+  static const struct { const char *gnutls, *plain; } names[] = {
+    { "SECP256R1", "P-256" }, { "SECP384R1", "P-384" }, { "SECP521R1", "P-521" },
+    { "X25519", "X25519" }, { "X448", "X448" },
+  };
+
+  if (group == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (group, names[i].gnutls) == 0)
+      return g_strdup (names[i].plain);
+  /* "FFDHE2048" or "ffdhe2048" → "FFDHE 2048". */
+  if (g_ascii_strncasecmp (group, "ffdhe", 5) == 0 && g_ascii_isdigit (group[5]))
+    return g_strdup_printf ("FFDHE %s", group + 5);
+  return g_strdup (group);
+}
+
+static char *
+format_date (GDateTime *when)
+{
+  /* Translators: a date as strftime would write it, e.g. "7 Dec 2027";
+   * reorder for your language ("%b %-d, %Y"). */
+  return g_date_time_format (when, C_("date", "%-d %b %Y"));
+}
+
+char *
+cz_ui_format_date (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_seconds);
+  g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+
+  return local ? format_date (local) : g_strdup ("—");
+}
+
+char *
+cz_ui_format_iso_date (const char *iso8601)
+{
+  g_autoptr(GDateTime) utc = iso8601 ? g_date_time_new_from_iso8601 (iso8601, NULL) : NULL;
+  g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+
+  return local ? format_date (local) : g_strdup (iso8601 ? iso8601 : "—");
+}
+
+typedef struct {
+  CzUiPathFunc func;
+  gpointer data;
+} Chooser;
+
 static void
 chooser_response_cb (GtkNativeDialog *native, int response, gpointer user_data)
 {
-  GtkEntry *entry = user_data;
+  Chooser *chooser = user_data;
+  g_autofree char *path = NULL;
 
   if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autofree char *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (native));
-      if (path)
-        gtk_entry_set_text (entry, path);
-    }
-  gtk_widget_grab_focus (GTK_WIDGET (entry));
+    path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (native));
+  chooser->func (path, chooser->data);
+  g_free (chooser);
   g_object_unref (native);
-  g_object_unref (entry);
 }
 
 void
-cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
-                   GtkFileChooserAction action)
+cz_ui_choose_path (GtkWidget *parent, const char *current, const char *title,
+                   GtkFileChooserAction action, CzUiPathFunc func, gpointer data)
 {
   GtkWidget *toplevel = gtk_widget_get_toplevel (parent);
   GtkFileChooserNative *native;
-  const char *current = gtk_entry_get_text (entry);
+  Chooser *chooser = g_new0 (Chooser, 1);
 
   native = gtk_file_chooser_native_new (title,
                                         GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
@@ -155,8 +226,29 @@ cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), pem);
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
     }
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), g_object_ref (entry));
+  chooser->func = func;
+  chooser->data = data;
+  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), chooser);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+entry_chosen_cb (const char *path, gpointer data)
+{
+  GtkEntry *entry = data;
+
+  if (path)
+    gtk_entry_set_text (entry, path);
+  gtk_widget_grab_focus (GTK_WIDGET (entry));
+  g_object_unref (entry);
+}
+
+void
+cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
+                   GtkFileChooserAction action)
+{
+  cz_ui_choose_path (parent, gtk_entry_get_text (entry), title, action, entry_chosen_cb,
+                     g_object_ref (entry));
 }
 
 static gboolean
@@ -210,5 +302,6 @@ cz_ui_format_time (gint64 unix_ms)
   if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
       g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
     return g_date_time_format (when, "%H:%M:%S");
-  return g_date_time_format (when, "%Y-%m-%d %H:%M");
+  /* Translators: an earlier day's date and time, e.g. "7 Dec 2027 14:02". */
+  return g_date_time_format (when, C_("date and time", "%-d %b %Y %H:%M"));
 }

@@ -20,11 +20,30 @@ void cz_ui_grid_add_heading (GtkGrid *grid, int row, const char *heading);
 /* Sets a value label; NULL or "" shows an em dash. */
 void cz_ui_set_value (GtkLabel *label, const char *value);
 
-/* Lower-case hex grouped by 8 digits ("7fffffff ffffffff ..."), four
- * groups (16 bytes) a line, so long values wrap at group boundaries.
- * Whitespace and ':' in @hex are dropped. */
+/* Lower-case hex grouped by 4 digits ("7fff ffff ..."), eight groups
+ * (16 bytes) a line, so long values wrap at group boundaries.  Whitespace
+ * and ':' in @hex are dropped. */
 char *cz_ui_group_hex (const char *hex);
+/* Makes @label wrap long values without inserting hyphens that are not
+ * part of them (Pango's insert-hyphens off). */
+void cz_ui_label_no_hyphens (GtkLabel *label);
 
+/* Plain names for what GnuTLS calls things: "TLS1.3" → "TLS 1.3";
+ * "SECP256R1" → "P-256", "X25519" stays; "FFDHE2048" → "FFDHE 2048".
+ * Unknown names come back as they are. */
+char *cz_ui_protocol_name (const char *protocol);
+char *cz_ui_group_name (const char *group);
+/* A date the locale's way, e.g. "7 Dec 2027" (never ISO 8601); from Unix
+ * seconds, or from an ISO 8601 string (NULL in, "—" out). */
+char *cz_ui_format_date (gint64 unix_seconds);
+char *cz_ui_format_iso_date (const char *iso8601);
+
+/* Runs a file chooser starting at @current (open, save or folder) and
+ * calls @func with the chosen path, or NULL if cancelled.  Non-modal on
+ * the event loop (GtkFileChooserNative). */
+typedef void (*CzUiPathFunc) (const char *path, gpointer data);
+void cz_ui_choose_path (GtkWidget *parent, const char *current, const char *title,
+                        GtkFileChooserAction action, CzUiPathFunc func, gpointer data);
 /* Runs a file chooser for @entry (open, save or folder) and puts the chosen
  * path in it.  Non-modal on the event loop (GtkFileChooserNative). */
 void cz_ui_choose_file (GtkWidget *parent, GtkEntry *entry, const char *title,
@@ -37,7 +56,7 @@ GBinding *cz_ui_bind_enum_to_combo (gpointer object, const char *property, GtkCo
 /* Sets the accessible name of @widget. */
 void cz_ui_set_accessible_name (GtkWidget *widget, const char *name);
 
-/* "14:02:11" (today) or "2026-11-24 14:02" from Unix milliseconds, local time. */
+/* "14:02:11" (today) or "24 Nov 2026 14:02" from Unix milliseconds, local time. */
 char *cz_ui_format_time (gint64 unix_ms);
 
 G_END_DECLS

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 typedef struct {
   char *subject;          /* RFC 4514 DN, e.g. "CN=chat.example" */
   char *issuer;
+  char *subject_name;     /* the subject's common name, "chat.example" (else the DN) */
+  char *issuer_name;      /* the issuer's, "Causerie demo CA" */
   char *not_before;       /* ISO 8601 UTC, "2026-11-24T10:00:00Z" */
   char *not_after;
   gint64 not_after_unix;

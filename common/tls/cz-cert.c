@@ -51,6 +51,8 @@ cz_cert_info_free (CzCertInfo *info)
     return;
   g_free (info->subject);
   g_free (info->issuer);
+  g_free (info->subject_name);
+  g_free (info->issuer_name);
   g_free (info->not_before);
   g_free (info->not_after);
   g_free (info->fingerprint);
@@ -70,6 +72,8 @@ cz_cert_info_copy (const CzCertInfo *info)
   copy = g_memdup2 (info, sizeof *info);
   copy->subject = g_strdup (info->subject);
   copy->issuer = g_strdup (info->issuer);
+  copy->subject_name = g_strdup (info->subject_name);
+  copy->issuer_name = g_strdup (info->issuer_name);
   copy->not_before = g_strdup (info->not_before);
   copy->not_after = g_strdup (info->not_after);
   copy->fingerprint = g_strdup (info->fingerprint);
@@ -120,6 +124,21 @@ dn_string (gnutls_x509_crt_t crt, gboolean issuer)
                    : gnutls_x509_crt_get_dn3 (crt, &dn, 0);
 
   return ret < 0 ? g_strdup ("") : cert_text ((const char *) dn.data, dn.size);
+}
+
+/* The common name, for a sentence ("verified by Causerie demo CA"); the
+ * whole DN when there is none. */
+static char *
+common_name (gnutls_x509_crt_t crt, gboolean issuer, const char *dn)
+{
+  char buf[256];
+  size_t size = sizeof buf;
+  int ret = issuer ? gnutls_x509_crt_get_issuer_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
+                                                          buf, &size)
+                   : gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
+                                                   buf, &size);
+
+  return ret < 0 || size == 0 ? g_strdup (dn) : cert_text (buf, size);
 }
 
 static char *
@@ -194,6 +213,8 @@ cz_cert_info_new_from_crt (gnutls_x509_crt_t crt)
   info = g_new0 (CzCertInfo, 1);
   info->subject = dn_string (crt, FALSE);
   info->issuer = dn_string (crt, TRUE);
+  info->subject_name = common_name (crt, FALSE, info->subject);
+  info->issuer_name = common_name (crt, TRUE, info->issuer);
   info->not_before = cz_cert_format_time (gnutls_x509_crt_get_activation_time (crt));
   not_after = gnutls_x509_crt_get_expiration_time (crt);
   info->not_after = cz_cert_format_time (not_after);

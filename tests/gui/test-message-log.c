@@ -4,6 +4,7 @@
  * Skipped without a display. */
 #include "config.h"
 
+#include <string.h>
 #include <gtk/gtk.h>
 
 #include "cz-event-sink.h"
@@ -27,6 +28,108 @@ message_event (gint64 id, const char *from, const char *to, const char *text)
                       .ts = g_get_real_time () / 1000, .from = (char *) from,
                       .to = (char *) to, .text = (char *) text };
   return cz_server_event_copy (&e);
+}
+
+/* Walks @root for the widget built with id @name. */
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  GtkWidget *found = NULL;
+  GList *children;
+
+  if (GTK_IS_BUILDABLE (root) && g_strcmp0 (gtk_buildable_get_name (GTK_BUILDABLE (root)), name) == 0)
+    return root;
+  if (!GTK_IS_CONTAINER (root))
+    return NULL;
+  children = gtk_container_get_children (GTK_CONTAINER (root));
+  for (GList *l = children; l && found == NULL; l = l->next)
+    found = find_named (l->data, name);
+  g_list_free (children);
+  return found;
+}
+
+static int
+row_height (GtkTreeView *view, int n)
+{
+  g_autoptr(GtkTreePath) path = gtk_tree_path_new_from_indices (n, -1);
+  GdkRectangle rect;
+
+  gtk_tree_view_get_background_area (view, path, NULL, &rect);
+  return rect.height;
+}
+
+/* A multi-line message takes one line in its row, like every other row
+ * (the first row sets every row's height), and the pane below shows it
+ * whole once it is selected, from the keyboard too. */
+static void
+test_multiline (void)
+{
+  GtkWidget *window, *log;
+  GtkTreeView *view;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_server_event_free);
+  g_autofree char *line = NULL, *text = NULL;
+  const char *four = "first line\nsecond line\r\nthird line\rfourth line";
+  GtkWidget *details;
+
+  if (!need_display ())
+    return;
+  /* Known answers for the one-line form. */
+  line = cz_message_log_one_line (four, 300);
+  g_assert_cmpstr (line, ==, "first line \u23CE second line \u23CE third line \u23CE fourth line");
+  g_clear_pointer (&line, g_free);
+  line = cz_message_log_one_line ("h\u00e9llo w\u00f6rld", 5);
+  g_assert_cmpstr (line, ==, "h\u00e9llo");
+  g_clear_pointer (&line, g_free);
+
+  window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 500);
+  log = cz_message_log_new ();
+  gtk_container_add (GTK_CONTAINER (window), log);
+  g_ptr_array_add (batch, message_event (1, "alice", NULL, four));
+  g_ptr_array_add (batch, message_event (2, "bob", "alice", "one line"));
+  cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+  gtk_widget_show_all (window);
+  cz_test_spin (200);
+
+  view = GTK_TREE_VIEW (find_named (log, "view"));
+  model = gtk_tree_view_get_model (view);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_LINE, &line, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+  g_assert_null (strchr (line, '\n'));
+  g_assert_nonnull (strstr (line, "\u23CE"));
+  g_assert_cmpstr (text, ==, four);
+  /* Equal rows, one line high: a four-line row would be about four times
+   * the height of the text. */
+  g_assert_cmpint (row_height (view, 0), ==, row_height (view, 1));
+  {
+    PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (view), "Xg");
+    int w, h;
+    pango_layout_get_pixel_size (layout, &w, &h);
+    g_assert_cmpint (row_height (view, 0), <, 2 * h);
+    g_object_unref (layout);
+  }
+
+  /* The whole message, below, for the selected row; reached with the
+   * keyboard: the row by the cursor, the text by focus. */
+  details = find_named (log, "details_text");
+  g_assert_true (gtk_widget_get_can_focus (details));
+  g_assert_null (strstr (cz_message_log_get_details (CZ_MESSAGE_LOG (log)), "second line"));
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  {
+    g_autoptr(GtkTreePath) path = gtk_tree_path_new_first ();
+    gtk_tree_view_set_cursor (view, path, NULL, FALSE);
+  }
+  g_assert_cmpstr (cz_message_log_get_details (CZ_MESSAGE_LOG (log)), ==, four);
+  {
+    g_autoptr(GtkTreePath) path = gtk_tree_path_new_from_indices (1, -1);
+    gtk_tree_view_set_cursor (view, path, NULL, FALSE);
+  }
+  g_assert_cmpstr (cz_message_log_get_details (CZ_MESSAGE_LOG (log)), ==, "one line");
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (find_named (log, "details_heading"))),
+                            "bob"));
+  gtk_widget_destroy (window);
 }
 
 static void
@@ -303,6 +406,7 @@ main (int argc, char **argv)
     g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server-window/message-log", test_message_log);
+  g_test_add_func ("/server-window/message-log/multiline", test_multiline);
   g_test_add_func ("/server-window/event-flood", test_event_flood);
   g_test_add_func ("/server-window/event-sink-bounds", test_sink_bounds);
   return g_test_run ();

@@ -2,6 +2,7 @@
 # test-server-e2e.py: end to end through AT-SPI (dogtail).  Starts the
 # server window on port 0, connects a CLI client that registers, logs in
 # and says something, then checks that the window shows the user, TLS 1.3,
+# the key fingerprint the client computed (Server identity),
 # the client's Diffie-Hellman public value and the message; then makes a
 # certificate with the Create Certificate dialog and has certtool verify it.
 # Speaks TAP; skips without a display or without dogtail.  Every wait is
@@ -16,7 +17,7 @@ import sys
 import tempfile
 import time
 
-PLAN = 8
+PLAN = 9
 counter = 0
 failures = 0
 
@@ -193,9 +194,9 @@ try:
     # 3. Selecting the client shows its TLS session.
     if cell is not None:
         cell.click()
-    tls = find(app, 'label', 'TLS1.3', timeout=10,
+    tls = find(app, 'label', 'TLS 1.3', timeout=10,
                test=lambda n: n.parent is not None and n.parent.roleName != 'table')
-    tap(tls is not None, 'the TLS session page shows TLS1.3')
+    tap(tls is not None, 'the TLS session page shows TLS 1.3')
     screenshot('server-window.png')
 
     # 4. The Diffie-Hellman page shows the client's public value.
@@ -207,12 +208,30 @@ try:
     tap(pub is not None, "the Diffie-Hellman page shows the client's public value", client_public)
     screenshot('server-window-dh.png')
 
+    # 4b. The Server identity popover shows the key fingerprint the client
+    # computed, grouped as the client's trust prompt shows it.
+    fingerprint = events.get('connected', {}).get('tls', {}).get('fingerprint') or ''
+    identity = find(app, 'toggle button', 'Server identity', timeout=5)
+    shown = None
+    if identity is not None:
+        activate(identity)
+        shown = find(app, 'label', None, timeout=10,
+                     test=lambda n: n.showing and ''.join(n.name.split()) == fingerprint)
+    tap(shown is not None and len(fingerprint) == 64 and shown.name.split()[0] == fingerprint[:4],
+        "Server identity shows the key fingerprint the client computed", fingerprint)
+    screenshot('server-window-identity.png')
+    if identity is not None:
+        activate(identity)
+
     # 5. The messages page shows the message.
     msg_tab = find(app, 'radio button', 'Messages', timeout=5)
     if msg_tab is not None:
         activate(msg_tab)
     msg = find(app, 'table cell', 'hello from the window test', timeout=10)
     tap(msg is not None, 'the messages log shows the message')
+    if msg is not None:
+        msg.click()
+    screenshot('server-window-messages.png')
 
     # 6. The certificate dialog, from the main menu.
     menu = find(app, 'toggle button', 'Main menu', timeout=5)
@@ -239,8 +258,9 @@ try:
         generate = find(dialog, 'push button', 'Generate', timeout=5)
         if generate is not None:
             activate(generate)
-        result = find(dialog, 'label', 'SHA-256 fingerprint', timeout=60,
-                      test=lambda n: n.text and 'SHA-256 fingerprint:' in n.text)
+        # The result on its own page: the key fingerprint, grouped.
+        result = find(dialog, 'label', 'Key fingerprint (SHA-256)', timeout=60,
+                      test=lambda n: n.text and len(''.join(n.text.split())) == 64)
     else:
         result = None
     verify = None
@@ -253,7 +273,7 @@ try:
         verify.stdout + verify.stderr if verify else 'dialog=%r result=%r' % (dialog, result))
     screenshot('server-cert-dialog.png')
     if dialog is not None:
-        close = find(dialog, 'push button', 'Close', timeout=5)
+        close = find(dialog, 'push button', 'Done', timeout=5)
         if close is not None:
             activate(close)
 

@@ -22,6 +22,8 @@
 #include "cz-server-window.h"
 #include "cz-tls-view.h"
 #include "cz-ui-util.h"
+#include "cz-error.h"
+#include "cz-util.h"
 
 static gboolean have_display;
 
@@ -39,13 +41,23 @@ typedef struct {
   const char *name;
   GtkWidget *found;
   GString *texts;
+  GtkWidget *root;
 } Walk;
 
 static void
 walk_cb (GtkWidget *widget, gpointer data)
 {
   Walk *w = data;
-  const char *name = GTK_IS_BUILDABLE (widget) ? gtk_buildable_get_name (GTK_BUILDABLE (widget)) : NULL;
+  const char *name;
+
+  /* Reading what shows: nothing under a hidden widget or a collapsed
+   * expander. */
+  if (w->texts && widget != w->root && (!gtk_widget_get_visible (widget)
+                   || (GTK_IS_EXPANDER (gtk_widget_get_parent (widget))
+                       && !gtk_expander_get_expanded (GTK_EXPANDER (gtk_widget_get_parent (widget)))
+                       && gtk_bin_get_child (GTK_BIN (gtk_widget_get_parent (widget))) == widget)))
+    return;
+  name = GTK_IS_BUILDABLE (widget) ? gtk_buildable_get_name (GTK_BUILDABLE (widget)) : NULL;
 
   if (w->name && w->found == NULL && g_strcmp0 (name, w->name) == 0)
     w->found = widget;
@@ -72,7 +84,7 @@ find_widget (GtkWidget *root, const char *name)
 static char *
 label_texts (GtkWidget *root)
 {
-  Walk w = { NULL, NULL, g_string_new (NULL) };
+  Walk w = { NULL, NULL, g_string_new (NULL), root };
 
   walk_cb (root, &w);
   return g_string_free (w.texts, FALSE);
@@ -168,10 +180,10 @@ test_group_hex (void)
   g_autofree char *b = cz_ui_group_hex ("00:11:22:33");
   g_autofree char *c = cz_ui_group_hex ("0000000011111111222222223333333344");
 
-  g_assert_cmpstr (a, ==, "01234567 89abcdef 01");
-  g_assert_cmpstr (b, ==, "00112233");
-  /* Four groups (16 bytes) a line. */
-  g_assert_cmpstr (c, ==, "00000000 11111111 22222222 33333333\n44");
+  g_assert_cmpstr (a, ==, "0123 4567 89ab cdef 01");
+  g_assert_cmpstr (b, ==, "0011 2233");
+  /* Eight groups (16 bytes) a line. */
+  g_assert_cmpstr (c, ==, "0000 0000 1111 1111 2222 2222 3333 3333\n44");
 }
 
 static void
@@ -197,22 +209,46 @@ test_tls_view (void)
 
   cz_tls_view_set_client (CZ_TLS_VIEW (view), "127.0.0.1:4000", info, "alice", TRUE);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "info");
+  /* Plain words first: one sentence, "TLS 1.3", "P-256", the issuer's
+   * name, a localized date (never ISO 8601), the key fingerprint grouped
+   * as the client's trust prompt shows it. */
+  gtk_expander_set_expanded (GTK_EXPANDER (find_widget (view, "details_expander")), FALSE);
   texts = label_texts (view);
-  g_assert_nonnull (strstr (texts, "\nTLS1.3\n"));
+  g_assert_nonnull (strstr (texts, "Encrypted with TLS 1.3 · no client certificate\n"));
+  g_assert_nonnull (strstr (texts, "\nTLS 1.3\n"));
+  g_assert_null (strstr (texts, "TLS1.3"));
+  g_assert_cmpstr (info->group, ==, "SECP256R1");
+  g_assert_nonnull (strstr (texts, "\nP-256\n"));
   g_assert_nonnull (strstr (texts, info->cipher));
-  g_assert_nonnull (strstr (texts, info->group));
-  g_assert_nonnull (strstr (texts, info->signature));
   g_assert_nonnull (strstr (texts, "\nalice\n"));
-  g_assert_nonnull (strstr (texts, "CN=localhost"));
-  g_assert_nonnull (strstr (texts, "CN=Causerie test CA"));
-  g_assert_nonnull (strstr (texts, info->server_cert->fingerprint));
+  g_assert_nonnull (strstr (texts, "\nlocalhost\n"));
+  g_assert_nonnull (strstr (texts, "\nCauserie test CA\n"));
+  {
+    g_autofree char *grouped = cz_format_fingerprint (info->server_cert->spki_sha256);
+    g_autofree char *until = cz_ui_format_date (info->server_cert->not_after_unix);
+    g_assert_nonnull (strstr (texts, "Key fingerprint (SHA-256)"));
+    g_assert_nonnull (strstr (texts, grouped));
+    g_assert_nonnull (strstr (texts, until));
+  }
+  g_assert_null (strstr (texts, info->server_cert->not_after));
+  g_assert_null (strstr (texts, "T00:"));
+  /* No client certificate: said once, in those words, and its rows hidden. */
+  g_assert_cmpuint (count (texts, "No client certificate"), ==, 1);
+  g_assert_cmpuint (count (texts, "Causerie test CA"), ==, 1);
+  /* The raw names sit behind Technical details (present, not shown). */
+  g_assert_null (strstr (texts, "SECP256R1"));
+  g_assert_null (strstr (texts, info->server_cert->fingerprint));
+  gtk_expander_set_expanded (GTK_EXPANDER (find_widget (view, "details_expander")), TRUE);
+  g_clear_pointer (&texts, g_free);
+  texts = label_texts (view);
+  g_assert_nonnull (strstr (texts, "SECP256R1"));
+  g_assert_nonnull (strstr (texts, info->signature));
+  g_assert_nonnull (strstr (texts, info->mac));
+  g_assert_nonnull (strstr (texts, "Certificate hash (SHA-256)"));
+  g_assert_cmpuint (count (texts, info->server_cert->fingerprint), ==, 1);
   g_assert_nonnull (strstr (texts, info->verification));
   if (info->alpn)
     g_assert_nonnull (strstr (texts, info->alpn));
-  /* No client certificate: said, and its rows hidden. */
-  g_assert_nonnull (strstr (texts, "did not present a certificate"));
-  g_assert_cmpuint (count (texts, "CN=Causerie test CA"), ==, 1);
-  g_assert_cmpuint (count (texts, info->server_cert->fingerprint), ==, 1);
 
   gtk_widget_destroy (view);
   g_object_unref (view);
@@ -243,7 +279,38 @@ test_dh_view (void)
 
   cz_dh_view_set_client (CZ_DH_VIEW (view), "127.0.0.1:4000", info, TRUE);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (view)), ==, "info");
+  /* The group's prime and generator are technical details. */
   texts = label_texts (view);
+  g_assert_null (strstr (texts, "2^255 − 19"));
+  g_assert_nonnull (strstr (texts, "X25519 (Curve25519"));
+  g_clear_pointer (&texts, g_free);
+  gtk_expander_set_expanded (GTK_EXPANDER (find_widget (view, "details_expander")), TRUE);
+  texts = label_texts (view);
+  /* The verification code once; hex in groups of four, no hyphens added
+   * where it wraps. */
+  g_assert_cmpuint (count (texts, info->code), ==, 1);
+  {
+    GtkLabel *pub = GTK_LABEL (find_widget (view, "server_public"));
+    g_autofree char *grouped = cz_ui_group_hex (info->dh_server_public);
+    PangoAttrList *attrs = gtk_label_get_attributes (pub);
+    PangoAttrIterator *it;
+    PangoAttribute *hyphens;
+
+    g_assert_cmpstr (gtk_label_get_text (pub), ==, grouped);
+    g_assert_cmpint (grouped[4], ==, ' ');
+    g_assert_nonnull (attrs);
+    it = pango_attr_list_get_iterator (attrs);
+    hyphens = pango_attr_iterator_get (it, PANGO_ATTR_INSERT_HYPHENS);
+    g_assert_nonnull (hyphens);
+    g_assert_false (((PangoAttrInt *) hyphens)->value);
+    pango_attr_iterator_destroy (it);
+  }
+  /* One reveal control, a toggle button labelled Reveal under "Private value". */
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (find_widget (view, "reveal")));
+  g_assert_false (GTK_IS_CHECK_BUTTON (find_widget (view, "reveal")));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_widget (view, "reveal"))), ==, "_Reveal");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (view, "private_value_caption"))), ==,
+                   "Private value");
   flat = squeeze (texts);
   g_assert_nonnull (strstr (texts, "2^255 − 19"));
   g_assert_nonnull (strstr (texts, "u = 9"));
@@ -270,7 +337,8 @@ test_dh_view (void)
   g_assert_null (strstr (flat, secret.hex));
   g_assert_nonnull (strstr (texts, "hidden"));
 
-  /* Another client: hidden again; ffdhe shows the whole prime. */
+  /* Another client: hidden again; ffdhe shows the whole prime (in the
+   * technical details, still expanded). */
   cz_dh_view_set_client (CZ_DH_VIEW (view), "127.0.0.1:4001", ff, TRUE);
   g_assert_false (cz_dh_view_get_reveal (CZ_DH_VIEW (view)));
   g_clear_pointer (&texts, g_free);
@@ -349,10 +417,13 @@ test_form_properties (void)
   g_object_set (form, "dh-group", CZ_DH_FFDHE2048, NULL);
   g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "ffdhe2048");
 
-  /* The mode follows the client CA field and the Require check. */
+  /* The mode follows the on/off switch, the client CA and the Require check. */
   g_signal_connect (form, "notify::client-cert-mode", G_CALLBACK (count_notify_cb), &notified);
   g_assert_false (gtk_widget_get_sensitive (find_widget (form, "require_check")));
-  gtk_entry_set_text (GTK_ENTRY (find_widget (form, "ca_entry")), "/tmp/ca.pem");
+  g_assert_false (gtk_widget_get_sensitive (find_widget (form, "ca_button")));
+  cz_server_form_set_client_ca (CZ_SERVER_FORM (form), "/tmp/ca.pem");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_widget (form, "client_cert_switch"))));
+  g_assert_true (gtk_widget_get_sensitive (find_widget (form, "ca_button")));
   g_assert_true (gtk_widget_get_sensitive (find_widget (form, "require_check")));
   g_object_get (form, "client-cert-mode", &mode, NULL);
   g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_REQUEST);
@@ -360,6 +431,37 @@ test_form_properties (void)
   g_object_get (form, "client-cert-mode", &mode, NULL);
   g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_REQUIRE);
   g_assert_cmpuint (notified, >=, 2);
+
+  /* File buttons show the file's name; the path is the tooltip and the
+   * accessible description. */
+  cz_server_form_set_certificate (CZ_SERVER_FORM (form), "/tmp/some/long/folder/server.pem",
+                                  "/tmp/server-key.pem");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (form, "cert_button_label"))), ==,
+                   "server.pem");
+  {
+    g_autofree char *tip = gtk_widget_get_tooltip_text (find_widget (form, "cert_button"));
+    g_assert_cmpstr (tip, ==, "/tmp/some/long/folder/server.pem");
+    g_assert_cmpstr (atk_object_get_description (gtk_widget_get_accessible (find_widget (form, "cert_button"))),
+                     ==, "/tmp/some/long/folder/server.pem");
+  }
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (form, "ca_button_label"))), ==, "ca.pem");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (form, "key_button_label"))), ==,
+                   "server-key.pem");
+
+  /* Where to listen, in words; an address from elsewhere is kept as it is. */
+  {
+    GtkComboBox *where = GTK_COMBO_BOX (find_widget (form, "address_combo"));
+    g_assert_cmpstr (gtk_combo_box_get_active_id (where), ==, "0.0.0.0");
+    cz_server_form_set_address (CZ_SERVER_FORM (form), "127.0.0.1", 7000);
+    g_assert_true (cz_server_form_get_config (CZ_SERVER_FORM (form), &config, &error));
+    g_assert_cmpstr (config.bind_address, ==, "127.0.0.1");
+    g_assert_cmpint (config.port, ==, 7000);
+    cz_server_form_set_address (CZ_SERVER_FORM (form), "192.0.2.7", -1);
+    g_assert_cmpstr (gtk_combo_box_get_active_id (where), ==, "192.0.2.7");
+    g_assert_true (cz_server_form_get_config (CZ_SERVER_FORM (form), &config, &error));
+    g_assert_cmpstr (config.bind_address, ==, "192.0.2.7");
+    gtk_combo_box_set_active_id (where, "0.0.0.0");
+  }
 
   /* And the engine configuration says the same. */
   cz_server_form_set_certificate (CZ_SERVER_FORM (form), "/tmp/server.pem", "/tmp/server-key.pem");
@@ -369,9 +471,18 @@ test_form_properties (void)
   g_assert_cmpint (config.client_cert_mode, ==, CZ_CLIENT_CERT_REQUIRE);
   g_assert_cmpstr (config.client_ca_file, ==, "/tmp/ca.pem");
 
-  gtk_entry_set_text (GTK_ENTRY (find_widget (form, "ca_entry")), "");
+  /* Switched off: no client certificate is asked for, whatever the CA. */
+  gtk_switch_set_active (GTK_SWITCH (find_widget (form, "client_cert_switch")), FALSE);
   g_object_get (form, "client-cert-mode", &mode, NULL);
   g_assert_cmpint (mode, ==, CZ_CLIENT_CERT_NONE);
+  g_assert_true (cz_server_form_get_config (CZ_SERVER_FORM (form), &config, &error));
+  g_assert_null (config.client_ca_file);
+  /* Switched on without a CA: the form says what is missing. */
+  cz_server_form_set_client_ca (CZ_SERVER_FORM (form), "");
+  gtk_switch_set_active (GTK_SWITCH (find_widget (form, "client_cert_switch")), TRUE);
+  g_assert_false (cz_server_form_get_config (CZ_SERVER_FORM (form), &config, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_clear_error (&error);
 
   gtk_widget_destroy (form);
   g_object_unref (form);
@@ -520,16 +631,40 @@ test_cert_dialog_new_ca (void)
   gnutls_x509_crt_deinit (crt);
   gnutls_x509_crt_deinit (ca_crt);
 
-  /* The result names the fingerprint and the expiry. */
+  /* The result, on its own page: the file names, the key fingerprint as
+   * clients see it, a localized date (no raw timestamp); Use for This
+   * Server is the default, Generate is gone. */
   info = cz_cert_info_new_from_file (cert, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (info->subject, ==, "CN=chat.example");
-  texts = label_texts (dialog);
-  g_assert_nonnull (strstr (texts, info->fingerprint));
-  g_assert_nonnull (strstr (texts, info->not_after));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (dialog, "pages"))), ==,
+                   "result");
+  texts = label_texts (find_widget (dialog, "result_grid"));
+  {
+    g_autofree char *grouped = cz_format_fingerprint (info->spki_sha256);
+    g_autofree char *until = cz_ui_format_date (info->not_after_unix);
+    g_assert_nonnull (strstr (texts, grouped));
+    g_assert_nonnull (strstr (texts, "Key fingerprint (SHA-256)"));
+    g_assert_nonnull (strstr (texts, until));
+  }
+  g_assert_nonnull (strstr (texts, "\nserver.pem\n"));
+  g_assert_nonnull (strstr (texts, "\nserver-key.pem\n"));
+  g_assert_nonnull (strstr (texts, "\nca.pem\n"));
+  g_assert_null (strstr (texts, info->not_after));
+  g_assert_null (strstr (texts, info->fingerprint));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "show_files_button")));
   g_assert_true (gtk_widget_get_visible (find_widget (dialog, "use_button")));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "done_button")));
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, "generate_button")));
+  g_assert_true (gtk_widget_has_default (find_widget (dialog, "use_button")));
+  g_assert_false (gtk_widget_has_default (find_widget (dialog, "generate_button")));
+  /* Enter there does not generate again. */
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  g_assert_false (cz_cert_dialog_is_busy (CZ_CERT_DIALOG (dialog)));
 
-  /* Generating again would overwrite: refused, in the dialog. */
+  /* Back to the form: generating again would overwrite: refused, in the dialog. */
+  cz_cert_dialog_show_form (CZ_CERT_DIALOG (dialog));
+  g_assert_true (gtk_widget_has_default (find_widget (dialog, "generate_button")));
   w.done = FALSE;
   g_clear_pointer (&failure, g_free);
   failure = run_dialog (dialog, &w);
@@ -539,6 +674,69 @@ test_cert_dialog_new_ca (void)
   gtk_widget_destroy (dialog);
   g_free (w.generated);
   cz_test_rmdir (dir);
+}
+
+static void
+use_cb (CzCertDialog *dialog, const char *cert, const char *key, char **out)
+{
+  *out = g_strdup (cert);
+}
+
+/* Server | Client comes first and changes the form; a client certificate
+ * is never offered for the server. */
+static void
+test_cert_dialog_kind (void)
+{
+  g_autofree char *a = cz_test_make_pki ();
+  g_autofree char *ca = g_build_filename (a, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (a, "ca-key.pem", NULL);
+  g_autofree char *cert = g_build_filename (a, "server2.pem", NULL);
+  g_autofree char *key = g_build_filename (a, "server2-key.pem", NULL);
+  g_autofree char *failure = NULL, *used = NULL;
+  g_autoptr(CzCertInfo) info = NULL;
+  DialogWait w = { 0 };
+  GtkWidget *dialog;
+
+  if (!need_display ())
+    goto out;
+  dialog = g_object_ref_sink (cz_cert_dialog_new (NULL));
+  g_signal_connect (dialog, "generated", G_CALLBACK (generated_cb), &w);
+  g_signal_connect (dialog, "use-certificate", G_CALLBACK (use_cb), &used);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "server_radio"))));
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "sans_frame")));
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   "server.pem"));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "client_radio")), TRUE);
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, "sans_frame")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (dialog, "cn_label"))), ==, "User name");
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   "client.pem"));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "server_radio")), TRUE);
+  g_assert_true (gtk_widget_get_visible (find_widget (dialog, "sans_frame")));
+  g_assert_true (g_str_has_suffix (gtk_entry_get_text (GTK_ENTRY (find_widget (dialog, "cert_out_entry"))),
+                                   "server.pem"));
+
+  /* The names box grows with its names instead of scrolling on its own. */
+  g_assert_true (GTK_IS_FRAME (gtk_widget_get_parent (find_widget (dialog, "sans_view"))));
+
+  /* A server certificate from an existing CA; Use for This Server hands
+   * it on and closes. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (find_widget (dialog, "existing_ca_radio")), TRUE);
+  set_entry (dialog, "ca_cert_entry", ca);
+  set_entry (dialog, "ca_key_entry", ca_key);
+  set_entry (dialog, "cert_out_entry", cert);
+  set_entry (dialog, "key_out_entry", key);
+  failure = run_dialog (dialog, &w);
+  g_assert_cmpstr (failure, ==, NULL);
+  info = cz_cert_info_new_from_file (cert, NULL);
+  g_assert_nonnull (info);
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, "result_ca_file")));
+  gtk_dialog_response (GTK_DIALOG (dialog), 1);
+  g_assert_cmpstr (used, ==, cert);
+  g_object_unref (dialog);
+  g_free (w.generated);
+out:
+  cz_test_rmdir (a);
 }
 
 static void
@@ -653,6 +851,38 @@ alice_listed (gpointer data)
   return model_has (p->clients, 2, "alice") && cz_message_log_get_total (p->log) == 1;
 }
 
+/* The client's event named @event, already read or still to come. */
+static JsonObject *
+client_event (CzTestClient *client, const char *event)
+{
+  for (guint i = 0; i < client->seen->len; i++)
+    {
+      JsonObject *o = g_ptr_array_index (client->seen, i);
+      if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", NULL), event) == 0)
+        return o;
+    }
+  return cz_test_client_expect (client, event, 10000);
+}
+
+static gboolean
+can_start_window (gpointer data)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (data), "start");
+}
+
+static gboolean
+no_clients (gpointer data)
+{
+  WindowParts *p = data;
+  return gtk_tree_model_iter_n_children (p->clients, NULL) == 0;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return cz_server_window_get_stop_dialog (CZ_SERVER_WINDOW (data)) != NULL;
+}
+
 static gboolean
 can_start (gpointer data)
 {
@@ -727,7 +957,31 @@ test_window_engine (void)
   parts.clients = gtk_tree_view_get_model (GTK_TREE_VIEW (view));
   parts.log = CZ_MESSAGE_LOG (find_widget (GTK_WIDGET (parts.window), "message_log"));
   g_assert_true (poll_until (alice_listed, &parts, 10000));
-  g_assert_true (model_has (parts.clients, 4, "TLS1.3"));
+  g_assert_true (model_has (parts.clients, 4, "TLS 1.3"));
+  /* The user is the first column. */
+  g_assert_cmpstr (gtk_tree_view_column_get_title (gtk_tree_view_get_column (GTK_TREE_VIEW (view), 0)),
+                   ==, "User");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (GTK_WIDGET (parts.window),
+                                                                            "clients_stack"))), ==, "list");
+
+  /* The server window shows, at all times, the key fingerprint the client
+   * computed for the same certificate, grouped as its trust prompt shows it. */
+  {
+    JsonObject *connected = client_event (client, "connected");
+    JsonObject *tls = json_object_get_object_member (connected, "tls");
+    const char *computed = json_object_get_string_member (tls, "fingerprint");
+    GtkLabel *shown = GTK_LABEL (find_widget (GTK_WIDGET (parts.window), "identity_fingerprint"));
+    g_autofree char *grouped = cz_format_fingerprint (computed);
+    g_autofree char *flat = squeeze (gtk_label_get_text (shown));
+    g_autofree char *caption_text = label_texts (find_widget (GTK_WIDGET (parts.window), "identity_grid"));
+
+    g_assert_cmpuint (strlen (computed), ==, 64);
+    g_assert_cmpstr (flat, ==, computed);
+    g_assert_cmpstr (gtk_label_get_text (shown), ==, grouped);
+    g_assert_nonnull (strstr (caption_text, "Key fingerprint (SHA-256)\n"));
+    g_assert_cmpstr (atk_object_get_description (gtk_widget_get_accessible (GTK_WIDGET (shown))), ==,
+                     computed);
+  }
 
   /* Selecting the client fills the panes. */
   g_assert_true (gtk_tree_model_get_iter_first (parts.clients, &iter));
@@ -737,8 +991,43 @@ test_window_engine (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (GTK_WIDGET (parts.window),
                                                                             "dh_view"))), ==, "info");
 
-  /* Stop (off the main thread), then the window can start again. */
+  /* Stopping with someone connected asks first; Cancel keeps it running. */
   g_action_group_activate_action (G_ACTION_GROUP (parts.window), "stop", NULL);
+  g_assert_true (poll_until (dialog_shown, parts.window, 5000));
+  {
+    GtkWidget *ask = cz_server_window_get_stop_dialog (parts.window);
+    g_autofree char *texts = label_texts (ask);
+    GtkWidget *stop = gtk_dialog_get_widget_for_response (GTK_DIALOG (ask), GTK_RESPONSE_ACCEPT);
+
+    g_assert_nonnull (strstr (texts, "Stop the server?"));
+    g_assert_nonnull (strstr (texts, "1 person will be disconnected."));
+    g_assert_true (gtk_style_context_has_class (gtk_widget_get_style_context (stop),
+                                                "destructive-action"));
+    gtk_dialog_response (GTK_DIALOG (ask), GTK_RESPONSE_CANCEL);
+  }
+  g_assert_null (cz_server_window_get_stop_dialog (parts.window));
+  g_assert_true (cz_server_window_is_running (parts.window));
+
+  /* A client that leaves leaves the list, and the empty page says how to
+   * connect: the real address, port and CA file. */
+  cz_test_client_finish (client);
+  g_clear_pointer (&client, cz_test_client_free);
+  g_assert_true (poll_until (no_clients, &parts, 10000));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_widget (GTK_WIDGET (parts.window),
+                                                                            "clients_stack"))), ==, "empty");
+  {
+    g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+    const char *body = gtk_label_get_text (GTK_LABEL (find_widget (GTK_WIDGET (parts.window), "empty_body")));
+    g_assert_nonnull (strstr (body, address));
+    g_assert_nonnull (strstr (body, ca));
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (GTK_WIDGET (parts.window), "empty_title"))),
+                     ==, "No one connected yet");
+  }
+
+  /* With no one connected, Stop stops at once (off the main thread), then
+   * the window can start again. */
+  g_action_group_activate_action (G_ACTION_GROUP (parts.window), "stop", NULL);
+  g_assert_null (cz_server_window_get_stop_dialog (parts.window));
   g_assert_false (cz_server_window_is_running (parts.window));
   assert_controls (parts.window, FALSE);
   g_object_get (parts.window, "stopping", &stopping, NULL);
@@ -747,13 +1036,93 @@ test_window_engine (void)
   g_assert_true (poll_until (can_start, &parts, 15000));
   g_object_get (parts.window, "stopping", &stopping, NULL);
   g_assert_false (stopping);
-  cz_test_client_finish (client);
   cz_test_spin (50);
 
   gtk_widget_destroy (GTK_WIDGET (parts.window));
   g_object_unref (parts.window);
   cz_server_options_clear (&options);
   cz_test_rmdir (dir);
+}
+
+static gboolean
+demo_filled (gpointer data)
+{
+  CzServerForm *form = CZ_SERVER_FORM (find_widget (data, "form"));
+  const char *cert = cz_server_form_get_certificate (form);
+  return cert != NULL && *cert != '\0';
+}
+
+/* First run, no certificate: the window offers the demo CA and server
+ * certificate (the --demo code path) in a bar, not just an error; taking
+ * it fills the form and the server starts. */
+static void
+test_window_first_run (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *demo_ca = g_build_filename (g_get_user_data_dir (), "causerie", "demo", "ca.pem", NULL);
+  g_autofree char *db_dir = NULL, *db = NULL;
+  CzServerOptions options = { .port = 0, .scram_iterations = 4096 };
+  CzServerWindow *window;
+  GtkWidget *bar;
+
+  if (!need_display ())
+    return;
+  db_dir = g_dir_make_tmp ("causerie-firstrun-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (db_dir, "server.db", NULL);
+  options.bind = g_strdup ("127.0.0.1");
+  options.db = g_strdup (db);
+
+  window = g_object_ref_sink (cz_server_window_new (NULL));
+  gtk_widget_show (GTK_WIDGET (window));
+  cz_server_window_apply_options (window, &options);
+  bar = find_widget (GTK_WIDGET (window), "demo_bar");
+  g_assert_true (gtk_widget_get_visible (bar));
+  /* One column of settings: the window shrinks well below 850 px. */
+  {
+    int min = 0;
+    gtk_widget_get_preferred_width (GTK_WIDGET (window), &min, NULL);
+    g_test_message ("minimum width %d", min);
+    g_assert_cmpint (min, <, 640);
+  }
+  {
+    g_autofree char *texts = label_texts (bar);
+    g_assert_nonnull (strstr (texts, "demo CA"));
+  }
+  /* Starting now says what is missing. */
+  g_assert_false (cz_server_window_start (window, FALSE, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_clear_error (&error);
+
+  cz_server_window_make_demo_certificate (window);
+  g_assert_true (poll_until (demo_filled, window, 60000));
+  g_assert_false (gtk_widget_get_visible (bar));
+  g_assert_true (g_file_test (demo_ca, G_FILE_TEST_EXISTS));
+  /* The server identity now shows the demo certificate's key. */
+  {
+    g_autoptr(CzCertInfo) info = cz_cert_info_new_from_file (cz_server_form_get_certificate (
+      CZ_SERVER_FORM (find_widget (GTK_WIDGET (window), "form"))), &error);
+    g_autofree char *grouped = NULL;
+    g_assert_no_error (error);
+    grouped = cz_format_fingerprint (info->spki_sha256);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_widget (GTK_WIDGET (window), "identity_fingerprint"))),
+                     ==, grouped);
+  }
+  g_assert_true (cz_server_window_start (window, FALSE, &error));
+  g_assert_no_error (error);
+  /* Running with no one connected: the empty page names the demo CA. */
+  {
+    const char *body = gtk_label_get_text (GTK_LABEL (find_widget (GTK_WIDGET (window), "empty_body")));
+    g_assert_nonnull (strstr (body, demo_ca));
+    g_assert_nonnull (strstr (body, cz_server_window_get_address (window)));
+  }
+  cz_server_window_stop (window);
+  g_assert_true (poll_until (can_start_window, window, 15000));
+
+  gtk_widget_destroy (GTK_WIDGET (window));
+  g_object_unref (window);
+  cz_server_options_clear (&options);
+  cz_test_rmdir (db_dir);
 }
 
 int
@@ -780,7 +1149,9 @@ main (int argc, char **argv)
   g_test_add_func ("/server-window/cert-dialog/key-type", test_cert_dialog_key_type);
   g_test_add_func ("/server-window/cert-dialog/new-ca", test_cert_dialog_new_ca);
   g_test_add_func ("/server-window/cert-dialog/errors", test_cert_dialog_errors);
+  g_test_add_func ("/server-window/cert-dialog/kind", test_cert_dialog_kind);
   g_test_add_func ("/server-window/window/engine", test_window_engine);
+  g_test_add_func ("/server-window/window/first-run", test_window_first_run);
 
   {
     int status = g_test_run ();
