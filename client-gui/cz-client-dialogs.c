@@ -243,7 +243,12 @@ add_row (GtkWidget *grid, int *row, const char *name, const char *value, gboolea
   gtk_widget_set_hexpand (val, TRUE);
   gtk_widget_set_can_focus (val, FALSE);
   if (hex)
-    gtk_style_context_add_class (gtk_widget_get_style_context (val), "cz-mono");
+    {
+      /* Its own width: the lines break after eight groups, not at the
+       * dialog's edge. */
+      gtk_widget_set_halign (val, GTK_ALIGN_START);
+      gtk_style_context_add_class (gtk_widget_get_style_context (val), "cz-mono");
+    }
   atk_object_set_name (gtk_widget_get_accessible (val), name);
   gtk_label_set_mnemonic_widget (GTK_LABEL (key), val);
   gtk_grid_attach (GTK_GRID (grid), key, 0, *row, 1, 1);
@@ -422,7 +427,7 @@ cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *inf
                           (GDestroyNotify) cz_session_info_unref);
   /* The one control for it, with the same words as the server window. */
   reveal = gtk_toggle_button_new_with_mnemonic (_("_Reveal"));
-  gtk_widget_set_valign (reveal, GTK_ALIGN_START);
+  gtk_widget_set_valign (reveal, GTK_ALIGN_CENTER);
   atk_object_set_name (gtk_widget_get_accessible (reveal), _("Reveal"));
   atk_object_set_description (gtk_widget_get_accessible (reveal),
                               _("Shows this side’s private value while pressed"));
@@ -433,7 +438,10 @@ cz_details_dialog_new (GtkWindow *parent, const char *server, CzSessionInfo *inf
   g_object_ref (priv);
   gtk_container_remove (GTK_CONTAINER (self->dh_grid), priv);
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_box_pack_start (GTK_BOX (box), priv, TRUE, TRUE, 0);
+  gtk_widget_set_hexpand (priv, FALSE);
+  gtk_label_set_width_chars (GTK_LABEL (priv), 39);   /* Reveal stays put */
+  gtk_widget_set_halign (box, GTK_ALIGN_START);
+  gtk_box_pack_start (GTK_BOX (box), priv, FALSE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (box), reveal, FALSE, FALSE, 0);
   g_object_unref (priv);
   gtk_grid_attach (GTK_GRID (self->dh_grid), box, 1, *r - 1, 1, 1);

@@ -445,6 +445,8 @@ test_dialog_words (void)
   g_clear_pointer (&labels, g_free);
   gtk_window_resize (GTK_WINDOW (dialog), 640, 720);
   shoot (dialog, "client-details.png");
+  gtk_stack_set_visible_child_name (GTK_STACK (find_type (dialog, GTK_TYPE_STACK)), "dh");
+  shoot (dialog, "client-details-dh.png");
   gtk_widget_destroy (dialog);
 
   /* Checked by the person: the sentence says so. */
