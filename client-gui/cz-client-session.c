@@ -362,9 +362,9 @@ schedule_reconnect (CzClientSession *self, guint at_least_s)
   self->attempt++;
   delay = cz_reconnect_delay_ms (self->attempt, server_is_local (self), g_random_double (),
                                  self->last_delay_ms);
-  /* The server said when (throttled): not before. */
-  delay = MAX (delay, at_least_s * 1000);
   self->last_delay_ms = delay;
+  /* The server said when (throttled): not before, this once. */
+  delay = MAX (delay, at_least_s * 1000);
   stop_timers (self);
   self->retry_at = g_get_monotonic_time () + (gint64) delay * 1000;
   self->retry_id = g_timeout_add (delay, retry_cb, self);
