@@ -70,13 +70,6 @@ update_state (CzMessageRow *self)
     gtk_style_context_add_class (ctx, state_classes[state]);
   switch (state)
     {
-    case CZ_MESSAGE_STATE_STORED:
-      shown = g_strdup_printf ("✓ %s", text);
-      break;
-    case CZ_MESSAGE_STATE_DELIVERED:
-    case CZ_MESSAGE_STATE_READ:
-      shown = g_strdup_printf ("✓✓ %s", text);
-      break;
     case CZ_MESSAGE_STATE_FAILED:
       if (why && *why)
         /* TRANSLATORS: under an own message the server refused: "Not sent: there is

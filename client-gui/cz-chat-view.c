@@ -15,16 +15,26 @@ struct _CzChatView {
   CzChatModel *model;
   CzConversation *conv;       /* shown; a reference */
   gulong items_id;
+  gulong loading_id;
+  gulong complete_id;
   gboolean stick_bottom;      /* follow new messages */
   double anchor;              /* distance from the bottom to keep after a prepend; < 0 none */
 
   GtkWidget *conv_list;
   GtkWidget *reconnect_bar;
   GtkWidget *reconnect_label;
+  GtkWidget *msg_stack;
   GtkWidget *msg_scroller;
   GtkWidget *history_label;
   GtkWidget *msg_list;
+  GtkWidget *empty_page;
+  GtkWidget *empty_icon;
+  GtkWidget *empty_title;
+  GtkWidget *empty_detail;
+  GtkWidget *entry_scroller;
   GtkWidget *entry;
+  GtkWidget *placeholder;
+  GtkWidget *composer_note;
   GtkWidget *send_button;
 };
 
@@ -102,16 +112,92 @@ header_func (GtkListBoxRow *row, GtkListBoxRow *before, gpointer user_data)
   gtk_label_set_text (GTK_LABEL (header), text);
 }
 
+/* What the message pane shows: the messages, with a line above them while
+ * an earlier page loads or once the start is reached; or, for a
+ * conversation with no message (and none on the way), an empty page. */
 static void
 update_history_label (CzChatView *self)
 {
   gboolean loading = self->conv && cz_conversation_get_history_loading (self->conv);
   gboolean start = self->conv && cz_conversation_get_history_complete (self->conv);
+  gboolean empty = self->conv == NULL
+                   || g_list_model_get_n_items (cz_conversation_get_messages (self->conv)) == 0;
 
+  if (empty && !loading)
+    {
+      g_autofree char *detail = NULL;
+      gboolean lobby = self->conv && cz_conversation_is_lobby (self->conv);
+
+      if (self->conv == NULL)
+        detail = g_strdup (_("Choose a conversation on the left."));
+      else if (lobby)
+        detail = g_strdup (_("Everyone connected to this server reads what is written here. "
+                             "Say hello!"));
+      else
+        /* TRANSLATORS: the empty page of a direct conversation; %s is the other person */
+        detail = g_strdup_printf (_("Say hello to %s."), cz_conversation_get_key (self->conv));
+      gtk_label_set_text (GTK_LABEL (self->empty_title),
+                          lobby ? _("No messages in the lobby yet") : _("No messages yet"));
+      gtk_label_set_text (GTK_LABEL (self->empty_detail), detail);
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon),
+                                    lobby ? "system-users-symbolic" : "cz-conversation-symbolic",
+                                    GTK_ICON_SIZE_DIALOG);
+      gtk_stack_set_visible_child (GTK_STACK (self->msg_stack), self->empty_page);
+      return;
+    }
+  gtk_stack_set_visible_child (GTK_STACK (self->msg_stack), self->msg_scroller);
   gtk_widget_set_visible (self->history_label, loading || start);
   gtk_label_set_text (GTK_LABEL (self->history_label),
                       loading ? _("Loading earlier messages…")
                               : _("This is the start of the conversation."));
+}
+
+static void
+history_state_cb (CzConversation *conv, GParamSpec *pspec, CzChatView *self)
+{
+  update_history_label (self);
+}
+
+/* The composer says where the message goes, and in the lobby who reads it. */
+static void
+update_composer (CzChatView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->entry));
+  gboolean lobby = self->conv && cz_conversation_is_lobby (self->conv);
+  g_autofree char *hint = NULL;
+
+  if (self->conv == NULL)
+    hint = g_strdup (_("Message…"));
+  else if (lobby)
+    hint = g_strdup (_("Message the lobby…"));
+  else
+    /* TRANSLATORS: the message field's placeholder in a direct conversation */
+    hint = g_strdup_printf (_("Message %s…"), cz_conversation_get_key (self->conv));
+  gtk_label_set_text (GTK_LABEL (self->placeholder), hint);
+  gtk_widget_set_visible (self->placeholder, gtk_text_buffer_get_char_count (buffer) == 0);
+  gtk_widget_set_visible (self->composer_note, lobby);
+  atk_object_set_description (gtk_widget_get_accessible (self->entry),
+                              lobby ? _("To the lobby, which the server can read. Enter sends, "
+                                        "Shift+Enter starts a new line")
+                                    : _("Enter sends, Shift+Enter starts a new line"));
+}
+
+/* While the field grows with its text, the text view scrolls to the
+ * cursor before the field has its new height, leaving the first line cut
+ * off.  All of it fits: keep the top in view. */
+static void
+entry_adjustment_cb (GtkAdjustment *adj, CzChatView *self)
+{
+  int max = gtk_scrolled_window_get_max_content_height (GTK_SCROLLED_WINDOW (self->entry_scroller));
+
+  if (gtk_adjustment_get_value (adj) > 0 && gtk_adjustment_get_upper (adj) <= max)
+    gtk_adjustment_set_value (adj, 0);
+}
+
+static void
+buffer_changed_cb (GtkTextBuffer *buffer, CzChatView *self)
+{
+  gtk_widget_set_visible (self->placeholder, gtk_text_buffer_get_char_count (buffer) == 0);
 }
 
 static void
@@ -184,11 +270,15 @@ show_conversation (CzChatView *self, CzConversation *conv)
   if (self->conv)
     {
       g_clear_signal_handler (&self->items_id, cz_conversation_get_messages (self->conv));
+      g_clear_signal_handler (&self->loading_id, self->conv);
+      g_clear_signal_handler (&self->complete_id, self->conv);
       g_clear_object (&self->conv);
     }
   if (conv == NULL)
     {
       gtk_list_box_bind_model (GTK_LIST_BOX (self->msg_list), NULL, NULL, NULL, NULL);
+      update_history_label (self);
+      update_composer (self);
       g_signal_emit (self, signals[SIGNAL_SHOWN], 0, NULL);
       return;
     }
@@ -198,9 +288,14 @@ show_conversation (CzChatView *self, CzConversation *conv)
   msgs = cz_conversation_get_messages (conv);
   gtk_list_box_bind_model (GTK_LIST_BOX (self->msg_list), msgs, create_message_row, self, NULL);
   self->items_id = g_signal_connect (msgs, "items-changed", G_CALLBACK (messages_changed_cb), self);
+  self->loading_id = g_signal_connect (conv, "notify::history-loading",
+                                       G_CALLBACK (history_state_cb), self);
+  self->complete_id = g_signal_connect (conv, "notify::history-complete",
+                                        G_CALLBACK (history_state_cb), self);
   atk_object_set_name (gtk_widget_get_accessible (self->msg_list),
                        cz_conversation_get_title (conv));
   update_history_label (self);
+  update_composer (self);
   g_signal_emit (self, signals[SIGNAL_SHOWN], 0, conv);
   if (g_list_model_get_n_items (msgs) == 0)
     request_older (self);
@@ -287,7 +382,11 @@ cz_chat_view_dispose (GObject *object)
   CzChatView *self = CZ_CHAT_VIEW (object);
 
   if (self->conv)
-    g_clear_signal_handler (&self->items_id, cz_conversation_get_messages (self->conv));
+    {
+      g_clear_signal_handler (&self->items_id, cz_conversation_get_messages (self->conv));
+      g_clear_signal_handler (&self->loading_id, self->conv);
+      g_clear_signal_handler (&self->complete_id, self->conv);
+    }
   g_clear_object (&self->conv);
   g_clear_object (&self->model);
   G_OBJECT_CLASS (cz_chat_view_parent_class)->dispose (object);
@@ -331,12 +430,23 @@ cz_chat_view_class_init (CzChatViewClass *klass)
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 1, CZ_TYPE_CHAT_MESSAGE);
 
+  /* The bundled icons (Send): GtkApplication adds this path too, but the
+   * view also runs without one (tests). */
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_default (), "/org/causerie/Client/icons");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/causerie/Client/cz-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CzChatView, conv_list);
   gtk_widget_class_bind_template_child (widget_class, CzChatView, reconnect_bar);
   gtk_widget_class_bind_template_child (widget_class, CzChatView, reconnect_label);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, msg_stack);
   gtk_widget_class_bind_template_child (widget_class, CzChatView, msg_scroller);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, empty_icon);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, empty_title);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, empty_detail);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, entry_scroller);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, CzChatView, composer_note);
   gtk_widget_class_bind_template_child (widget_class, CzChatView, history_label);
   gtk_widget_class_bind_template_child (widget_class, CzChatView, msg_list);
   gtk_widget_class_bind_template_child (widget_class, CzChatView, entry);
@@ -361,6 +471,13 @@ cz_chat_view_init (CzChatView *self)
   g_signal_connect_object (adj, "notify::upper", G_CALLBACK (adjustment_upper_cb), self, 0);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (adjustment_value_cb), self, 0);
   atk_object_set_name (gtk_widget_get_accessible (self->reconnect_bar), _("Connection lost"));
+  g_signal_connect_object (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->entry)), "changed",
+                           G_CALLBACK (buffer_changed_cb), self, 0);
+  adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->entry));
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (entry_adjustment_cb), self, 0);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (entry_adjustment_cb), self, 0);
+  update_history_label (self);
+  update_composer (self);
 }
 
 GtkWidget *
@@ -438,3 +555,36 @@ cz_chat_view_set_reconnecting (CzChatView *self, const char *text)
 GtkWidget *cz_chat_view_get_message_list (CzChatView *self) { return self->msg_list; }
 GtkWidget *cz_chat_view_get_conversation_list (CzChatView *self) { return self->conv_list; }
 GtkWidget *cz_chat_view_get_entry (CzChatView *self) { return self->entry; }
+GtkWidget *cz_chat_view_get_empty_page (CzChatView *self) { return self->empty_page; }
+GtkWidget *cz_chat_view_get_send_button (CzChatView *self) { return self->send_button; }
+
+/* The composer's placeholder ("Message bob…"); "" while something is typed. */
+const char *
+cz_chat_view_get_placeholder (CzChatView *self)
+{
+  return gtk_widget_get_visible (self->placeholder) ? gtk_label_get_text (GTK_LABEL (self->placeholder))
+                                                    : "";
+}
+
+/* The title and text of the empty page, or NULL when the messages show. */
+gboolean
+cz_chat_view_get_empty_text (CzChatView *self, const char **title, const char **detail)
+{
+  if (gtk_stack_get_visible_child (GTK_STACK (self->msg_stack)) != self->empty_page)
+    return FALSE;
+  if (title)
+    *title = gtk_label_get_text (GTK_LABEL (self->empty_title));
+  if (detail)
+    *detail = gtk_label_get_text (GTK_LABEL (self->empty_detail));
+  return TRUE;
+}
+
+/* The line above the messages ("Loading earlier messages…"), or NULL. */
+const char *
+cz_chat_view_get_history_text (CzChatView *self)
+{
+  if (gtk_stack_get_visible_child (GTK_STACK (self->msg_stack)) != self->msg_scroller
+      || !gtk_widget_get_visible (self->history_label))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (self->history_label));
+}

@@ -25,5 +25,13 @@ void cz_chat_view_set_reconnecting (CzChatView *view, const char *text);
 GtkWidget *cz_chat_view_get_message_list (CzChatView *view);
 GtkWidget *cz_chat_view_get_conversation_list (CzChatView *view);
 GtkWidget *cz_chat_view_get_entry (CzChatView *view);
+GtkWidget *cz_chat_view_get_send_button (CzChatView *view);
+GtkWidget *cz_chat_view_get_empty_page (CzChatView *view);
+/* What the person sees, for tests: the composer's placeholder ("" while
+ * text is typed), the empty page's title and text (FALSE when messages
+ * show), the line above the messages (NULL when none). */
+const char *cz_chat_view_get_placeholder (CzChatView *view);
+gboolean cz_chat_view_get_empty_text (CzChatView *view, const char **title, const char **detail);
+const char *cz_chat_view_get_history_text (CzChatView *view);
 
 G_END_DECLS

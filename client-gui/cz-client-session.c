@@ -10,7 +10,6 @@
 #include "cz-util.h"
 
 #define HISTORY_PAGE 50
-#define BACKOFF_MAX_S 30
 
 struct _CzClientSession {
   GObject parent_instance;
@@ -42,7 +41,8 @@ struct _CzClientSession {
   GHashTable *history_refs;   /* ref → conversation key (owned) */
   char *sync_error;           /* an ERROR with ref 0 raised inside a call */
 
-  guint backoff_s;
+  guint attempt;              /* reconnection attempts since the drop */
+  guint last_delay_ms;        /* the previous wait: the next is never shorter */
   guint retry_id;
   guint tick_id;
   gint64 retry_at;            /* monotonic µs */
@@ -268,13 +268,75 @@ fail (CzClientSession *self, CzErrorCode code, const char *message, guint retry_
 
 /* ---- Reconnecting ------------------------------------------------------------------ */
 
+guint
+cz_reconnect_delay_ms (guint attempt, gboolean local, double jitter, guint previous_ms)
+{
+  /* A server on the same network is back within seconds (a restart, a
+   * new build): try often and reconnect at most ~1.7 s after its return.
+   * Far away, back off further, as the server may be overloaded. */
+  guint first = local ? 250 : 500, cap = local ? 1500 : 30000;
+  guint base = first, delay;
+
+  for (guint i = 1; i < attempt && base < cap; i++)
+    base *= 2;
+  base = MIN (base, cap);
+  /* Up to a tenth more, so that many clients dropped at once do not all
+   * come back in the same millisecond; added, never taken away. */
+  delay = base + (guint) (CLAMP (jitter, 0.0, 1.0) * base / 10);
+  return MAX (delay, previous_ms);
+}
+
+/* The last connection went to a loopback, private or link-local address
+ * (or, before any, the host is one): a local network. */
+static gboolean
+server_is_local (CzClientSession *self)
+{
+  g_autoptr(GSocketConnectable) peer = NULL;
+  g_autoptr(GInetAddress) addr = NULL;
+  const char *host = self->host;
+
+  if (self->info && self->info->peer_address)
+    {
+      peer = g_network_address_parse (self->info->peer_address, self->port, NULL);
+      if (peer)
+        host = g_network_address_get_hostname (G_NETWORK_ADDRESS (peer));
+    }
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0 || g_str_has_suffix (host, ".local"))
+    return TRUE;
+  addr = g_inet_address_new_from_string (host);
+  return addr && (g_inet_address_get_is_loopback (addr) || g_inet_address_get_is_site_local (addr)
+                  || g_inet_address_get_is_link_local (addr));
+}
+
+static void schedule_tick (CzClientSession *self);
+
+/* Ticks when the whole seconds left change, so that the countdown shown
+ * goes down by one each time, on time. */
 static gboolean
 tick_cb (gpointer data)
 {
   CzClientSession *self = data;
 
+  self->tick_id = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SECONDS]);
-  return G_SOURCE_CONTINUE;
+  schedule_tick (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_tick (CzClientSession *self)
+{
+  gint64 left = self->retry_at - g_get_monotonic_time ();
+  gint64 to_next;
+
+  if (self->retry_id == 0 || left <= 0)
+    return;
+  to_next = left % G_USEC_PER_SEC;
+  if (to_next == 0)
+    to_next = G_USEC_PER_SEC;
+  self->tick_id = g_timeout_add ((guint) ((to_next + 999) / 1000), tick_cb, self);
 }
 
 static gboolean
@@ -297,12 +359,16 @@ schedule_reconnect (CzClientSession *self, guint at_least_s)
   retire_client (self);
   cz_chat_model_forget_refs (self->model);
   cz_chat_model_set_all_offline (self->model);
-  self->backoff_s = self->backoff_s ? MIN (self->backoff_s * 2, BACKOFF_MAX_S) : 1;
-  delay = MAX (self->backoff_s, at_least_s);
+  self->attempt++;
+  delay = cz_reconnect_delay_ms (self->attempt, server_is_local (self), g_random_double (),
+                                 self->last_delay_ms);
+  self->last_delay_ms = delay;
+  /* The server said when (throttled): not before, this once. */
+  delay = MAX (delay, at_least_s * 1000);
   stop_timers (self);
-  self->retry_at = g_get_monotonic_time () + (gint64) delay * G_USEC_PER_SEC;
-  self->retry_id = g_timeout_add_seconds (delay, retry_cb, self);
-  self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  self->retry_at = g_get_monotonic_time () + (gint64) delay * 1000;
+  self->retry_id = g_timeout_add (delay, retry_cb, self);
+  schedule_tick (self);
   set_state (self, CZ_SESSION_RECONNECTING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SECONDS]);
 }
@@ -455,7 +521,8 @@ logged_in_cb (CzClient *client, guint ref, const char *user, const char *server_
 
   self->login_ref = 0;
   self->was_online = TRUE;
-  self->backoff_s = 0;
+  self->attempt = 0;
+  self->last_delay_ms = 0;
   self->create_account = FALSE;
   set_state (self, CZ_SESSION_ONLINE);
   cz_client_who (self->client);
@@ -689,7 +756,8 @@ cz_client_session_start (CzClientSession *self, const CzSessionParams *params)
   self->create_account = params->create_account;
   self->timeout_ms = params->timeout_ms;
   self->was_online = FALSE;
-  self->backoff_s = 0;
+  self->attempt = 0;
+  self->last_delay_ms = 0;
   cz_chat_model_set_me (self->model, params->user);
   connect_now (self);
 }

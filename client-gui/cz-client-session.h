@@ -82,6 +82,13 @@ const char *cz_client_session_get_fingerprint (CzClientSession *session);
 /* The client certificate file this session presents when asked (NULL: none). */
 const char *cz_client_session_get_cert_file (CzClientSession *session);
 
+/* The wait before reconnection attempt @attempt (1: the first after the
+ * connection dropped), in ms: 250 ms doubling to 1.5 s on a local network
+ * (@local), 500 ms doubling to 30 s elsewhere, plus up to a tenth of it
+ * as jitter (@jitter, 0 to 1), and never less than @previous_ms (the wait
+ * before), so the schedule only ever grows. */
+guint cz_reconnect_delay_ms (guint attempt, gboolean local, double jitter, guint previous_ms);
+
 /* A headline and an explanation a person understands for an error code
  * and the engine's message (@retry_after: seconds, for throttled). */
 void cz_client_session_describe_error (CzErrorCode code, const char *message, guint retry_after,

@@ -26,6 +26,7 @@ struct _CzClientWindow {
   GtkWidget *header_bar;
   GtkWidget *menu_button;
   GtkWidget *details_button;
+  GtkWidget *details_icon;
   GtkWidget *stack;
   GtkWidget *connect_view;
   GtkWidget *chat_view;
@@ -50,6 +51,29 @@ set_action_enabled (CzClientWindow *self, const char *name, gboolean enabled)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
+/* The header's lock: closed only while a live connection is up; while
+ * the connection is lost (and being retried) it says so. */
+static void
+update_lock (CzClientWindow *self)
+{
+  gboolean online = cz_client_session_get_state (self->session) == CZ_SESSION_ONLINE;
+  AtkObject *acc = gtk_widget_get_accessible (self->details_button);
+
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->details_icon),
+                                online ? "channel-secure-symbolic" : "network-offline-symbolic",
+                                GTK_ICON_SIZE_BUTTON);
+  atk_object_set_name (acc, online ? _("Connection details") : _("Not connected"));
+  gtk_widget_set_tooltip_text (self->details_button,
+                               online ? _("Connection Details (Ctrl+I)")
+                                      : _("Not connected: the last connection’s details (Ctrl+I)"));
+  if (online)
+    gtk_style_context_remove_class (gtk_widget_get_style_context (self->details_button),
+                                    "cz-offline-lock");
+  else
+    gtk_style_context_add_class (gtk_widget_get_style_context (self->details_button),
+                                 "cz-offline-lock");
+}
+
 static void
 update_actions (CzClientWindow *self)
 {
@@ -63,6 +87,7 @@ update_actions (CzClientWindow *self)
   set_action_enabled (self, "previous-conversation", chat);
   set_action_enabled (self, "focus-entry", chat);
   gtk_widget_set_visible (self->details_button, chat);
+  update_lock (self);
 }
 
 static void
@@ -154,7 +179,8 @@ message_added_cb (CzChatModel *model, CzConversation *conv, CzChatMessage *msg,
   g_autofree char *id = NULL;
   const char *text = cz_chat_message_get_text (msg);
 
-  if (cz_chat_message_get_own (msg) || !g_settings_get_boolean (self->settings, "notifications"))
+  if (cz_chat_message_get_own (msg)
+      || (self->settings && !g_settings_get_boolean (self->settings, "notifications")))
     return;
   if (gtk_window_is_active (GTK_WINDOW (self)) && chat_visible (self)
       && cz_chat_view_get_conversation (CZ_CHAT_VIEW (self->chat_view)) == conv)
@@ -305,22 +331,95 @@ session_trust_cb (CzClientSession *session, const char *fingerprint, CzClientWin
 
 /* ---- Views ---------------------------------------------------------------------------- */
 
-static void
-remember_server (CzClientWindow *self, const char *host, guint16 port)
+/* "host:port", "[::1]:port": how recent-servers names a server. */
+static char *
+server_entry (const char *host, guint16 port)
 {
-  g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-servers");
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *entry = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
-                                              : g_strdup_printf ("%s:%u", host, port);
+  return strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
+                            : g_strdup_printf ("%s:%u", host, port);
+}
 
+/* Puts the server first in recent-servers, and what was used with it
+ * (trust, CA file, user, client certificate) in "servers"; servers that
+ * fell off the recent list are forgotten there too. */
+static void
+remember_server (CzClientWindow *self, const CzSessionParams *params)
+{
+  g_autofree char *entry = server_entry (params->host, params->port);
+  g_auto(GStrv) old = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GVariant) profiles = NULL;
+  GVariantBuilder all, one;
+
+  if (self->settings == NULL)
+    return;
+  old = g_settings_get_strv (self->settings, "recent-servers");
   g_ptr_array_add (list, g_strdup (entry));
   for (guint i = 0; old[i] && list->len < MAX_RECENT; i++)
     if (!g_str_equal (old[i], entry))
       g_ptr_array_add (list, g_strdup (old[i]));
+
+  profiles = g_settings_get_value (self->settings, "servers");
+  g_variant_builder_init (&all, G_VARIANT_TYPE ("a{sa{sv}}"));
+  g_variant_builder_init (&one, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&one, "{sv}", "trust",
+                         g_variant_new_string (cz_trust_mode_name (params->trust)));
+  g_variant_builder_add (&one, "{sv}", "ca-file",
+                         g_variant_new_string (params->ca_file ? params->ca_file : ""));
+  g_variant_builder_add (&one, "{sv}", "user", g_variant_new_string (params->user));
+  g_variant_builder_add (&one, "{sv}", "client-cert-file",
+                         g_variant_new_string (params->cert_file ? params->cert_file : ""));
+  g_variant_builder_add (&one, "{sv}", "client-key-file",
+                         g_variant_new_string (params->key_file ? params->key_file : ""));
+  g_variant_builder_add (&all, "{s@a{sv}}", entry, g_variant_builder_end (&one));
+  for (guint i = 1; i < list->len; i++)
+    {
+      g_autoptr(GVariant) kept = g_variant_lookup_value (profiles, list->pdata[i],
+                                                         G_VARIANT_TYPE_VARDICT);
+      if (kept)
+        g_variant_builder_add (&all, "{s@a{sv}}", (const char *) list->pdata[i], kept);
+    }
+  g_settings_set_value (self->settings, "servers", g_variant_builder_end (&all));
+
   g_ptr_array_add (list, NULL);
   g_settings_set_strv (self->settings, "recent-servers", (const char *const *) list->pdata);
   cz_connect_view_set_recent (CZ_CONNECT_VIEW (self->connect_view),
                               (const char *const *) list->pdata);
+}
+
+/* Fills the form with what was last used with @entry ("host:port").
+ * FALSE if nothing is known about it. */
+static gboolean
+apply_server_profile (CzClientWindow *self, const char *entry)
+{
+  CzConnectView *form = CZ_CONNECT_VIEW (self->connect_view);
+  g_autoptr(GVariant) profiles = NULL;
+  g_autoptr(GVariant) profile = NULL;
+  const char *trust = "ca", *ca_file = "", *user = "", *cert = "", *key = "";
+
+  if (self->settings == NULL || entry == NULL)
+    return FALSE;
+  profiles = g_settings_get_value (self->settings, "servers");
+  profile = g_variant_lookup_value (profiles, entry, G_VARIANT_TYPE_VARDICT);
+  if (profile == NULL)
+    return FALSE;
+  g_variant_lookup (profile, "trust", "&s", &trust);
+  g_variant_lookup (profile, "ca-file", "&s", &ca_file);
+  g_variant_lookup (profile, "user", "&s", &user);
+  g_variant_lookup (profile, "client-cert-file", "&s", &cert);
+  g_variant_lookup (profile, "client-key-file", "&s", &key);
+  cz_connect_view_set_trust (form, g_str_equal (trust, "first-use") ? CZ_TRUST_TOFU : CZ_TRUST_CA,
+                             *ca_file ? ca_file : NULL);
+  cz_connect_view_set_client_cert (form, cert, key);
+  if (*user)
+    cz_connect_view_set_user (form, user);
+  return TRUE;
+}
+
+static void
+connect_server_picked_cb (CzConnectView *form, const char *entry, CzClientWindow *self)
+{
+  apply_server_profile (self, entry);
 }
 
 static void
@@ -342,17 +441,22 @@ connect_login_cb (CzConnectView *form, gboolean create_account, CzClientWindow *
     .key_file = key_file,
   };
 
-  remember_server (self, host, params.port);
-  g_settings_set_string (self->settings, "user-name", params.user);
-  g_settings_set_string (self->settings, "trust-mode", cz_trust_mode_name (params.trust));
-  if (ca_file)
-    g_settings_set_string (self->settings, "ca-file", ca_file);
-  /* Empty when none was used: the next start shows the section folded. */
-  g_settings_set_string (self->settings, "client-cert-file", cert_file ? cert_file : "");
-  g_settings_set_string (self->settings, "client-key-file", key_file ? key_file : "");
+  remember_server (self, &params);
+  if (self->settings)
+    {
+      /* The last ones used, for a server not in the list. */
+      g_settings_set_string (self->settings, "user-name", params.user);
+      g_settings_set_string (self->settings, "trust-mode", cz_trust_mode_name (params.trust));
+      if (ca_file)
+        g_settings_set_string (self->settings, "ca-file", ca_file);
+      /* Empty when none was used: the next start shows the section folded. */
+      g_settings_set_string (self->settings, "client-cert-file", cert_file ? cert_file : "");
+      g_settings_set_string (self->settings, "client-key-file", key_file ? key_file : "");
+    }
   cz_client_session_set_send_receipts (self->session,
-                                       g_settings_get_boolean (self->settings,
-                                                               "send-read-receipts"));
+                                       self->settings == NULL
+                                       || g_settings_get_boolean (self->settings,
+                                                                  "send-read-receipts"));
   cz_client_session_start (self->session, &params);
 }
 
@@ -481,6 +585,8 @@ save_geometry (CzClientWindow *self)
   int width, height;
   gboolean maximized = gtk_window_is_maximized (GTK_WINDOW (self));
 
+  if (self->settings == NULL)
+    return;
   g_settings_set_boolean (self->settings, "window-maximized", maximized);
   if (maximized)
     return;
@@ -532,11 +638,13 @@ cz_client_window_class_init (CzClientWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CzClientWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, CzClientWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, CzClientWindow, details_button);
+  gtk_widget_class_bind_template_child (widget_class, CzClientWindow, details_icon);
   gtk_widget_class_bind_template_child (widget_class, CzClientWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CzClientWindow, connect_view);
   gtk_widget_class_bind_template_child (widget_class, CzClientWindow, chat_view);
   gtk_widget_class_bind_template_callback (widget_class, connect_login_cb);
   gtk_widget_class_bind_template_callback (widget_class, connect_cancel_cb);
+  gtk_widget_class_bind_template_callback (widget_class, connect_server_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, chat_send_cb);
   gtk_widget_class_bind_template_callback (widget_class, chat_load_older_cb);
   gtk_widget_class_bind_template_callback (widget_class, chat_shown_cb);
@@ -574,6 +682,9 @@ prefill_from_settings (CzClientWindow *self)
                              *ca_file ? ca_file : NULL);
   cz_connect_view_set_client_cert (form, cert_file, key_file);
   cz_connect_view_set_user (form, *user ? user : NULL);
+  /* What was used with that server, if it is known. */
+  if (recent[0])
+    apply_server_profile (self, recent[0]);
 }
 
 static void
@@ -606,7 +717,8 @@ cz_client_window_init (CzClientWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  prefill_from_settings (self);
+  if (self->settings)
+    prefill_from_settings (self);
   update_actions (self);
   cz_connect_view_focus (CZ_CONNECT_VIEW (self->connect_view));
 }

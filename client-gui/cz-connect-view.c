@@ -40,7 +40,7 @@ struct _CzConnectView {
 
 G_DEFINE_FINAL_TYPE (CzConnectView, cz_connect_view, GTK_TYPE_SCROLLED_WINDOW)
 
-enum { SIGNAL_LOGIN, SIGNAL_CANCEL, N_SIGNALS };
+enum { SIGNAL_LOGIN, SIGNAL_CANCEL, SIGNAL_SERVER_PICKED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- Checking the form ------------------------------------------------------- */
@@ -77,7 +77,8 @@ check_form (CzConnectView *self)
     {
       title = _("Choose a CA certificate");
       detail = _("It is the file that signed the server’s certificate. Without one, choose "
-                 "“Trust on first use” and compare the fingerprint.");
+                 "“Check the server’s identity myself” and compare the key fingerprint "
+                 "with the one the server window shows.");
       focus = self->ca_chooser;
     }
   else if ((cert == NULL) != (key == NULL))
@@ -176,6 +177,25 @@ host_changed_cb (GtkComboBox *combo, CzConnectView *self)
       host = inner;
     }
   cz_connect_view_set_server (self, host, port);
+  g_signal_emit (self, signals[SIGNAL_SERVER_PICKED], 0, id);
+}
+
+/* A recent server picked from the completion as it is typed: the same as
+ * from the drop-down. */
+static gboolean
+completion_match_cb (GtkEntryCompletion *completion, GtkTreeModel *model, GtkTreeIter *iter,
+                     CzConnectView *self)
+{
+  g_autofree char *id = NULL;
+
+  gtk_tree_model_get (model, iter, 1, &id, -1);
+  if (id == NULL)
+    return FALSE;
+  if (g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->host_combo)), id) == 0)
+    host_changed_cb (GTK_COMBO_BOX (self->host_combo), self);
+  else
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->host_combo), id);
+  return TRUE;
 }
 
 /* ---- Object ------------------------------------------------------------------ */
@@ -193,6 +213,16 @@ cz_connect_view_class_init (CzConnectViewClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   signals[SIGNAL_CANCEL] = g_signal_new ("cancel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * CzConnectView::server-picked:
+   * @server: "host:port", as given to cz_connect_view_set_recent()
+   *
+   * A recent server was chosen from the list (or its completion): the
+   * window fills in what was used with it.
+   */
+  signals[SIGNAL_SERVER_PICKED] = g_signal_new ("server-picked", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/causerie/Client/cz-connect-view.ui");
@@ -237,6 +267,18 @@ cz_connect_view_init (CzConnectView *self)
                            self->login_button, G_CONNECT_SWAPPED);
   atk_object_set_name (gtk_widget_get_accessible (self->error_bar), _("Error"));
   atk_object_set_name (gtk_widget_get_accessible (self->spinner), _("Working"));
+  {
+    /* The recent servers also complete what is typed. */
+    g_autoptr(GtkEntryCompletion) completion = gtk_entry_completion_new ();
+    gtk_entry_completion_set_model (completion,
+                                    gtk_combo_box_get_model (GTK_COMBO_BOX (self->host_combo)));
+    gtk_entry_completion_set_text_column (completion, 0);
+    gtk_entry_completion_set_inline_completion (completion, FALSE);
+    gtk_entry_completion_set_popup_single_match (completion, TRUE);
+    g_signal_connect_object (completion, "match-selected", G_CALLBACK (completion_match_cb),
+                             self, 0);
+    gtk_entry_set_completion (GTK_ENTRY (self->host_entry), completion);
+  }
 }
 
 GtkWidget *

@@ -25,7 +25,8 @@ cz_message_state_describe (CzMessageState state)
     case CZ_MESSAGE_STATE_SENDING:
       return _("Sending…");
     case CZ_MESSAGE_STATE_STORED:
-      return _("Stored");
+      /* TRANSLATORS: an own message the server has taken (and stored) */
+      return _("Sent");
     case CZ_MESSAGE_STATE_DELIVERED:
       return _("Delivered");
     case CZ_MESSAGE_STATE_READ:
@@ -218,7 +219,10 @@ struct _CzConversation {
 
 G_DEFINE_FINAL_TYPE (CzConversation, cz_conversation, G_TYPE_OBJECT)
 
-enum { CONV_PROP_0, CONV_PROP_ONLINE, CONV_PROP_UNREAD, CONV_N_PROPS };
+enum {
+  CONV_PROP_0, CONV_PROP_ONLINE, CONV_PROP_UNREAD, CONV_PROP_HISTORY_LOADING,
+  CONV_PROP_HISTORY_COMPLETE, CONV_N_PROPS
+};
 static GParamSpec *conv_props[CONV_N_PROPS];
 
 static void
@@ -245,6 +249,12 @@ cz_conversation_get_property (GObject *object, guint prop_id, GValue *value, GPa
     case CONV_PROP_UNREAD:
       g_value_set_uint (value, self->unread);
       break;
+    case CONV_PROP_HISTORY_LOADING:
+      g_value_set_boolean (value, self->history_loading);
+      break;
+    case CONV_PROP_HISTORY_COMPLETE:
+      g_value_set_boolean (value, self->history_complete);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -263,6 +273,14 @@ cz_conversation_class_init (CzConversationClass *klass)
   conv_props[CONV_PROP_UNREAD] = g_param_spec_uint ("unread", NULL, NULL, 0, G_MAXUINT, 0,
                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS
                                                     | G_PARAM_EXPLICIT_NOTIFY);
+  /* A page of history was asked for and has not come yet. */
+  conv_props[CONV_PROP_HISTORY_LOADING] =
+    g_param_spec_boolean ("history-loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The oldest message is here: there is nothing earlier to load. */
+  conv_props[CONV_PROP_HISTORY_COMPLETE] =
+    g_param_spec_boolean ("history-complete", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, CONV_N_PROPS, conv_props);
 }
 
@@ -304,13 +322,21 @@ cz_conversation_get_messages (CzConversation *conv)
 void
 cz_conversation_set_history_loading (CzConversation *conv, gboolean loading)
 {
+  loading = !!loading;
+  if (conv->history_loading == loading)
+    return;
   conv->history_loading = loading;
+  g_object_notify_by_pspec (G_OBJECT (conv), conv_props[CONV_PROP_HISTORY_LOADING]);
 }
 
 void
 cz_conversation_set_history_complete (CzConversation *conv, gboolean complete)
 {
+  complete = !!complete;
+  if (conv->history_complete == complete)
+    return;
   conv->history_complete = complete;
+  g_object_notify_by_pspec (G_OBJECT (conv), conv_props[CONV_PROP_HISTORY_COMPLETE]);
 }
 
 void

@@ -2,7 +2,10 @@
  * against a real server: the row says why and offers Retry and Discard
  * (named for AT-SPI, reachable with Tab); Discard removes it for good;
  * once the recipient exists, Retry sends it and it is stored, once.
- * Skips without DISPLAY.
+ * The connection lost: the server stops, the header's lock says "Not
+ * connected" at once, the countdown only goes down, and the window is
+ * back online soon after the server returns on the same port; the retry
+ * schedule itself as a function.  Skips without DISPLAY.
  *
  * CZ_TEST_SCREENSHOT=FILE.png saves the window with the two failed
  * messages (for looking at the rows). */
@@ -244,6 +247,162 @@ test_retry_discard (void)
   cz_test_rmdir (dir);
 }
 
+
+/* ---- The connection lost ------------------------------------------------------------ */
+
+static void
+test_retry_schedule (void)
+{
+  guint prev = 0, d;
+
+  /* Local: 250 ms doubling to 1.5 s; no jitter. */
+  g_assert_cmpuint (cz_reconnect_delay_ms (1, TRUE, 0, 0), ==, 250);
+  g_assert_cmpuint (cz_reconnect_delay_ms (2, TRUE, 0, 250), ==, 500);
+  g_assert_cmpuint (cz_reconnect_delay_ms (3, TRUE, 0, 500), ==, 1000);
+  g_assert_cmpuint (cz_reconnect_delay_ms (4, TRUE, 0, 1000), ==, 1500);
+  g_assert_cmpuint (cz_reconnect_delay_ms (40, TRUE, 0, 0), ==, 1500);
+  /* Elsewhere: 500 ms doubling to 30 s. */
+  g_assert_cmpuint (cz_reconnect_delay_ms (1, FALSE, 0, 0), ==, 500);
+  g_assert_cmpuint (cz_reconnect_delay_ms (5, FALSE, 0, 0), ==, 8000);
+  g_assert_cmpuint (cz_reconnect_delay_ms (7, FALSE, 0, 0), ==, 30000);
+  g_assert_cmpuint (cz_reconnect_delay_ms (G_MAXUINT, FALSE, 0, 0), ==, 30000);
+  /* Jitter adds at most a tenth, never takes away. */
+  g_assert_cmpuint (cz_reconnect_delay_ms (4, TRUE, 1, 0), ==, 1650);
+  g_assert_cmpuint (cz_reconnect_delay_ms (1, FALSE, 0.5, 0), ==, 525);
+  g_assert_cmpuint (cz_reconnect_delay_ms (1, FALSE, -3, 0), ==, 500);
+  g_assert_cmpuint (cz_reconnect_delay_ms (1, FALSE, 7, 0), ==, 550);
+  /* Monotonic: at the cap, a smaller jitter than last time does not
+   * shorten the wait; and the local schedule stays under 2 s. */
+  g_assert_cmpuint (cz_reconnect_delay_ms (9, TRUE, 0, 1640), ==, 1640);
+  for (guint i = 1; i < 50; i++)
+    {
+      d = cz_reconnect_delay_ms (i, TRUE, g_test_rand_double (), prev);
+      g_assert_cmpuint (d, >=, prev);
+      g_assert_cmpuint (d, <=, 1650);
+      prev = d;
+    }
+}
+
+typedef struct {
+  guint last;
+  gboolean went_up;
+  guint shown;
+} Countdown;
+
+/* Within one wait, the seconds shown only go down. */
+static void
+retry_seconds_cb (CzClientSession *session, GParamSpec *pspec, Countdown *c)
+{
+  guint now = cz_client_session_get_retry_seconds (session);
+
+  if (now > 0 && c->last > 0 && now > c->last)
+    c->went_up = TRUE;
+  if (now > 0)
+    c->shown++;
+  c->last = now;
+}
+
+static void
+test_reconnect (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *port_arg = NULL;
+  g_autoptr(GError) error = NULL;
+  CzTestServer *server;
+  CzClientWindow *win;
+  CzClientSession *session;
+  GtkWidget *lock;
+  Countdown countdown = { 0 };
+  gint64 t0, detected, back, online;
+  const char *shot = g_getenv ("CZ_TEST_SCREENSHOT_OFFLINE");
+
+  if (cz_test_server_bin () == NULL)
+    {
+      g_test_skip ("CZ_SERVER_BIN not set");
+      return;
+    }
+  dir = cz_test_make_pki ();
+  ca = g_build_filename (dir, "ca.pem", NULL);
+  server = cz_test_server_start (dir, NULL, &error);
+  g_assert_no_error (error);
+
+  win = cz_client_window_new (NULL);
+  session = cz_client_window_get_session (win);
+  gtk_window_set_default_size (GTK_WINDOW (win), 760, 520);
+  gtk_widget_show (GTK_WIDGET (win));
+  log_in (win, server, ca);
+  lock = cz_test_find_named (GTK_WIDGET (win), "Connection details");
+  g_assert_true (GTK_IS_BUTTON (lock));
+  g_assert_true (gtk_widget_is_visible (lock));
+
+  /* The server stops: the window notices at once (the server says bye,
+   * or the socket ends) and the lock says so. */
+  g_signal_connect (session, "notify::retry-seconds", G_CALLBACK (retry_seconds_cb), &countdown);
+  t0 = g_get_monotonic_time ();
+  cz_test_server_stop (server);
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_RECONNECTING, WAIT_MS));
+  detected = g_get_monotonic_time ();
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (lock)), ==, "Not connected");
+  g_assert_true (cz_test_find_named (GTK_WIDGET (win), "Not connected") == lock);
+  g_assert_true (gtk_widget_is_visible (lock));
+  g_assert_true (shows_text (GTK_WIDGET (win), "was lost"));
+  g_test_message ("connection loss noticed %" G_GINT64_FORMAT " ms after the server was told "
+                  "to stop (and had stopped)", (detected - t0) / 1000);
+  if (shot)
+    save_screenshot (win, shot);
+
+  /* Several attempts fail while it is away (each a refused connection). */
+  cz_test_spin (3000);
+  g_assert_cmpint (cz_client_session_get_state (session), ==, CZ_SESSION_RECONNECTING);
+  g_assert_false (countdown.went_up);
+
+  /* Back on the same port, with the same database: online again, the
+   * lock closed, without anyone pressing anything. */
+  port_arg = g_strdup_printf ("%u", server->port);
+  {
+    const char *args[] = { "--port", port_arg, NULL };
+    guint16 port = server->port;
+    cz_test_server_free (server);
+    server = cz_test_server_start (dir, args, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (server->port, ==, port);
+  }
+  back = g_get_monotonic_time ();
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_ONLINE, WAIT_MS));
+  online = g_get_monotonic_time ();
+  g_test_message ("online again %" G_GINT64_FORMAT " ms after the server was back",
+                  (online - back) / 1000);
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (lock)), ==,
+                   "Connection details");
+  g_assert_false (countdown.went_up);
+  g_assert_false (shows_text (GTK_WIDGET (win), "was lost"));
+
+  /* A crash this time: no bye, only the end of the socket. */
+  t0 = g_get_monotonic_time ();
+  cz_test_server_kill (server);
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_RECONNECTING, WAIT_MS));
+  g_test_message ("crash noticed %" G_GINT64_FORMAT " ms after SIGKILL",
+                  (g_get_monotonic_time () - t0) / 1000);
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (lock)), ==, "Not connected");
+  {
+    const char *args[] = { "--port", port_arg, NULL };
+    cz_test_server_free (server);
+    server = cz_test_server_start (dir, args, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_true (cz_test_wait_for_session (win, CZ_SESSION_ONLINE, WAIT_MS));
+  g_assert_cmpstr (atk_object_get_name (gtk_widget_get_accessible (lock)), ==,
+                   "Connection details");
+
+  g_signal_handlers_disconnect_by_data (session, &countdown);
+  gtk_widget_destroy (GTK_WIDGET (win));
+  cz_test_spin (50);
+  cz_test_server_stop (server);
+  cz_test_server_free (server);
+  cz_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -264,6 +423,8 @@ main (int argc, char **argv)
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
+  g_test_add_func ("/client-window/retry-schedule", test_retry_schedule);
   g_test_add_func ("/client-window/retry-discard", test_retry_discard);
+  g_test_add_func ("/client-window/reconnect", test_reconnect);
   return g_test_run ();
 }
