@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * (a GRecMutex the caller owns and outlives the context) as its lock.
  * NULL if libomemo-c could not allocate it. */
 signal_context *cz_e2e_context_new (GRecMutex *lock);
+/* The provider itself (its known-answer tests call it directly). */
+const signal_crypto_provider *cz_e2e_crypto_provider (void);
 
 /* The device's local SQLite file: the device's own keys ("meta"), its
  * one-time and signed prekeys, its sessions and the identities of the

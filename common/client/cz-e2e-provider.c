@@ -245,22 +245,29 @@ log_cb (int level, const char *message, size_t len, void *user_data)
     g_debug ("libomemo-c: %.*s", (int) len, message);
 }
 
+static const signal_crypto_provider provider = {
+  .random_func = random_cb,
+  .hmac_sha256_init_func = hmac_init_cb,
+  .hmac_sha256_update_func = hmac_update_cb,
+  .hmac_sha256_final_func = hmac_final_cb,
+  .hmac_sha256_cleanup_func = hmac_cleanup_cb,
+  .sha512_digest_init_func = sha512_init_cb,
+  .sha512_digest_update_func = sha512_update_cb,
+  .sha512_digest_final_func = sha512_final_cb,
+  .sha512_digest_cleanup_func = sha512_cleanup_cb,
+  .encrypt_func = encrypt_cb,
+  .decrypt_func = decrypt_cb,
+};
+
+const signal_crypto_provider *
+cz_e2e_crypto_provider (void)
+{
+  return &provider;
+}
+
 signal_context *
 cz_e2e_context_new (GRecMutex *lock)
 {
-  static const signal_crypto_provider provider = {
-    .random_func = random_cb,
-    .hmac_sha256_init_func = hmac_init_cb,
-    .hmac_sha256_update_func = hmac_update_cb,
-    .hmac_sha256_final_func = hmac_final_cb,
-    .hmac_sha256_cleanup_func = hmac_cleanup_cb,
-    .sha512_digest_init_func = sha512_init_cb,
-    .sha512_digest_update_func = sha512_update_cb,
-    .sha512_digest_final_func = sha512_final_cb,
-    .sha512_digest_cleanup_func = sha512_cleanup_cb,
-    .encrypt_func = encrypt_cb,
-    .decrypt_func = decrypt_cb,
-  };
   signal_context *ctx = NULL;
 
   if (signal_context_create (&ctx, lock) != SG_SUCCESS)
