@@ -27,6 +27,8 @@ CASES = [
      'common/base/cz-util.c', '#include <gtk/gtk.h>', 'GTK in the protocol library'),
     ('SQLite in the server engine',
      'common/server/cz-server.c', '#include <sqlite3.h>', 'SQLite outside the store'),
+    ('SQLite in the client engine beyond its device file',
+     'common/client/cz-e2e-device.c', '#include <sqlite3.h>', 'SQLite outside the store'),
     ('GnuTLS in a window',
      'server-gui/cz-ui-util.h', '#include <gnutls/gnutls.h>', 'GnuTLS in a window'),
     ('a file at the root of common/',

@@ -33,9 +33,14 @@ static const char * const wire_codes[] = {
   [CZ_ERROR_INVALID] = "invalid",
   [CZ_ERROR_PROTOCOL] = "protocol",
   [CZ_ERROR_MAILBOX_FULL] = "mailbox-full",
+  [CZ_ERROR_BAD_BUNDLE] = "bad-bundle",
+  [CZ_ERROR_UNKNOWN_DEVICE] = "unknown-device",
+  [CZ_ERROR_NO_DEVICE] = "no-device",
+  [CZ_ERROR_IDENTITY_CHANGED] = "identity-changed",
+  [CZ_ERROR_E2E_FAILED] = "e2e-failed",
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (wire_codes) == CZ_ERROR_MAILBOX_FULL + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (wire_codes) == CZ_ERROR_E2E_FAILED + 1);
 
 GQuark
 cz_error_quark (void)

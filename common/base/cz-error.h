@@ -40,6 +40,11 @@ typedef enum {
   CZ_ERROR_INVALID,           /* "invalid": bad argument (CLI, options) */
   CZ_ERROR_PROTOCOL,          /* "protocol": message out of sequence */
   CZ_ERROR_MAILBOX_FULL,      /* "mailbox-full": too many messages wait for the recipient */
+  CZ_ERROR_BAD_BUNDLE,        /* "bad-bundle": a device's key bundle is malformed or does not verify */
+  CZ_ERROR_UNKNOWN_DEVICE,    /* "unknown-device": no such device of that user */
+  CZ_ERROR_NO_DEVICE,         /* "no-device": the user has no end-to-end device */
+  CZ_ERROR_IDENTITY_CHANGED,  /* "identity-changed": a verified user's devices changed */
+  CZ_ERROR_E2E_FAILED,        /* "e2e-failed": an end-to-end ciphertext did not decrypt */
 } CzErrorCode;
 
 /* Stable wire string of a code ("bad-frame"...); never NULL. */

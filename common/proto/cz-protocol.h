@@ -34,4 +34,17 @@ gboolean cz_user_name_valid (const char *name);
  * CZ_ERROR_BAD_TEXT or CZ_ERROR_TOO_LARGE. */
 gboolean cz_text_valid (const char *text, gssize len, GError **error);
 
+/* End-to-end direct messages (DESIGN §2.2, doc/protocol.md): serialized
+ * public keys are 33 bytes (0x05 ‖ Curve25519), signatures 64; a user has
+ * at most CZ_E2E_MAX_DEVICES devices, a device publishes at most
+ * CZ_E2E_MAX_PREKEYS one-time prekeys at once and the server keeps at
+ * most that many; one ciphertext is at most CZ_E2E_CIPHERTEXT_MAX bytes;
+ * at most CZ_E2E_MAX_WAITING ciphertexts wait for one device. */
+#define CZ_E2E_KEY_LEN 33
+#define CZ_E2E_SIGNATURE_LEN 64
+#define CZ_E2E_MAX_DEVICES 16
+#define CZ_E2E_MAX_PREKEYS 200
+#define CZ_E2E_CIPHERTEXT_MAX 20480
+#define CZ_E2E_MAX_WAITING 10000
+
 G_END_DECLS

@@ -59,7 +59,9 @@ cz_store_op_kind_writes (CzStoreOpKind kind)
 {
   return kind == CZ_STORE_OP_ADD_USER || kind == CZ_STORE_OP_SAVE_MESSAGE ||
          kind == CZ_STORE_OP_LOGIN_SECRET ||
-         kind == CZ_STORE_OP_MARK_DELIVERED || kind == CZ_STORE_OP_MARK_READ;
+         kind == CZ_STORE_OP_MARK_DELIVERED || kind == CZ_STORE_OP_MARK_READ ||
+         kind == CZ_STORE_OP_PUBLISH_KEYS || kind == CZ_STORE_OP_FETCH_KEYS ||
+         kind == CZ_STORE_OP_SAVE_EMSG || kind == CZ_STORE_OP_DEVICE_RECEIVED;
 }
 /* Clears the outputs of @op, and makes the empty result arrays of the
  * kinds that return records (before a run, or when it fails unrun).  Any
@@ -69,5 +71,10 @@ void cz_store_op_reset_outputs (CzStoreOp *op);
 void cz_store_op_clear_outputs (CzStoreOp *op);
 /* The record array of @op's kind (NULL for kinds without one). */
 GPtrArray *cz_store_op_get_records (CzStoreOp *op);
+
+/* cz-store-op-e2e.c: the same for the end-to-end kinds (cz-store-e2e.h). */
+void cz_store_e2e_op_clear_outputs (CzStoreOp *op);
+void cz_store_e2e_op_reset_outputs (CzStoreOp *op);
+void cz_store_e2e_op_free_inputs (CzStoreOp *op);
 
 G_END_DECLS

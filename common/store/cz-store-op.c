@@ -173,6 +173,7 @@ cz_store_op_clear_outputs (CzStoreOp *op)
       ((CzStoreCountPending *) op)->count = 0;
       break;
     default:
+      cz_store_e2e_op_clear_outputs (op);
       break;
     }
 }
@@ -185,6 +186,7 @@ cz_store_op_reset_outputs (CzStoreOp *op)
   cz_store_op_clear_outputs (op);
   if (records != NULL)
     *records = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_message_record_free);
+  cz_store_e2e_op_reset_outputs (op);
 }
 
 void
@@ -230,6 +232,13 @@ cz_store_op_free (CzStoreOp *op)
       break;
     case CZ_STORE_OP_LOGIN_SECRET:
       cz_memwipe (((CzStoreLoginSecret *) op)->fresh, 32);
+      break;
+    case CZ_STORE_OP_PUBLISH_KEYS:
+    case CZ_STORE_OP_FETCH_KEYS:
+    case CZ_STORE_OP_SAVE_EMSG:
+    case CZ_STORE_OP_DEVICE_PENDING:
+    case CZ_STORE_OP_DEVICE_RECEIVED:
+      cz_store_e2e_op_free_inputs (op);
       break;
     default:
       g_critical ("cz_store_op_free: unknown store operation %d", (int) op->kind);

@@ -57,19 +57,22 @@ static const char * const stmt_sql[N_STMTS] = {
     "WHERE id = ?2 AND recipient = ?3 AND read_ts IS NULL",
   [STMT_PENDING] =
     "SELECT " MSG_COLUMNS MSG_FROM
-    "WHERE m.recipient = ?1 AND m.delivered_ts IS NULL AND m.id > ?3 ORDER BY m.id LIMIT ?2",
-  /* Counts entries of messages_pending only. */
+    "WHERE m.recipient = ?1 AND m.delivered_ts IS NULL AND m.e2e IS NULL"
+    " AND m.id > ?3 ORDER BY m.id LIMIT ?2",
+  /* Counts entries of messages_pending only.  End-to-end messages wait
+   * per device (e2e_copies, cz-store-sqlite-e2e.c) and are left out. */
   [STMT_COUNT_PENDING] =
-    "SELECT count(*) FROM messages WHERE recipient = ?1 AND delivered_ts IS NULL",
+    "SELECT count(*) FROM messages WHERE recipient = ?1 AND delivered_ts IS NULL"
+    " AND e2e IS NULL",
   /* Each direction walks its own index range newest first. */
   [STMT_HISTORY_DIRECT] =
     "SELECT * FROM ("
     " SELECT * FROM (SELECT " MSG_COLUMNS MSG_FROM
-    "  WHERE m.sender = ?1 AND m.recipient = ?2 AND m.id < ?3"
+    "  WHERE m.sender = ?1 AND m.recipient = ?2 AND m.id < ?3 AND m.e2e IS NULL"
     "  ORDER BY m.id DESC LIMIT ?4)"
     " UNION ALL"
     " SELECT * FROM (SELECT " MSG_COLUMNS MSG_FROM
-    "  WHERE m.sender = ?2 AND m.recipient = ?1 AND ?1 <> ?2 AND m.id < ?3"
+    "  WHERE m.sender = ?2 AND m.recipient = ?1 AND ?1 <> ?2 AND m.id < ?3 AND m.e2e IS NULL"
     "  ORDER BY m.id DESC LIMIT ?4)"
     " ORDER BY 1 DESC LIMIT ?4) ORDER BY 1",
   [STMT_HISTORY_LOBBY] =
@@ -112,6 +115,9 @@ cz_store_sqlite_needs_savepoint (const CzStoreOp *op)
 {
   const CzStoreMark *mark = (const CzStoreMark *) op;
 
+  if (op->kind == CZ_STORE_OP_PUBLISH_KEYS || op->kind == CZ_STORE_OP_FETCH_KEYS ||
+      op->kind == CZ_STORE_OP_SAVE_EMSG || op->kind == CZ_STORE_OP_DEVICE_RECEIVED)
+    return TRUE;   /* several statements each (cz-store-sqlite-e2e.c) */
   return (op->kind == CZ_STORE_OP_MARK_DELIVERED || op->kind == CZ_STORE_OP_MARK_READ) &&
          mark->ids != NULL && mark->ids->len > 1;
 }
@@ -207,8 +213,8 @@ user_cache_add (CzStoreSqlite *self, const char *name, gint64 id)
 }
 
 /* Looks user @name up; FALSE with CZ_ERROR_NO_SUCH_USER when unknown. */
-static gboolean
-require_user (CzStoreSqlite *self, CzStoreOp *op, const char *name, gint64 *id)
+gboolean
+cz_store_sqlite_require_user (CzStoreSqlite *self, CzStoreOp *op, const char *name, gint64 *id)
 {
   g_autoptr(CzStmtInUse) stmt = NULL;
   CzStoreUserId *cached;
@@ -387,8 +393,8 @@ save_message (CzStoreSqlite *self, CzStoreSaveMessage *op)
 
   if (op->text == NULL)
     return op_fail (&op->op, CZ_ERROR_INVALID, _("the message has no text"));
-  if (!require_user (self, &op->op, op->sender, &sender) ||
-      (op->to != NULL && !require_user (self, &op->op, op->to, &recipient)))
+  if (!cz_store_sqlite_require_user (self, &op->op, op->sender, &sender) ||
+      (op->to != NULL && !cz_store_sqlite_require_user (self, &op->op, op->to, &recipient)))
     return FALSE;
   if (op->ts == 0)
     op->ts = cz_now_ms ();
@@ -461,7 +467,7 @@ mark (CzStoreSqlite *self, CzStoreMark *op)
   gint64 ts = op->ts > 0 ? op->ts : cz_now_ms ();
   gint64 reader;
 
-  if (!require_user (self, &op->op, op->reader, &reader))
+  if (!cz_store_sqlite_require_user (self, &op->op, op->reader, &reader))
     return FALSE;
   /* Counted again when next needed (also right if a savepoint undoes
    * part of this op). */
@@ -510,7 +516,7 @@ pending (CzStoreSqlite *self, CzStorePending *op)
   g_autoptr(CzStmtInUse) stmt = NULL;
   gint64 recipient;
 
-  if (!require_user (self, &op->op, op->recipient, &recipient))
+  if (!cz_store_sqlite_require_user (self, &op->op, op->recipient, &recipient))
     return FALSE;
 
   stmt = stmt_get (self, STMT_PENDING);
@@ -525,7 +531,7 @@ count_pending_op (CzStoreSqlite *self, CzStoreCountPending *op)
 {
   gint64 recipient;
 
-  if (!require_user (self, &op->op, op->recipient, &recipient))
+  if (!cz_store_sqlite_require_user (self, &op->op, op->recipient, &recipient))
     return FALSE;
   return count_pending (self, &op->op, recipient, &op->count);
 }
@@ -546,7 +552,8 @@ history (CzStoreSqlite *self, CzStoreHistory *op)
       return collect_messages (self, &op->op, op->messages, stmt);
     }
 
-  if (!require_user (self, &op->op, op->user, &me) || !require_user (self, &op->op, op->with, &peer))
+  if (!cz_store_sqlite_require_user (self, &op->op, op->user, &me) ||
+      !cz_store_sqlite_require_user (self, &op->op, op->with, &peer))
     return FALSE;
 
   stmt = stmt_get (self, STMT_HISTORY_DIRECT);

@@ -95,5 +95,15 @@ void cz_store_sqlite_pending (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_count_pending (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_history (CzStoreBackend *backend, CzStoreOp *op);
 void cz_store_sqlite_login_secret (CzStoreBackend *backend, CzStoreOp *op);
+/* Looks user @name up; FALSE with CZ_ERROR_NO_SUCH_USER in @op when unknown. */
+gboolean cz_store_sqlite_require_user (CzStoreSqlite *self, CzStoreOp *op, const char *name,
+                                       gint64 *id);
+
+/* cz-store-sqlite-e2e.c: the end-to-end operations (cz-store-e2e.h). */
+void cz_store_sqlite_publish_keys (CzStoreBackend *backend, CzStoreOp *op);
+void cz_store_sqlite_fetch_keys (CzStoreBackend *backend, CzStoreOp *op);
+void cz_store_sqlite_save_emsg (CzStoreBackend *backend, CzStoreOp *op);
+void cz_store_sqlite_device_pending (CzStoreBackend *backend, CzStoreOp *op);
+void cz_store_sqlite_device_received (CzStoreBackend *backend, CzStoreOp *op);
 
 G_END_DECLS

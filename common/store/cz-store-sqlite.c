@@ -89,6 +89,41 @@ static const char * const migrations[] = {
   "CREATE TABLE login_secret ("
   " id INTEGER PRIMARY KEY CHECK (id = 1),"
   " secret BLOB NOT NULL CHECK (length (secret) = 32));",
+
+  /* v4 -> v5: end-to-end direct messages (DESIGN §2.2, issue 17).  An
+   * encrypted message is a `messages` row with e2e = 1 and an empty text
+   * (id, time, sender, recipient, receipts) plus one ciphertext per
+   * recipient device in e2e_copies, deleted once that device has it.
+   * Devices publish their bundles into e2e_devices and e2e_prekeys; a
+   * one-time prekey is deleted when handed out, and prekey_floor (the
+   * highest id handed out) keeps a republished one from coming back. */
+  "ALTER TABLE messages ADD COLUMN e2e INTEGER;"
+  "ALTER TABLE messages ADD COLUMN sender_device INTEGER;"
+  "CREATE TABLE e2e_devices ("
+  " user INTEGER NOT NULL REFERENCES users(id),"
+  " device INTEGER NOT NULL CHECK (device BETWEEN 1 AND 2147483647),"
+  " identity BLOB NOT NULL,"
+  " spk_id INTEGER NOT NULL,"
+  " spk BLOB NOT NULL,"
+  " spk_sig BLOB NOT NULL,"
+  " prekey_floor INTEGER NOT NULL DEFAULT 0,"
+  " updated INTEGER NOT NULL,"
+  " PRIMARY KEY (user, device)) WITHOUT ROWID;"
+  "CREATE TABLE e2e_prekeys ("
+  " user INTEGER NOT NULL,"
+  " device INTEGER NOT NULL,"
+  " id INTEGER NOT NULL,"
+  " key BLOB NOT NULL,"
+  " PRIMARY KEY (user, device, id),"
+  " FOREIGN KEY (user, device) REFERENCES e2e_devices (user, device)) WITHOUT ROWID;"
+  "CREATE TABLE e2e_copies ("
+  " user INTEGER NOT NULL,"
+  " device INTEGER NOT NULL,"
+  " message INTEGER NOT NULL REFERENCES messages(id),"
+  " prekey INTEGER NOT NULL,"
+  " data BLOB NOT NULL,"
+  " PRIMARY KEY (user, device, message),"
+  " FOREIGN KEY (user, device) REFERENCES e2e_devices (user, device)) WITHOUT ROWID;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CZ_STORE_SCHEMA_VERSION);
@@ -494,5 +529,10 @@ const CzStoreBackendVTable cz_store_sqlite_backend = {
     [CZ_STORE_OP_HISTORY] = cz_store_sqlite_history,
     [CZ_STORE_OP_LOGIN_SECRET] = cz_store_sqlite_login_secret,
     [CZ_STORE_OP_COUNT_PENDING] = cz_store_sqlite_count_pending,
+    [CZ_STORE_OP_PUBLISH_KEYS] = cz_store_sqlite_publish_keys,
+    [CZ_STORE_OP_FETCH_KEYS] = cz_store_sqlite_fetch_keys,
+    [CZ_STORE_OP_SAVE_EMSG] = cz_store_sqlite_save_emsg,
+    [CZ_STORE_OP_DEVICE_PENDING] = cz_store_sqlite_device_pending,
+    [CZ_STORE_OP_DEVICE_RECEIVED] = cz_store_sqlite_device_received,
   },
 };

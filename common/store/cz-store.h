@@ -22,7 +22,7 @@
 
 G_BEGIN_DECLS
 
-#define CZ_STORE_SCHEMA_VERSION 4
+#define CZ_STORE_SCHEMA_VERSION 5
 #define CZ_STORE_BATCH_MAX 1024
 
 #define CZ_TYPE_STORE (cz_store_get_type ())
@@ -38,6 +38,11 @@ typedef enum {
   CZ_STORE_OP_HISTORY,         /* CzStoreHistory */
   CZ_STORE_OP_LOGIN_SECRET,    /* CzStoreLoginSecret */
   CZ_STORE_OP_COUNT_PENDING,   /* CzStoreCountPending */
+  CZ_STORE_OP_PUBLISH_KEYS,    /* CzStorePublishKeys (cz-store-e2e.h) */
+  CZ_STORE_OP_FETCH_KEYS,      /* CzStoreFetchKeys */
+  CZ_STORE_OP_SAVE_EMSG,       /* CzStoreSaveEmsg */
+  CZ_STORE_OP_DEVICE_PENDING,  /* CzStoreDevicePending */
+  CZ_STORE_OP_DEVICE_RECEIVED, /* CzStoreDeviceReceived */
   CZ_STORE_N_OPS
 } CzStoreOpKind;
 

@@ -418,7 +418,7 @@ test_migrate_v3 (Fixture *f, gconstpointer data)
   before = dump_messages (f->path);
   store = open_ok (f->path);
   g_clear_object (&store);
-  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, 4);
+  g_assert_cmpint (pragma_int (f->path, "user_version"), ==, CZ_STORE_SCHEMA_VERSION);
   after = dump_messages (f->path);
   g_assert_cmpstr (after, ==, before);
   assert_query (f->path, "SELECT count (*) FROM login_secret", "0");
