@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "cz-error.h"
 #include "cz-message.h"
+#include "cz-protocol.h"
 #include "cz-scram.h"
 #include "cz-util.h"
 
@@ -232,6 +233,8 @@ client_free (Client *c)
 static void
 client_ready_cb (CzChannel *channel, gpointer user_data)
 {
+  /* As the client engine: presence in batches (an older server ignores it). */
+  static const char *const features[] = { CZ_FEATURE_PRESENCE_BATCH, NULL };
   Client *c = user_data;
   Fleet *f = c->fleet;
   g_autoptr(GError) error = NULL;
@@ -254,6 +257,7 @@ client_ready_cb (CzChannel *channel, gpointer user_data)
                                   "ref", g_variant_new_uint32 (REF_LOGIN),
                                   "mechanism", g_variant_new_string (CZ_SCRAM_MECHANISM),
                                   "message", g_variant_new_string (first),
+                                  "features", g_variant_new_strv (features, -1),
                                   NULL));
 }
 
@@ -374,8 +378,8 @@ client_message_cb (CzChannel *channel, GVariant *msg, gpointer user_data)
         bench_relay_acked (f->relay, (c->index - f->o->first_user) / 2,
                            cz_message_ref (msg) - REF_BASE);
     }
-  else if (g_str_equal (kind, "presence"))
-    f->presence++;
+  else if (g_str_equal (kind, "presence") || g_str_equal (kind, "presence-batch"))
+    f->presence++;   /* frames */
   else if (g_str_equal (kind, "auth-challenge"))
     on_challenge (c, msg);
   else if (g_str_equal (kind, "auth-ok"))
