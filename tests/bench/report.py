@@ -93,6 +93,8 @@ def main():
         if r is None:
             return ("missing", "", "", "")
         mark = "" if r.get("valid") == 1 else " (INVALID)"
+        if r.get("valid") == 1 and r.get("sustained") == 0:
+            mark = " (behind)"
         return (f"{r['server_us_per_msg']:.2f}{mark}", f"{r['rate']:,.0f}",
                 f"{r['bench_cpu']:.2f}", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}")
 
@@ -122,6 +124,10 @@ def main():
             elif r.get("valid") != 1:
                 problems.append(f"relay {target} at {n} clients: invalid (generator {r['bench_cpu']:.2f}"
                                 f" of a core, {r['rate']:,.0f} of {r['offered']:,.0f} msg/s completed)")
+            elif r.get("sustained") == 0:
+                problems.append(f"relay {target} at {n} clients: fell behind the offered rate "
+                                f"({r['rate']:,.0f} of {r['offered']:,.0f} msg/s completed; counted,"
+                                f" CPU per message measured under overload)")
 
     for label in ("causerie-latency", "ngircd-latency", "causerie-window"):
         r = relay.get(label, {})
