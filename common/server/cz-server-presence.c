@@ -3,8 +3,9 @@
  * presence announced in batches, and `who`.
  *
  * Changes are collected and announced at most once per
- * CZ_PRESENCE_INTERVAL_US (the first change after a quiet interval goes at
- * the end of its loop iteration), latest state only: a user who came and
+ * CZ_PRESENCE_INTERVAL_US, or 100 µs per user online if that is longer
+ * (the first change after a quiet interval goes at the end of its loop
+ * iteration), latest state only: a user who came and
  * went between two batches is not announced, nor one who left and came
  * back within the grace period (config.presence_grace_ms), and an offline
  * change is announced only once that period has passed.  A recipient that
@@ -40,11 +41,19 @@ cz_server_presence_wants_batch (GVariant *auth_start)
   return g_strv_contains (list, CZ_FEATURE_PRESENCE_BATCH);
 }
 
+/* The least time between two batches: 100 ms, longer with many online. */
+static gint64
+interval_us (CzServer *self)
+{
+  return MAX ((gint64) CZ_PRESENCE_INTERVAL_US,
+              (gint64) g_hash_table_size (self->online) * CZ_PRESENCE_US_PER_USER);
+}
+
 static void
 schedule (CzServer *self, gint64 now)
 {
   if (self->presence_due_us == 0)
-    self->presence_due_us = MAX (now, self->presence_last_us + CZ_PRESENCE_INTERVAL_US);
+    self->presence_due_us = MAX (now, self->presence_last_us + interval_us (self));
 }
 
 static void
@@ -252,7 +261,7 @@ cz_server_presence_flush (CzServer *self)
       g_ptr_array_add (self->presence_order, g_strdup (kept->pdata[i]));
   }
   self->presence_due_us = kept->len > 0
-                          ? MAX (next_due, self->presence_last_us + CZ_PRESENCE_INTERVAL_US)
+                          ? MAX (next_due, self->presence_last_us + interval_us (self))
                           : 0;
 }
 

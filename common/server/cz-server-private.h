@@ -43,8 +43,12 @@ typedef struct _CzConn CzConn;
  * --max-clients is clamped to RLIMIT_NOFILE. */
 #define CZ_FD_RESERVE 32
 /* Presence goes out at most once per this interval, as one
- * `presence-batch` per recipient (doc/protocol.md). */
+ * `presence-batch` per recipient (doc/protocol.md); with many users
+ * online, once per CZ_PRESENCE_US_PER_USER × users (10,000 online: 1 s),
+ * so that a storm's presence frames stay O(N) in all rather than
+ * O(N) per 100 ms. */
 #define CZ_PRESENCE_INTERVAL_US (100 * 1000)
+#define CZ_PRESENCE_US_PER_USER 100
 /* How long a user may be gone before the others are told, by default. */
 #define CZ_PRESENCE_GRACE_MS 1000
 
