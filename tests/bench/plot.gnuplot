@@ -7,6 +7,7 @@ set title sprintf("Server CPU per relayed message, open loop at %s msg/s (TLS 1.
 set xlabel "clients (pairs = clients / 2)"
 set ylabel "server CPU, µs per message"
 set logscale x
+set xrange [70:3000]
 set yrange [0:*]
 set grid xtics ytics mxtics lc rgb "#dddddd"
 set key below box
