@@ -61,6 +61,8 @@ cz_server_options_group (CzServerOptions *o)
       N_("Most clients connected at once (default 10000)"), N_("N") },
     { "max-per-address", 0, 0, G_OPTION_ARG_INT, &o->max_per_address,
       N_("Most connections from one IP address (default 64; 0 = no cap)"), N_("N") },
+    { "presence-grace", 0, 0, G_OPTION_ARG_INT, &o->presence_grace_ms,
+      N_("Milliseconds a user may be gone before others are told (default 1000)"), N_("MS") },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("server", _("Server options:"),
@@ -122,5 +124,12 @@ cz_server_options_to_config (const CzServerOptions *o, CzServerConfig *config, G
     }
   config->max_per_address = o->max_per_address == 0 ? CZ_SERVER_NO_LIMIT
                             : o->max_per_address < 0 ? 0 : (guint) o->max_per_address;
+  if (o->presence_grace_ms < 0)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_INVALID,
+                           _("--presence-grace must be positive"));
+      return FALSE;
+    }
+  config->presence_grace_ms = (guint) o->presence_grace_ms;
   return TRUE;
 }

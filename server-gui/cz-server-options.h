@@ -27,6 +27,7 @@ typedef struct {
   int scram_iterations;
   int max_clients;
   int max_per_address;       /* -1 = default, 0 = no cap */
+  int presence_grace_ms;     /* 0 = default */
 } CzServerOptions;
 
 void cz_server_options_clear (CzServerOptions *options);

@@ -344,6 +344,7 @@ cz_client_on_auth_ok (CzClient *self, GVariant *msg, guint32 ref)
 guint32
 cz_client_login (CzClient *self, const char *user, const char *password)
 {
+  static const char *const features[] = { CZ_FEATURE_PRESENCE_BATCH, NULL };
   g_autoptr(GBytes) cbind = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
@@ -387,6 +388,8 @@ cz_client_login (CzClient *self, const char *user, const char *password)
                                   "ref", g_variant_new_uint32 (ref),
                                   "mechanism", g_variant_new_string (CZ_SCRAM_MECHANISM),
                                   "message", g_variant_new_string (first),
+                                  /* presence as one frame per batch */
+                                  "features", g_variant_new_strv (features, -1),
                                   NULL));
   return ref;
 }

@@ -498,6 +498,36 @@ on_presence (CzClient *self, GVariant *msg, guint32 ref, GError **error)
   return TRUE;
 }
 
+/* Many changes in one frame (asked for at auth-start, doc/protocol.md):
+ * one `presence` signal each, those who came first. */
+static gboolean
+on_presence_batch (CzClient *self, GVariant *msg, guint32 ref, GError **error)
+{
+  g_autoptr(GVariant) online = cz_message_lookup (msg, "online", G_VARIANT_TYPE_STRING_ARRAY);
+  g_autoptr(GVariant) offline = cz_message_lookup (msg, "offline", G_VARIANT_TYPE_STRING_ARRAY);
+  GVariant *lists[2] = { online, offline };
+
+  if (online == NULL || offline == NULL)
+    {
+      g_set_error_literal (error, CZ_ERROR, CZ_ERROR_PROTOCOL,
+                           "presence-batch without its online and offline lists");
+      return FALSE;
+    }
+  for (guint l = 0; l < 2; l++)
+    {
+      gsize n = g_variant_n_children (lists[l]);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          const char *user = NULL;
+
+          g_variant_get_child (lists[l], i, "&s", &user);
+          g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, user, l == 0);
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 on_who (CzClient *self, GVariant *msg, guint32 ref, GError **error)
 {
@@ -606,6 +636,7 @@ static const struct {
   { "message", on_message, FALSE },
   { "ack", on_ack, TRUE },
   { "presence", on_presence, FALSE },
+  { "presence-batch", on_presence_batch, FALSE },
   { "who", on_who, TRUE },
   { "receipt", on_receipt, FALSE },
   { "history", on_history, TRUE },

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define CZ_HISTORY_MAX 500
 /* A message's transaction id (say/msg `txn`): 1 to 64 bytes. */
 #define CZ_TXN_MAX 64
+/* auth-start `features`: the client takes presence as one
+ * `presence-batch` {online as, offline as} per batch (doc/protocol.md). */
+#define CZ_FEATURE_PRESENCE_BATCH "presence-batch"
 /* The room name a history request uses for the lobby. */
 #define CZ_LOBBY_NAME "#lobby"
 

@@ -217,6 +217,7 @@ cz_server_accounts_auth_start (CzConn *conn, GVariant *msg, guint32 ref)
       cz_conn_send_error (conn, ref, CZ_ERROR_PROTOCOL, _("a login is already under way"));
       return;
     }
+  conn->presence_batch = cz_server_presence_wants_batch (msg);
   if (!cz_message_get_string (msg, "mechanism", &mechanism, &error)
       || !cz_message_get_string (msg, "message", &first, &error))
     {

@@ -42,6 +42,15 @@ typedef struct _CzConn CzConn;
 /* Descriptors kept for the database, the loop and the log when
  * --max-clients is clamped to RLIMIT_NOFILE. */
 #define CZ_FD_RESERVE 32
+/* Presence goes out at most once per this interval, as one
+ * `presence-batch` per recipient (doc/protocol.md); with many users
+ * online, once per CZ_PRESENCE_US_PER_USER × users (10,000 online: 1 s),
+ * so that a storm's presence frames stay O(N) in all rather than
+ * O(N) per 100 ms. */
+#define CZ_PRESENCE_INTERVAL_US (100 * 1000)
+#define CZ_PRESENCE_US_PER_USER 100
+/* How long a user may be gone before the others are told, by default. */
+#define CZ_PRESENCE_GRACE_MS 1000
 
 struct _CzConn {
   CzServer *server;
@@ -58,6 +67,7 @@ struct _CzConn {
   gboolean paused;           /* input paused (back-pressure) */
   guint inflight;            /* store operations submitted, not completed, by weight */
   gboolean host_counted;     /* counted in server->per_host */
+  gboolean presence_batch;   /* asked for `presence-batch` (auth-start `features`) */
 
   /* offline queue, paged */
   gint64 offline_after;      /* the last offline message sent */
@@ -99,8 +109,10 @@ struct _CzServer {
   GAsyncQueue *inbox;        /* CzStoreOp* completed on the store thread */
   GHashTable *conns;         /* id → CzConn* */
   GHashTable *online;        /* user → GPtrArray of CzConn* */
-  GHashTable *presence_before;  /* user → was online, for changes not yet announced */
+  GHashTable *presence_before;  /* user → CzPresenceNote*, changes not yet announced */
   GPtrArray *presence_order;    /* those users (owned strings), in order of change */
+  gint64 presence_due_us;       /* monotonic: the next presence batch (0: none pending) */
+  gint64 presence_last_us;      /* monotonic: the last batch sent */
   GQueue pending_deadline;   /* conn ids in connection order (deadlines increase) */
   GPtrArray *dirty;          /* CzConn* with output to flush */
   GPtrArray *graveyard;      /* dead CzConn* to free */
@@ -212,6 +224,8 @@ void cz_server_presence_closed (CzConn *conn);
 /* Announces this iteration's presence changes (the loop, at the end of
  * each iteration). */
 void cz_server_presence_flush (CzServer *server);
+/* TRUE if @auth_start's optional `features` (as) lists "presence-batch". */
+gboolean cz_server_presence_wants_batch (GVariant *auth_start);
 /* Forgets everyone (the server stopping). */
 void cz_server_presence_shutdown (CzServer *server);
 

@@ -89,6 +89,8 @@ cz_server_new (const CzServerConfig *config, GError **error)
     self->config.max_per_address = CZ_SERVER_DEFAULT_MAX_PER_ADDRESS;
   if (self->config.handshake_timeout_ms == 0)
     self->config.handshake_timeout_ms = 10000;
+  if (self->config.presence_grace_ms == 0)
+    self->config.presence_grace_ms = CZ_PRESENCE_GRACE_MS;
   if (config->db_path)
     self->db_path = g_strdup (config->db_path);
   else
@@ -102,7 +104,7 @@ cz_server_new (const CzServerConfig *config, GError **error)
   self->per_host = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
-  self->presence_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->presence_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->presence_order = g_ptr_array_new_with_free_func (g_free);
   g_queue_init (&self->pending_deadline);
   self->dirty = g_ptr_array_new ();
@@ -676,6 +678,9 @@ loop_thread (gpointer data)
   while (!g_atomic_int_get (&self->stopping))
     {
       int timeout = self->again->len > 0 ? 0 : (int) next_deadline_ms (self);
+      if (self->presence_due_us != 0)
+        timeout = MIN (timeout, (int) CLAMP ((self->presence_due_us - g_get_monotonic_time ()) / 1000 + 1,
+                                             0, 1000));
       if (self->accept_paused)
         timeout = MIN (timeout, (int) CLAMP ((self->accept_resume_us - g_get_monotonic_time ()) / 1000 + 1,
                                              0, ACCEPT_PAUSE_US / 1000));

@@ -34,6 +34,8 @@ typedef struct {
   guint max_per_address;        /* connections from one IP address; 0 = 64,
                                    CZ_SERVER_NO_LIMIT = no cap */
   guint handshake_timeout_ms;   /* 0 = 10,000 (TLS + DH + login) */
+  guint presence_grace_ms;      /* 0 = 1,000: how long a user may be gone before
+                                   others are told (a reconnect within it is silent) */
 } CzServerConfig;
 
 typedef enum {

@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "cz-error.h"
 #include "cz-message.h"
+#include "cz-protocol.h"
 #include "cz-scram.h"
 #include "cz-util.h"
 
@@ -232,6 +233,8 @@ client_free (Client *c)
 static void
 client_ready_cb (CzChannel *channel, gpointer user_data)
 {
+  /* As the client engine: presence in batches (an older server ignores it). */
+  static const char *const features[] = { CZ_FEATURE_PRESENCE_BATCH, NULL };
   Client *c = user_data;
   Fleet *f = c->fleet;
   g_autoptr(GError) error = NULL;
@@ -254,6 +257,7 @@ client_ready_cb (CzChannel *channel, gpointer user_data)
                                   "ref", g_variant_new_uint32 (REF_LOGIN),
                                   "mechanism", g_variant_new_string (CZ_SCRAM_MECHANISM),
                                   "message", g_variant_new_string (first),
+                                  "features", g_variant_new_strv (features, -1),
                                   NULL));
 }
 
@@ -374,8 +378,8 @@ client_message_cb (CzChannel *channel, GVariant *msg, gpointer user_data)
         bench_relay_acked (f->relay, (c->index - f->o->first_user) / 2,
                            cz_message_ref (msg) - REF_BASE);
     }
-  else if (g_str_equal (kind, "presence"))
-    f->presence++;
+  else if (g_str_equal (kind, "presence") || g_str_equal (kind, "presence-batch"))
+    f->presence++;   /* frames */
   else if (g_str_equal (kind, "auth-challenge"))
     on_challenge (c, msg);
   else if (g_str_equal (kind, "auth-ok"))
@@ -688,13 +692,40 @@ bench_cz_logins (const BenchOptions *o)
   return bench_churn_run (o, "logins", "causerie", logins_worker);
 }
 
+/* Waits until the server's CPU time stops growing (less than 5 ms in
+ * 500 ms), at most @max_s; returns the last reading. */
+static double
+server_quiet_cpu (int pid, double max_s)
+{
+  gint64 end = bench_now_us () + (gint64) (max_s * G_USEC_PER_SEC);
+  double last = bench_proc_cpu_s (pid);
+
+  while (bench_now_us () < end)
+    {
+      double now;
+
+      g_usleep (500000);
+      now = bench_proc_cpu_s (pid);
+      if (now - last < 0.005)
+        return now;
+      last = now;
+    }
+  return last;
+}
+
+/* The storm and idle memory: N clients log in (`concurrency` in flight),
+ * their traffic drains, the RSS is read; then they all leave at once and
+ * the server's CPU from the first login to quiet after the last logout is
+ * the storm's cost. */
 int
 bench_cz_idle (const BenchOptions *o)
 {
   g_autoptr(GError) error = NULL;
   Fleet *f = fleet_new (o, &error);
-  gint64 rss0, rss1;
-  double login_s = 0;
+  gint64 rss0, rss1, t0;
+  double login_s = 0, cpu0, cpu_in, cpu1;
+  guint64 presence;
+  guint failures, retries;
 
   if (f == NULL)
     {
@@ -702,6 +733,8 @@ bench_cz_idle (const BenchOptions *o)
       return 1;
     }
   rss0 = bench_proc_rss_kib (o->server_pid);
+  cpu0 = bench_proc_cpu_s (o->server_pid);
+  t0 = bench_now_us ();
   if (!fleet_login_all (f, o->clients, &login_s))
     {
       fleet_free (f);
@@ -710,12 +743,23 @@ bench_cz_idle (const BenchOptions *o)
   /* Presence of every login reaches every client logged in before it:
    * let it drain, so that no output buffer counts as idle memory. */
   fleet_settle (f, 1000, o->timeout);
+  cpu_in = server_quiet_cpu (o->server_pid, o->timeout);
   rss1 = bench_proc_rss_kib (o->server_pid);
+  presence = f->presence;
+  failures = f->failures;
+  retries = f->retries;
+  fleet_free (f);   /* every client leaves at once */
+  cpu1 = server_quiet_cpu (o->server_pid, o->timeout);
   bench_result ("test=idle target=causerie clients=%d login_seconds=%.2f presence=%" G_GUINT64_FORMAT
                 " retries=%u rss0_kib=%" G_GINT64_FORMAT " rss1_kib=%" G_GINT64_FORMAT
                 " per_conn_kib=%.2f ok=%d",
-                o->clients, login_s, f->presence, f->retries, rss0, rss1,
-                (rss1 - rss0) / (double) MAX (o->clients, 1), f->failures == 0);
-  fleet_free (f);
+                o->clients, login_s, presence, retries, rss0, rss1,
+                (rss1 - rss0) / (double) MAX (o->clients, 1), failures == 0);
+  bench_result ("test=storm target=causerie clients=%d concurrency=%d seconds=%.2f"
+                " login_cpu_s=%.3f leave_cpu_s=%.3f server_cpu_s=%.3f presence=%" G_GUINT64_FORMAT
+                " presence_per_client=%.1f ok=%d",
+                o->clients, o->concurrency, (bench_now_us () - t0) / (double) G_USEC_PER_SEC,
+                cpu_in - cpu0, cpu1 - cpu_in, cpu1 - cpu0, presence,
+                presence / (double) MAX (o->clients, 1), failures == 0 && cpu0 >= 0);
   return 0;
 }

@@ -1,9 +1,9 @@
 /* bench-main.c: causerie-bench's command line.
  *
- *   causerie-bench relay  --target causerie|ngircd|echo --port P --ca F [workload]
+ *   causerie-bench relay  --target causerie|ngircd|echo|forward --port P --ca F [workload]
  *   causerie-bench logins --target causerie|tls --port P --ca F [--concurrency C --duration S]
  *   causerie-bench idle   --target causerie|ngircd --port P --ca F --clients N --server-pid PID
- *   causerie-bench tls-server --cert F --key F [--bind ADDR] [--port N]
+ *   causerie-bench tls-server --cert F --key F [--bind ADDR] [--port N] [--forward]
  *   causerie-bench mkusers --db PATH --count N [--password P] [--iterations N]
  *   causerie-bench dhparams --out F
  *   causerie-bench free-port
@@ -29,6 +29,7 @@ main (int argc, char **argv)
     .window = 32,
     .rate = 0,
     .duration = 5,
+    .warmup = 2,
     .concurrency = 64,
     .timeout = 120,
     .threads = 1,
@@ -39,6 +40,7 @@ main (int argc, char **argv)
   g_autofree char *bind_addr = NULL;
   g_autofree char *db = NULL;
   g_autofree char *out = NULL;
+  gboolean forward = FALSE;
   int count = 0, iterations = 4096;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
@@ -58,7 +60,9 @@ main (int argc, char **argv)
     { "size", 's', 0, G_OPTION_ARG_INT, &o.size, N_("text bytes per message (128)"), "N" },
     { "window", 'w', 0, G_OPTION_ARG_INT, &o.window, N_("messages outstanding per sender (32)"), "N" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &o.rate, N_("open loop: messages per second in all"), "R" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o.duration, N_("open loop and logins: seconds (5)"), "S" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o.duration, N_("open loop: measurement window; logins: seconds (5)"), "S" },
+    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &o.warmup, N_("open loop: seconds before the window (2)"), "S" },
+    { "forward", 0, 0, G_OPTION_ARG_NONE, &forward, N_("tls-server: the transport floor (forward frames, fixed ack)"), NULL },
     { "concurrency", 'c', 0, G_OPTION_ARG_INT, &o.concurrency, N_("connections set up at once (64)"), "N" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &o.server_pid, N_("server process for RSS and CPU"), "PID" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o.timeout, N_("bound of the command, seconds (120)"), "S" },
@@ -111,6 +115,8 @@ main (int argc, char **argv)
     rc = bench_irc_relay (&o);
   else if (g_str_equal (command, "relay") && g_strcmp0 (target, "echo") == 0)
     rc = bench_tls_echo (&o);
+  else if (g_str_equal (command, "relay") && g_strcmp0 (target, "forward") == 0)
+    rc = bench_tls_forward (&o);
   else if (g_str_equal (command, "logins") && g_strcmp0 (target, "causerie") == 0)
     rc = bench_cz_logins (&o);
   else if (g_str_equal (command, "logins") && g_strcmp0 (target, "tls") == 0)
@@ -120,7 +126,8 @@ main (int argc, char **argv)
   else if (g_str_equal (command, "idle") && g_strcmp0 (target, "ngircd") == 0)
     rc = bench_irc_idle (&o);
   else if (g_str_equal (command, "tls-server"))
-    rc = bench_tls_server (cert, key, bind_addr ? bind_addr : "127.0.0.1", o.port);
+    rc = bench_tls_server (cert, key, bind_addr ? bind_addr : "127.0.0.1", o.port,
+                           forward);
   else if (g_str_equal (command, "mkusers"))
     rc = bench_make_users (db, o.prefix, count, o.password, iterations);
   else if (g_str_equal (command, "dhparams"))

@@ -8,7 +8,15 @@
  * Closed loop (rate 0): every sender keeps up to `window` messages
  * outstanding until `messages` in all were relayed; the rate is
  * messages ÷ elapsed time.  Open loop (rate R): messages leave at R per
- * second in all, round-robin over the senders, for `duration` seconds. */
+ * second in all, round-robin over the senders, for `warmup` seconds and
+ * then a measurement window of `duration` seconds.  Everything the RESULT
+ * line reports for an open-loop run is read over that window only: the
+ * messages completed in it, the server's CPU (utime + stime of all its
+ * threads, /proc/PID/stat) and the generator's own (getrusage), latencies
+ * of messages that arrived in it.  A run whose generator used more than
+ * 0.9 of a core, or that completed less than 95 % of what was offered, is
+ * marked valid=0: then the generator or the server was the limit, and the
+ * per-message CPU is not the server's cost at that rate. */
 #include "config.h"
 
 #include <string.h>
@@ -37,6 +45,7 @@ struct _BenchRelay {
   guint64 total_done;
   guint64 anomalies;        /* duplicate or unknown acks / messages */
   guint rr;                 /* open loop: next sender */
+  gboolean measuring;       /* open loop: inside the window (latencies count) */
   BenchLatency lat;
   char *text;
 };
@@ -116,7 +125,8 @@ bench_relay_acked (BenchRelay *self, guint pair, guint32 seq)
 void
 bench_relay_received (BenchRelay *self, guint pair, guint32 seq, gint64 sent_us)
 {
-  bench_latency_add (&self->lat, bench_now_us () - sent_us);
+  if (self->measuring || self->o->rate <= 0)
+    bench_latency_add (&self->lat, bench_now_us () - sent_us);
   mark (self, pair, seq, FLAG_RECEIVED);
 }
 
@@ -179,7 +189,13 @@ bench_relay_run (BenchRelay *self, const char *label)
   gboolean open_loop = o->rate > 0;
   gint64 t0 = bench_now_us ();
   gint64 hard_end = t0 + (gint64) (o->timeout * G_USEC_PER_SEC);
-  gint64 send_end = t0 + (gint64) (o->duration * G_USEC_PER_SEC);
+  gint64 t_warm = t0 + (gint64) (MAX (o->warmup, 0) * G_USEC_PER_SEC);
+  gint64 send_end = t_warm + (gint64) (o->duration * G_USEC_PER_SEC);
+  /* The window's readings (open loop). */
+  gboolean warm = FALSE, closed_window = FALSE;
+  guint64 done_w0 = 0, done_w1 = 0;
+  double cpu_w0 = -1, cpu_w1 = -1, self_w0 = 0, self_w1 = 0;
+  gint64 tw0 = 0, tw1 = 0;
   gint64 last_progress = t0, now, t_end;
   guint64 last_done = 0;
   double cpu0 = bench_proc_cpu_s (o->server_pid), cpu1;
@@ -188,11 +204,35 @@ bench_relay_run (BenchRelay *self, const char *label)
   g_autoptr(GHashTable) threads1 = NULL;
   gboolean ok = TRUE;
 
+  if (hard_end < send_end + DRAIN_US)
+    hard_end = send_end + DRAIN_US;
+
   for (;;)
     {
       int timeout;
 
       now = bench_now_us ();
+      if (open_loop && !warm && now >= t_warm)
+        {
+          warm = TRUE;
+          self->measuring = TRUE;
+          tw0 = now;
+          done_w0 = self->total_done;
+          cpu_w0 = bench_proc_cpu_s (o->server_pid);
+          self_w0 = bench_self_cpu_s ();
+          g_clear_pointer (&threads0, g_hash_table_unref);
+          threads0 = bench_proc_threads_cpu (o->server_pid);
+        }
+      if (open_loop && warm && !closed_window && now >= send_end)
+        {
+          closed_window = TRUE;
+          self->measuring = FALSE;
+          tw1 = now;
+          done_w1 = self->total_done;
+          cpu_w1 = bench_proc_cpu_s (o->server_pid);
+          self_w1 = bench_self_cpu_s ();
+          threads1 = bench_proc_threads_cpu (o->server_pid);
+        }
       if (open_loop ? (now >= send_end && self->total_done == self->total_sent)
                     : self->total_done >= (guint64) o->messages)
         break;
@@ -234,7 +274,37 @@ bench_relay_run (BenchRelay *self, const char *label)
     }
   t_end = bench_now_us ();
   cpu1 = bench_proc_cpu_s (o->server_pid);
-  threads1 = bench_proc_threads_cpu (o->server_pid);
+  if (threads1 == NULL)
+    threads1 = bench_proc_threads_cpu (o->server_pid);
+
+  if (open_loop)
+    {
+      double secs = closed_window ? (tw1 - tw0) / (double) G_USEC_PER_SEC : 0;
+      guint64 n = done_w1 - done_w0;
+      g_autofree char *threads = secs > 0 ? bench_threads_share (threads0, threads1, secs)
+                                          : g_strdup ("-");
+      double server_cpu = (cpu_w0 >= 0 && cpu_w1 >= 0) ? cpu_w1 - cpu_w0 : -1.0;
+      double gen = secs > 0 ? (self_w1 - self_w0) / secs : -1.0;
+      double rate = secs > 0 ? n / secs : 0;
+      gboolean valid = ok && closed_window && gen >= 0 && gen <= 0.9 && self->anomalies == 0;
+      gboolean sustained = rate >= 0.95 * o->rate;
+
+      bench_result ("test=relay target=%s clients=%d size=%d window=%d offered=%.0f"
+                    " warmup=%.1f messages=%" G_GUINT64_FORMAT " seconds=%.3f rate=%.1f"
+                    " p50_ms=%.3f p99_ms=%.3f max_ms=%.3f server_cpu=%.3f server_us_per_msg=%.2f"
+                    " server_threads=%s bench_cpu=%.3f bench_us_per_msg=%.2f"
+                    " server_rss_kib=%" G_GINT64_FORMAT " anomalies=%" G_GUINT64_FORMAT
+                    " valid=%d sustained=%d ok=%d",
+                    label, o->clients, MAX (o->size, BENCH_TEXT_MIN), o->window, o->rate,
+                    o->warmup, n, secs, rate,
+                    bench_latency_ms (&self->lat, 50), bench_latency_ms (&self->lat, 99),
+                    bench_latency_ms (&self->lat, 100),
+                    server_cpu >= 0 && secs > 0 ? server_cpu / secs : -1.0,
+                    server_cpu >= 0 && n ? server_cpu * 1e6 / n : -1.0,
+                    threads, gen, gen >= 0 && n ? gen * secs * 1e6 / n : -1.0,
+                    bench_proc_rss_kib (o->server_pid), self->anomalies, valid, sustained, ok);
+      return ok && self->anomalies == 0;
+    }
 
   {
     double secs = (t_end - t0) / (double) G_USEC_PER_SEC;

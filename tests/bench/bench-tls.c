@@ -1,7 +1,16 @@
-/* bench-tls.c: plain TLS 1.3 on the loop: a minimal epoll echo server with
+/* bench-tls.c: plain TLS 1.3 on the loop: a minimal epoll server with
  * causerie's own TLS settings (the same certificate, priorities and ALPN,
  * from cz_tls_server_session_new), the bare-handshake client and the echo
- * client that measure the ceilings of doc/performance.md. */
+ * client that measure the ceilings of doc/performance.md.
+ *
+ * With --forward the server is the transport floor: its clients speak
+ * frames as causerie's (u32 big-endian length + body); the first frame of
+ * a connection says who it is (u32 index, u32 ack size), every later one
+ * names its destination in its first four bytes and is passed to that
+ * connection as it is, opaquely, while the sender gets a fixed ack frame of
+ * the size it asked for.  Output is coalesced and flushed once per wakeup,
+ * as causerie-server does.  It is what relaying a sealed message costs
+ * with no decoding, routing table lookup by name, storage or sealing. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,6 +27,7 @@
 
 #include "bench.h"
 #include "cz-error.h"
+#include "cz-message.h"
 
 #define CHUNK 16384
 #define READ_ROUNDS 64
@@ -145,6 +155,107 @@ bench_tls_clear (BenchTls *t)
 
 static volatile sig_atomic_t server_stop;
 static CzTlsServerConfig *server_config;
+static gboolean server_forward;
+
+typedef struct {
+  BenchTls t;
+  GByteArray *in;           /* forward: bytes of an incomplete frame */
+  gint64 index;             /* forward: -1 until the first frame */
+  guint ack_len;
+  gboolean dirty;
+} SConn;
+
+static GPtrArray *fwd_by_index;   /* index → SConn* */
+static GPtrArray *fwd_dirty;      /* SConn* with output to flush */
+static guint8 fwd_ack[4 + 4096];
+
+static void
+fwd_mark_dirty (SConn *c)
+{
+  if (!c->dirty)
+    {
+      c->dirty = TRUE;
+      g_ptr_array_add (fwd_dirty, c);
+    }
+}
+
+static void
+forward_cb (gpointer data, const guint8 *bytes, gsize len)
+{
+  SConn *c = data;
+  gsize off = 0;
+
+  g_byte_array_append (c->in, bytes, len);
+  while (c->in->len - off >= 4)
+    {
+      const guint8 *f = c->in->data + off;
+      guint32 flen = GUINT32_FROM_BE (*(const guint32 *) f);
+
+      if (c->in->len - off < 4 + (gsize) flen)
+        break;
+      if (flen >= 4 && c->index < 0 && flen >= 8)
+        {
+          c->index = GUINT32_FROM_BE (*(const guint32 *) (f + 4));
+          c->ack_len = MIN (GUINT32_FROM_BE (*(const guint32 *) (f + 8)), sizeof fwd_ack - 4);
+          if ((guint) c->index >= fwd_by_index->len)
+            g_ptr_array_set_size (fwd_by_index, c->index + 1);
+          fwd_by_index->pdata[c->index] = c;
+        }
+      else if (flen >= 4 && c->index >= 0)
+        {
+          guint32 dest = GUINT32_FROM_BE (*(const guint32 *) (f + 4));
+          SConn *peer = dest < fwd_by_index->len ? fwd_by_index->pdata[dest] : NULL;
+          guint32 alen = GUINT32_TO_BE (c->ack_len);
+
+          if (peer)
+            {
+              bench_tls_queue (&peer->t, f, 4 + flen);
+              fwd_mark_dirty (peer);
+            }
+          memcpy (fwd_ack, &alen, 4);
+          bench_tls_queue (&c->t, fwd_ack, 4 + c->ack_len);
+          fwd_mark_dirty (c);
+        }
+      off += 4 + flen;
+    }
+  g_byte_array_remove_range (c->in, 0, off);
+}
+
+static void
+sconn_free (SConn *c)
+{
+  if (c->index >= 0 && (guint) c->index < fwd_by_index->len
+      && fwd_by_index->pdata[c->index] == c)
+    fwd_by_index->pdata[c->index] = NULL;
+  if (fwd_dirty)
+    while (g_ptr_array_remove_fast (fwd_dirty, c))
+      ;
+  bench_tls_clear (&c->t);
+  g_clear_pointer (&c->in, g_byte_array_unref);
+  g_free (c);
+}
+
+/* Once per wakeup: every connection that got output is flushed once. */
+static void
+fwd_flush_all (void)
+{
+  g_autoptr(GPtrArray) dirty = fwd_dirty;
+
+  fwd_dirty = g_ptr_array_new ();
+  for (guint i = 0; i < dirty->len; i++)
+    {
+      SConn *c = dirty->pdata[i];
+      g_autoptr(GError) error = NULL;
+
+      c->dirty = FALSE;
+      if (!bench_tls_flush (&c->t, &error))
+        {
+          sconn_free (c);
+          continue;
+        }
+      bench_loop_watch (&c->t.io, bench_tls_mask (&c->t));
+    }
+}
 
 static void
 stop_handler (int sig)
@@ -161,23 +272,34 @@ echo_cb (gpointer data, const guint8 *bytes, gsize len)
 static void
 sconn_io_cb (BenchIo *io, guint32 events)
 {
-  BenchTls *t = (BenchTls *) io;
+  SConn *c = (SConn *) io;
+  BenchTls *t = &c->t;
   g_autoptr(GError) error = NULL;
   gboolean alive = TRUE;
   int hs = bench_tls_handshake (t, &error);
 
   if (hs == 1)
     {
-      do
-        alive = bench_tls_read (t, echo_cb, t, &error);
-      while (alive && bench_tls_pending (t));
-      if (alive)
-        alive = bench_tls_flush (t, &error);
+      if (server_forward)
+        {
+          do
+            alive = bench_tls_read (t, forward_cb, c, &error);
+          while (alive && bench_tls_pending (t));
+          if (alive && (events & EPOLLOUT))
+            fwd_mark_dirty (c);
+        }
+      else
+        {
+          do
+            alive = bench_tls_read (t, echo_cb, t, &error);
+          while (alive && bench_tls_pending (t));
+          if (alive)
+            alive = bench_tls_flush (t, &error);
+        }
     }
   if (hs < 0 || !alive)
     {
-      bench_tls_clear (t);
-      g_free (t);
+      sconn_free (c);
       return;
     }
   bench_loop_watch (io, bench_tls_mask (t));
@@ -196,7 +318,9 @@ listener_cb (BenchIo *io, guint32 events)
       if (fd < 0)
         return;
       setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      t = g_new0 (BenchTls, 1);
+      t = g_malloc0 (sizeof (SConn));
+      ((SConn *) t)->index = -1;
+      ((SConn *) t)->in = g_byte_array_new ();
       t->io.fd = fd;
       t->io.func = sconn_io_cb;
       t->connected = TRUE;
@@ -205,6 +329,7 @@ listener_cb (BenchIo *io, guint32 events)
         {
           bench_note ("%s", error->message);
           close (fd);
+          g_byte_array_unref (((SConn *) t)->in);
           g_free (t);
           continue;
         }
@@ -214,7 +339,8 @@ listener_cb (BenchIo *io, guint32 events)
 }
 
 int
-bench_tls_server (const char *cert, const char *key, const char *bind_addr, int port)
+bench_tls_server (const char *cert, const char *key, const char *bind_addr, int port,
+                  gboolean forward)
 {
   g_autoptr(GError) error = NULL;
   struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons (port) };
@@ -247,11 +373,17 @@ bench_tls_server (const char *cert, const char *key, const char *bind_addr, int 
   sigaction (SIGINT, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
   bench_loop_init ();
+  server_forward = forward;
+  fwd_by_index = g_ptr_array_new ();
+  fwd_dirty = g_ptr_array_new ();
   bench_loop_watch (&listener, EPOLLIN);
   printf ("listening on %s:%u\n", bind_addr, ntohs (sin.sin_port));
   fflush (stdout);
   while (!server_stop)
-    bench_loop_iterate (200);
+    {
+      bench_loop_iterate (200);
+      fwd_flush_all ();
+    }
   cz_tls_server_config_unref (server_config);
   return 0;
 }
@@ -265,6 +397,7 @@ typedef struct {
   gint64 t_start;
   GByteArray *in;           /* echo: bytes of an incomplete message */
   gboolean dead;
+  guint32 acks;             /* forward: acks received (they come in order) */
 } TConn;
 
 typedef struct {
@@ -282,6 +415,10 @@ typedef struct {
   BenchLatency lat;
   BenchRelay *relay;
   guint msg_size;
+  gboolean forward;
+  guint frame_len;          /* forward: body of a message frame */
+  guint ack_len;            /* forward: body of an ack frame */
+  guint8 *frame;            /* forward: a message frame, patched per message */
 } TFleet;
 
 static __thread TFleet *tfleet;
@@ -350,6 +487,37 @@ echo_in_cb (gpointer data, const guint8 *bytes, gsize len)
     }
 }
 
+/* Forward: frames.  A sender's are acks (fixed, in order), a recipient's
+ * the forwarded messages. */
+static void
+forward_in_cb (gpointer data, const guint8 *bytes, gsize len)
+{
+  TConn *c = data;
+  gsize off = 0;
+
+  g_byte_array_append (c->in, bytes, len);
+  while (c->in->len - off >= 4)
+    {
+      const guint8 *f = c->in->data + off;
+      guint32 flen = GUINT32_FROM_BE (*(const guint32 *) f);
+
+      if (c->in->len - off < 4 + (gsize) flen)
+        break;
+      if (c->slot % 2 == 0)
+        bench_relay_acked (tfleet->relay, c->slot / 2, c->acks++);
+      else if (flen >= 16)
+        {
+          guint32 seq = GUINT32_FROM_BE (*(const guint32 *) (f + 8));
+          gint64 sent;
+
+          memcpy (&sent, f + 12, 8);
+          bench_relay_received (tfleet->relay, c->slot / 2, seq, sent);
+        }
+      off += 4 + flen;
+    }
+  g_byte_array_remove_range (c->in, 0, off);
+}
+
 static void
 tconn_io_cb (BenchIo *io, guint32 events)
 {
@@ -403,7 +571,8 @@ tconn_io_cb (BenchIo *io, guint32 events)
     }
   if (hs == 1)
     {
-      if (!bench_tls_read (&c->t, echo_in_cb, c, &error) || !bench_tls_flush (&c->t, &error))
+      if (!bench_tls_read (&c->t, tfleet->forward ? forward_in_cb : echo_in_cb, c, &error)
+          || !bench_tls_flush (&c->t, &error))
         {
           tconn_fail (c, "echo", error);
           return;
@@ -443,6 +612,7 @@ tfleet_free (void)
   g_ptr_array_unref (tfleet->conns);
   g_ptr_array_unref (tfleet->again);
   g_clear_pointer (&tfleet->tls, cz_tls_client_config_unref);
+  g_clear_pointer (&tfleet->frame, g_free);
   bench_latency_clear (&tfleet->lat);
   g_clear_pointer (&tfleet, g_free);
 }
@@ -570,6 +740,115 @@ bench_tls_echo (const BenchOptions *o)
     }
   tfleet->relay = bench_relay_new (&eo, o->clients, FALSE, &echo_target, NULL);
   ok = bench_relay_run (tfleet->relay, o->label ? o->label : "echo");
+  bench_relay_free (tfleet->relay);
+  tfleet_free ();
+  return ok ? 0 : 1;
+}
+
+/* ---- The transport floor's clients ------------------------------------------------------ */
+
+static gboolean
+forward_send (gpointer data, guint pair, guint32 seq, const char *text, gsize len)
+{
+  guint slot = pair * 2;
+  TConn *c = slot < tfleet->conns->len ? tfleet->conns->pdata[slot] : NULL;
+  guint32 be;
+  gint64 now = bench_now_us ();
+
+  if (c == NULL || c->dead)
+    return FALSE;
+  /* The pre-built frame; only the destination, sequence and time change. */
+  be = GUINT32_TO_BE (slot + 1);
+  memcpy (tfleet->frame + 4, &be, 4);
+  be = GUINT32_TO_BE (seq);
+  memcpy (tfleet->frame + 8, &be, 4);
+  memcpy (tfleet->frame + 12, &now, 8);
+  bench_tls_queue (&c->t, tfleet->frame, 4 + tfleet->frame_len);
+  return TRUE;
+}
+
+static const BenchRelayTarget forward_target = {
+  .send = forward_send,
+  .flush = echo_flush,
+  .iterate = tfleet_iterate,
+  .failures = echo_failures,
+};
+
+/* The sizes of causerie's sealed `msg` and `ack` bodies for this text
+ * size, so that the floor moves as many bytes as the relay. */
+static void
+causerie_sizes (const BenchOptions *o, guint *msg, guint *ack)
+{
+  g_autofree char *text = g_malloc (MAX (o->size, BENCH_TEXT_MIN) + 1);
+  g_autofree char *to = bench_user_name (o, o->first_user + 1);
+  g_autoptr(GVariant) m = NULL;
+  g_autoptr(GVariant) a = NULL;
+
+  bench_text_fill (text, MAX (o->size, BENCH_TEXT_MIN), 0, 0);
+  m = g_variant_ref_sink (cz_message_new ("msg", "ref", g_variant_new_uint32 (100000),
+                                          "to", g_variant_new_string (to),
+                                          "text", g_variant_new_string (text), NULL));
+  a = g_variant_ref_sink (cz_message_new ("ack", "ref", g_variant_new_uint32 (100000),
+                                          "id", g_variant_new_int64 (1000000),
+                                          "ts", g_variant_new_int64 (g_get_real_time () / 1000),
+                                          NULL));
+  *msg = g_variant_get_size (m) + 16;
+  *ack = g_variant_get_size (a) + 16;
+}
+
+int
+bench_tls_forward (const BenchOptions *o)
+{
+  gint64 end;
+  guint pairs = o->clients / 2;
+  gboolean ok;
+
+  if (pairs == 0)
+    {
+      bench_note (_("relay needs at least 2 clients"));
+      return 2;
+    }
+  if (!tfleet_start (o))
+    return 1;
+  tfleet->forward = TRUE;
+  causerie_sizes (o, &tfleet->frame_len, &tfleet->ack_len);
+  tfleet->frame = g_malloc0 (4 + tfleet->frame_len);
+  {
+    guint32 be = GUINT32_TO_BE (tfleet->frame_len);
+    memcpy (tfleet->frame, &be, 4);
+    memset (tfleet->frame + 20, 'x', tfleet->frame_len - 16);
+  }
+  end = bench_now_us () + (gint64) (o->timeout * G_USEC_PER_SEC);
+  for (guint i = 0; i < pairs * 2 && tfleet->failures == 0 && bench_now_us () < end; )
+    {
+      while (i < pairs * 2 && i - tfleet->ready < (guint) o->concurrency)
+        {
+          TConn *c = tconn_new (i++);
+          c->in = g_byte_array_new ();
+        }
+      tfleet_iterate (NULL, 50);
+    }
+  while (tfleet->ready < pairs * 2 && tfleet->failures == 0 && bench_now_us () < end)
+    tfleet_iterate (NULL, 50);
+  if (tfleet->ready < pairs * 2)
+    {
+      bench_note (_("forward: only %u of %u connections ready"), tfleet->ready, pairs * 2);
+      tfleet_free ();
+      return 1;
+    }
+  /* Who is who, then a moment for the server to read it. */
+  for (guint i = 0; i < pairs * 2; i++)
+    {
+      TConn *c = tfleet->conns->pdata[i];
+      guint32 hello[3] = { GUINT32_TO_BE (8), GUINT32_TO_BE (i), GUINT32_TO_BE (tfleet->ack_len) };
+
+      bench_tls_queue (&c->t, hello, sizeof hello);
+    }
+  echo_flush (NULL);
+  for (gint64 settle = bench_now_us () + 300000; bench_now_us () < settle; )
+    tfleet_iterate (NULL, 20);
+  tfleet->relay = bench_relay_new (o, pairs, TRUE, &forward_target, NULL);
+  ok = bench_relay_run (tfleet->relay, o->label ? o->label : "forward");
   bench_relay_free (tfleet->relay);
   tfleet_free ();
   return ok ? 0 : 1;

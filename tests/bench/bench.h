@@ -30,7 +30,8 @@ typedef struct {
   int size;                 /* relay: text bytes per message */
   int window;               /* relay: outstanding messages per sender */
   double rate;              /* relay: messages/s in all (open loop); 0 = closed loop */
-  double duration;          /* open loop and churn: seconds */
+  double duration;          /* open loop: the measurement window; churn: seconds */
+  double warmup;            /* open loop: seconds sent before the window opens */
   int concurrency;          /* connections being set up at once */
   int server_pid;           /* for RSS and CPU readings; 0 = none */
   double timeout;           /* hard bound of the whole command, seconds */
@@ -191,7 +192,9 @@ int bench_cz_idle (const BenchOptions *o);
 int bench_irc_relay (const BenchOptions *o);
 int bench_irc_idle (const BenchOptions *o);
 /* bench-tls.c */
-int bench_tls_server (const char *cert, const char *key, const char *bind, int port);
+int bench_tls_server (const char *cert, const char *key, const char *bind, int port,
+                      gboolean forward);
+int bench_tls_forward (const BenchOptions *o);
 int bench_tls_handshakes (const BenchOptions *o);
 int bench_tls_echo (const BenchOptions *o);
 /* bench-setup.c */

@@ -1,9 +1,20 @@
 #!/usr/bin/python3
-"""report.py: turns causerie-bench's RESULT lines into run-bench's table,
+"""report.py: turns causerie-bench's RESULT lines into run-bench's tables,
 a Markdown copy (results.md), the plot data and, if gnuplot is installed,
-the plot (performance.png).  The RATIOS line is printed last."""
+the plot (performance.png).  The RATIOS line is printed last:
+
+  RATIOS relay_cpu_vs_ngircd=A relay_cpu_vs_forwarder=B login_cpu_vs_tls=C storm_cpu_vs_tls=D rss_vs_ngircd=E
+
+A: causerie's server µs per relayed message / ngIRCd's, geometric mean over
+   the client counts where both runs are valid; B: the same against the
+   transport floor (the forwarder); C: server CPU per login / per bare TLS
+   1.3 handshake; D: server CPU of the storm (N logins, then N logouts) /
+   N bare handshakes' (N x the per-handshake CPU); E: RSS per idle
+   connection, causerie / ngIRCd.  A ratio whose inputs are missing or
+   invalid reads n/a, and the report says which."""
 
 import argparse
+import math
 import os
 import shutil
 import subprocess
@@ -34,198 +45,202 @@ def fmt(value, digits=0):
 
 
 def ratio(a, b):
-    if a is None or b is None or b == 0:
+    if a is None or b is None or b <= 0 or a < 0:
         return None
     return a / b
+
+
+def geomean(values):
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--ref-clients", type=int, default=100)
-    ap.add_argument("--idle-clients", type=int, default=10000)
-    ap.add_argument("--quick", type=int, default=0)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args()
 
     rows = parse(args.results)
-    closed = [r for r in rows if r.get("test") == "relay" and r.get("offered", 0) == 0
-              and r.get("ok") == 1]
-    relay = {}
-    for r in closed:
-        relay.setdefault(r["target"], {})[int(r["clients"])] = r
-    counts = sorted({int(r["clients"]) for r in closed
-                     if r["target"] in ("causerie", "ngircd", "echo")})
-
-    def rate(target, n):
-        r = relay.get(target, {}).get(n)
-        return r["rate"] if r else None
+    lines, md, problems = [], [], []
 
     def one(test, target):
+        found = None
         for r in rows:
             if r.get("test") == test and r.get("target") == target:
-                return r
-        return None
+                found = r
+        return found
 
-    lines = []
-    md = []
-
-    # Relay table.
-    head = ("clients", "causerie msg/s", "p50/p99 ms", "srv µs/msg", "gen µs/msg",
-            "ngIRCd msg/s", "p50/p99 ms", "srv µs/msg", "gen µs/msg", "TLS echo msg/s",
-            "causerie/ngIRCd", "causerie/echo")
-
-    def gen_us(r):
-        """The generator's CPU time per relayed message (it shares the cores)."""
-        if not r or r.get("bench_cpu", -1) < 0 or not r.get("messages"):
-            return "n/a"
-        return f"{r['bench_cpu'] * r['seconds'] * 1e6 / r['messages']:.1f}"
-
-    table = []
-    for n in counts:
-        c, g, e = (relay.get(t, {}).get(n) for t in ("causerie", "ngircd", "echo"))
-        table.append((
-            str(n),
-            fmt(c and c["rate"]), c and f"{c['p50_ms']:.1f} / {c['p99_ms']:.1f}" or "n/a",
-            c and f"{c.get('server_us_per_msg', -1):.1f}" or "n/a", gen_us(c),
-            fmt(g and g["rate"]), g and f"{g['p50_ms']:.1f} / {g['p99_ms']:.1f}" or "n/a",
-            g and f"{g.get('server_us_per_msg', -1):.1f}" or "n/a", gen_us(g),
-            fmt(e and e["rate"]),
-            fmt(ratio(c and c["rate"], g and g["rate"]), 3),
-            fmt(ratio(c and c["rate"], e and e["rate"]), 3)))
-    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h)
-              for i, h in enumerate(head)]
-    lines.append("Direct-message relay, closed loop (messages relayed per second;"
-                 " server and generator CPU µs per message)")
-    lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-    for r in table:
-        lines.append("  ".join(v.rjust(w) for v, w in zip(r, widths)))
-    md.append("| " + " | ".join(head) + " |")
-    md.append("|" + "|".join("---:" for _ in head) + "|")
-    for r in table:
-        md.append("| " + " | ".join(r) + " |")
-
-    md.append("")
-    for target, what in (("causerie-receipts", "causerie, recipients sending delivery receipts"),
-                         ("causerie-window", "causerie with its window (no --headless, Xvfb)")):
-        r = relay.get(target, {}).get(args.ref_clients)
-        if r:
-            s = (f"{what} ({args.ref_clients} clients): {fmt(r['rate'])} msg/s,"
-                 f" p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms,"
-                 f" server CPU {r['server_cpu']:.2f} ({r.get('server_us_per_msg', -1):.1f} µs/msg)")
-            lines.append(s)
-            md.append("- " + s + ".")
-
-    # Latency at a fixed rate.
-    lines.append("")
-    md.append("")
-    lines.append("Latency at a fixed offered rate (send → recipient)")
-    md.append("| open loop | offered msg/s | clients | relayed msg/s | p50 ms | p99 ms | max ms | srv CPU |")
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    setup = one("setup", None) or next((r for r in rows if r.get("test") == "setup"), {})
+    relay = {}
     for r in rows:
         if r.get("test") == "relay" and r.get("offered", 0) > 0:
-            lines.append(f"  {r['target']:>9}: {fmt(r['offered'])} msg/s over {int(r['clients'])} clients:"
-                         f" p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms,"
-                         f" max {r['max_ms']:.2f} ms (server CPU {r['server_cpu']:.2f})")
-            md.append(f"| {r['target']} | {fmt(r['offered'])} | {int(r['clients'])} | {fmt(r['rate'])}"
-                      f" | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.2f}"
-                      f" | {r['server_cpu']:.2f} |")
+            relay.setdefault(r["target"], {})[int(r["clients"])] = r
+    counts = sorted({n for t in ("causerie", "ngircd", "forward") for n in relay.get(t, {})})
 
-    # Logins.
-    logins, hs = one("logins", "causerie"), one("handshakes", "tls")
+    def us(target, n):
+        r = relay.get(target, {}).get(n)
+        if r is None:
+            return None
+        if r.get("valid") != 1:
+            return None
+        return r["server_us_per_msg"]
+
+    def cell(target, n):
+        r = relay.get(target, {}).get(n)
+        if r is None:
+            return ("missing", "", "", "")
+        mark = "" if r.get("valid") == 1 else " (INVALID)"
+        if r.get("valid") == 1 and r.get("sustained") == 0:
+            mark = " (behind)"
+        return (f"{r['server_us_per_msg']:.2f}{mark}", f"{r['rate']:,.0f}",
+                f"{r['bench_cpu']:.2f}", f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}")
+
+    rate = int(next((r["offered"] for t in relay.values() for r in t.values()), 0))
+    head = ("clients",
+            "causerie srv µs/msg", "msg/s", "gen core", "p50/p99 ms",
+            "ngIRCd srv µs/msg", "msg/s", "gen core", "p50/p99 ms",
+            "forwarder srv µs/msg", "msg/s", "gen core",
+            "causerie/ngIRCd", "causerie/forwarder")
+    table = [head, tuple("---:" for _ in head)]
+    for n in counts:
+        c, g, f = cell("causerie", n), cell("ngircd", n), cell("forward", n)
+        table.append((str(n),) + c + g + f[:3]
+                     + (fmt(ratio(us("causerie", n), us("ngircd", n)), 3),
+                        fmt(ratio(us("causerie", n), us("forward", n)), 3)))
+    lines.append(f"Relay, open loop at {rate:,} msg/s offered, "
+                 f"{int(setup.get('warmup', 0))} s warm-up + {int(setup.get('window', 0))} s window, "
+                 f"{str(setup.get('pinning', 'unknown')).replace('_', ' ')}:")
+    for row in table:
+        lines.append("| " + " | ".join(row) + " |")
+    md.extend(lines[-len(table) - 1:])
+    for target in ("causerie", "ngircd", "forward"):
+        for n in (100, 500, 2000):
+            r = relay.get(target, {}).get(n)
+            if r is None:
+                problems.append(f"relay {target} at {n} clients: missing")
+            elif r.get("valid") != 1:
+                problems.append(f"relay {target} at {n} clients: invalid (generator {r['bench_cpu']:.2f}"
+                                f" of a core, {r['rate']:,.0f} of {r['offered']:,.0f} msg/s completed)")
+            elif r.get("sustained") == 0:
+                problems.append(f"relay {target} at {n} clients: fell behind the offered rate "
+                                f"({r['rate']:,.0f} of {r['offered']:,.0f} msg/s completed; counted,"
+                                f" CPU per message measured under overload)")
+
+    for label in ("causerie-latency", "ngircd-latency", "causerie-window"):
+        r = relay.get(label, {})
+        for n, x in r.items():
+            s = (f"- {label}: {x['offered']:,.0f} msg/s offered over {n} clients: "
+                 f"{x['rate']:,.0f} completed, p50 {x['p50_ms']:.2f} ms, p99 {x['p99_ms']:.2f} ms, "
+                 f"max {x['max_ms']:.2f} ms, server {x['server_us_per_msg']:.2f} µs/msg")
+            lines.append(s)
+            md.append(s)
+
+    hs = one("handshakes", "tls")
+    logins = one("logins", "causerie")
+    storm = one("storm", "causerie")
+    idle_c = one("idle", "causerie")
+    idle_n = one("idle", "ngircd")
+    hs_ms = hs["server_cpu_ms_per_op"] if hs and hs.get("ok") == 1 else None
+    login_ms = logins["server_cpu_ms_per_op"] if logins and logins.get("ok") == 1 else None
     lines.append("")
     md.append("")
-    lines.append("Connection set-up (32 in flight)")
-    md.append("| set-up | per second | p50 ms | p99 ms | server CPU | server CPU ms each"
-              " | generator CPU |")
-    md.append("|---|---:|---:|---:|---:|---:|---:|")
+    set_tab = [("set-up", "per second", "p50 ms", "p99 ms", "server CPU (cores)",
+                "server CPU ms each", "generator CPU (cores)"),
+               ("---", "---:", "---:", "---:", "---:", "---:", "---:")]
     for name, r in (("bare TLS 1.3 handshakes", hs),
-                    ("causerie logins (TLS + DH + SCRAM, 4,096 it.)", logins)):
+                    ("causerie logins (TLS + DH + SCRAM, 4,096 it., client PBKDF2 cached)", logins)):
         if r:
-            lines.append(f"  {name}: {fmt(r['rate'])}/s, p50 {r['p50_ms']:.1f} ms,"
-                         f" p99 {r['p99_ms']:.1f} ms, server CPU {r['server_cpu']:.2f}"
-                         f" ({r['server_cpu_ms_per_op']:.2f} ms each),"
-                         f" generator CPU {r.get('bench_cpu', -1):.2f}")
-            md.append(f"| {name} | {fmt(r['rate'])} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f}"
-                      f" | {r['server_cpu']:.2f} | {r['server_cpu_ms_per_op']:.2f}"
-                      f" | {r.get('bench_cpu', -1):.2f} |")
-    if logins and hs and hs.get("server_cpu_ms_per_op", 0) > 0 and logins.get("server_cpu_ms_per_op", 0) > 0:
-        s = (f"server CPU per bare handshake ÷ per login: "
-             f"{hs['server_cpu_ms_per_op'] / logins['server_cpu_ms_per_op']:.3f}"
-             f" (the rate ratio is only the server's when the generator is not saturated)")
-        lines.append("  " + s)
-        md.append("")
-        md.append(s + ".")
+            set_tab.append((name, fmt(r["rate"]), f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
+                            f"{r['server_cpu']:.2f}", f"{r['server_cpu_ms_per_op']:.3f}",
+                            f"{r['bench_cpu']:.2f}"))
+        else:
+            set_tab.append((name, "missing", "", "", "", "", ""))
+            problems.append(f"{name}: missing")
+    for row in set_tab:
+        lines.append("| " + " | ".join(row) + " |")
+        md.append(lines[-1])
 
-    # Idle memory.
+    storm_ratio = None
     lines.append("")
     md.append("")
-    lines.append("Idle memory (server RSS)")
-    md.append("| idle clients | server | RSS before | RSS after | per connection |")
-    md.append("|---:|---|---:|---:|---:|")
-    idle = {}
-    for r in rows:
-        if r.get("test") == "idle":
-            idle[r["target"]] = r
-            lines.append(f"  {r['target']}: {int(r['clients'])} clients: {fmt(r['rss0_kib'])} KiB →"
-                         f" {fmt(r['rss1_kib'])} KiB = {r['per_conn_kib']:.1f} KiB per connection"
-                         f" (set up in {r['login_seconds']:.1f} s)")
-            md.append(f"| {int(r['clients'])} | {r['target']} | {fmt(r['rss0_kib'])} KiB"
-                      f" | {fmt(r['rss1_kib'])} KiB | {r['per_conn_kib']:.1f} KiB |")
-
+    if storm and hs_ms:
+        n = storm["clients"]
+        storm_ratio = ratio(storm["server_cpu_s"], n * hs_ms / 1000.0)
+        s = (f"Storm: {int(n):,} clients logged in ({int(storm['concurrency'])} in flight) and left: "
+             f"server CPU {storm['server_cpu_s']:.2f} s (logins {storm['login_cpu_s']:.2f} s, "
+             f"leaving {storm['leave_cpu_s']:.2f} s), {storm['seconds']:.1f} s in all, "
+             f"{int(storm['presence']):,} presence frames received "
+             f"({storm['presence_per_client']:.1f} per client); "
+             f"{int(n):,} bare handshakes cost {n * hs_ms / 1000.0:.2f} s.")
+        lines.append(s)
+        md.append(s)
+    else:
+        problems.append("storm: missing")
+    mem = [("idle clients", "server", "RSS before", "RSS after", "per connection"),
+           ("---:", "---", "---:", "---:", "---:")]
+    for name, r in (("causerie", idle_c), ("ngIRCd", idle_n)):
+        if r:
+            mem.append((f"{int(r['clients']):,}", name, f"{int(r['rss0_kib']):,} KiB",
+                        f"{int(r['rss1_kib']):,} KiB", f"{r['per_conn_kib']:.2f} KiB"))
+        else:
+            mem.append(("", name, "missing", "", ""))
+            problems.append(f"idle memory {name}: missing")
+    lines.append("")
+    md.append("")
+    for row in mem:
+        lines.append("| " + " | ".join(row) + " |")
+        md.append(lines[-1])
     for r in rows:
         if r.get("test") == "stop":
-            s = (f"  {r['target']} stopped {int(r['seconds'])} s after SIGTERM once its"
-                 f" {int(r['clients'])} clients had left" + (" (killed)" if r.get("killed") else ""))
+            s = (f"{r['target']} stopped {int(r['seconds'])} s after SIGTERM once its "
+                 f"{int(r['clients'])} clients had left" + (" (killed)" if r.get("killed") else ""))
             lines.append(s)
             md.append("")
-            md.append(s.strip() + ".")
+            md.append(s + ".")
+    for r in rows:
+        if r.get("test") == "missing":
+            problems.append(f"{r['target']}: not installed or did not start")
 
-    # Plot.
+    # Plot: server µs per message against clients.
     dat = os.path.join(args.out, "relay.dat")
     with open(dat, "w", encoding="utf-8") as f:
-        f.write("# clients causerie ngircd echo (messages/s)\n")
+        f.write("# clients causerie ngircd forwarder (server µs per message; ? = none or invalid)\n")
         for n in counts:
-            vals = [rate(t, n) for t in ("causerie", "ngircd", "echo")]
-            f.write(f"{n} " + " ".join("?" if v is None else f"{v:.1f}" for v in vals) + "\n")
+            vals = [us(t, n) for t in ("causerie", "ngircd", "forward")]
+            f.write(f"{n} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals) + "\n")
     png = os.path.join(args.out, "performance.png")
+    lines.append("")
     # Debian's gnuplot-nox provides /usr/bin/gnuplot through alternatives.
     gnuplot = shutil.which("gnuplot") or shutil.which("gnuplot-nox")
     if args.plot and gnuplot and counts:
-        subprocess.run([gnuplot, "-e", f"data='{dat}'; out='{png}'", args.plot], check=False)
-        lines.append("")
+        subprocess.run([gnuplot, "-e", f"data='{dat}'; out='{png}'; rate='{rate}'", args.plot],
+                       check=False)
         lines.append(f"plot: {png}")
+    elif not gnuplot:
+        lines.append("plot: gnuplot is not installed, NO PLOT")
+        problems.append("plot: gnuplot missing")
     else:
+        lines.append("plot: no relay results to plot, NO PLOT")
+        problems.append("plot: no relay results")
+
+    a_vals = [ratio(us("causerie", n), us("ngircd", n)) for n in counts]
+    b_vals = [ratio(us("causerie", n), us("forward", n)) for n in counts]
+    a = geomean([v for v in a_vals if v]) if all(a_vals) and a_vals else None
+    b = geomean([v for v in b_vals if v]) if all(b_vals) and b_vals else None
+    c = ratio(login_ms, hs_ms)
+    e = ratio(idle_c and idle_c["per_conn_kib"], idle_n and idle_n["per_conn_kib"])
+    ratios = (f"RATIOS relay_cpu_vs_ngircd={fmt(a, 3)} relay_cpu_vs_forwarder={fmt(b, 3)}"
+              f" login_cpu_vs_tls={fmt(c, 3)} storm_cpu_vs_tls={fmt(storm_ratio, 3)}"
+              f" rss_vs_ngircd={fmt(e, 3)}")
+    if problems:
         lines.append("")
-        lines.append("plot: gnuplot is not installed, skipped" if not gnuplot
-                     else "plot: no relay results to plot, skipped")
-
-    # Each target at its best client count: single client counts swing with
-    # how latency-bound a target is there (ngIRCd's delayed ACKs).
-    def peak(target):
-        best = None
-        for m, r in relay.get(target, {}).items():
-            if best is None or r["rate"] > best[1]:
-                best = (m, r["rate"])
-        return best
-
-    peaks = {t: peak(t) for t in ("causerie", "ngircd", "echo")}
-    c_rate, g_rate, e_rate = (peaks[t] and peaks[t][1] for t in ("causerie", "ngircd", "echo"))
-    r_ng = ratio(c_rate, g_rate)
-    r_echo = ratio(c_rate, e_rate)
-    s = "peak relay rates: " + ", ".join(
-        f"{t} {fmt(peaks[t][1])}/s at {peaks[t][0]} clients" if peaks[t] else f"{t} n/a"
-        for t in ("causerie", "ngircd", "echo"))
-    lines.insert(len(table) + 2, s)
-    md.insert(len(table) + 2, "")
-    md.insert(len(table) + 3, s + ".")
-    r_login = ratio(logins and logins["rate"], hs and hs["rate"])
-    per_conn = idle.get("causerie", {}).get("per_conn_kib")
-    ratios = (f"RATIOS relay_vs_ngircd={fmt(r_ng, 3)} relay_vs_echo={fmt(r_echo, 3)}"
-              f" login_vs_tls={fmt(r_login, 3)} rss_per_conn_kib={fmt(per_conn, 1)}")
-    lines.append(f"(relay ratios: peak against peak; idle memory with {args.idle_clients} clients)")
-
+        md.append("")
+        for p in problems:
+            lines.append(f"PROBLEM: {p}")
+            md.append(f"- PROBLEM: {p}")
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n\n" + ratios + "\n")
     print("\n".join(lines))
