@@ -44,7 +44,9 @@ cz_server_options_group (CzServerOptions *o)
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &o->key,
       N_("Server private key (PEM)"), N_("FILE") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db,
-      N_("Database file (default $XDG_DATA_HOME/causerie/server.db)"), N_("PATH") },
+      N_("Database: an SQLite file (default $XDG_DATA_HOME/causerie/server.db), or a "
+         "PostgreSQL URI postgresql://USER@HOST[:PORT]/DBNAME?... shared by several servers"),
+      N_("PATH|URI") },
     { "dh-group", 0, 0, G_OPTION_ARG_STRING, &o->dh_group,
       N_("Application Diffie-Hellman group: x25519, ffdhe2048 or ffdhe3072"), N_("GROUP") },
     { "client-ca", 0, 0, G_OPTION_ARG_FILENAME, &o->client_ca,

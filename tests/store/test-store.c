@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -248,7 +249,7 @@ dump_messages (const char *path)
 static void
 assert_query (const char *path, const char *sql, const char *expected)
 {
-  g_autofree char *text = query_text (path, sql);
+  g_autofree char *text = store_query (path, sql);
 
   g_assert_cmpstr (text, ==, expected);
 }
@@ -816,6 +817,54 @@ test_no_password (Fixture *f, gconstpointer data)
   g_assert_false (file_contains (wal, PASSWORD, strlen (PASSWORD)));
 }
 
+/* PostgreSQL: the schema is versioned in causerie_schema, migrated on
+ * open, and a newer schema or another program's tables are refused. */
+static void
+test_pg_schema (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  g_autofree char *version = NULL;
+
+  g_clear_object (&store);
+  version = store_query (f->path, "SELECT version FROM causerie_schema");
+  g_assert_cmpint (atoi (version), >=, 1);
+  store = open_ok (f->path);   /* again: nothing to migrate */
+  g_clear_object (&store);
+  g_free (store_query (f->path, "UPDATE causerie_schema SET version = 99"));
+  expect_open_error (f->path, "*was written by a newer version of Causerie (schema version 99*");
+
+  g_free (store_query (f->path, "DROP TABLE causerie_schema"));
+  expect_open_error (f->path, "*is not a Causerie database*");
+  expect_open_error ("postgresql://[bad", "not a PostgreSQL connection URI*");
+}
+
+/* PostgreSQL goes away: nothing is acknowledged while it is gone (the op
+ * fails), the store reconnects by itself once it is back, and what was
+ * acknowledged before is there. */
+static void
+test_pg_outage (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  g_autoptr(CzStoreSaveMessage) lost = save_op ("alice", "bob", "while away");
+  g_autoptr(CzStoreHistory) h = NULL;
+  gint64 before, after;
+
+  add_user (store, "alice", "a");
+  add_user (store, "bob", "b");
+  before = save (store, "alice", "bob", "before");
+  store_pg_stop_server ();
+  run_fails (store, lost, CZ_ERROR_STORE);
+  g_test_message ("%s", lost->op.error->message);
+  g_assert_cmpint (lost->id, ==, 0);
+  store_pg_start_server ();
+  after = save (store, "alice", "bob", "after");
+  g_assert_cmpint (after, >, before);
+  h = history (store, "bob", "alice", 0, 0);
+  g_assert_cmpuint (h->messages->len, ==, 2);
+  g_assert_cmpstr (REC (h, 0)->text, ==, "before");
+  g_assert_cmpstr (REC (h, 1)->text, ==, "after");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,20 +873,23 @@ main (int argc, char **argv)
 #define ADD(name, func) \
   g_test_add ("/store/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("open-mode", test_open_mode);
-  ADD ("reopen", test_reopen);
   ADD ("migrate-v0", test_migrate_v0);
   ADD ("migrate-v1", test_migrate_v1);
   ADD ("migrate-v1-fails", test_migrate_v1_fails);
   ADD ("migrate-v3", test_migrate_v3);
-  ADD ("login-secret", test_login_secret_new);
   ADD ("refused", test_refused);
-  ADD ("users", test_users);
-  ADD ("messages", test_messages);
-  ADD ("txn", test_txn);
-  ADD ("history", test_history);
   ADD ("no-password", test_no_password);
 #undef ADD
   g_test_add_func ("/store/read-only", test_read_only);
+  /* The store interface, on SQLite and on PostgreSQL alike. */
+  store_add_both ("reopen", test_reopen);
+  store_add_both ("login-secret", test_login_secret_new);
+  store_add_both ("users", test_users);
+  store_add_both ("messages", test_messages);
+  store_add_both ("txn", test_txn);
+  store_add_both ("history", test_history);
+  store_add_pg ("schema", test_pg_schema);
+  store_add_pg ("outage", test_pg_outage);
 
-  return g_test_run ();
+  return store_test_run ();
 }

@@ -1,0 +1,63 @@
+/* cz-store-pg.h: what the PostgreSQL backend offers beyond the store
+ * interface (DESIGN §3): telling a libpq URI from a file name, this
+ * process's node id, and the listener through which a node hears what
+ * the other nodes of one database committed (LISTEN/NOTIFY).
+ *
+ * Every node NOTIFYs on CZ_STORE_PG_CHANNEL inside each batch's
+ * transaction, so the notice leaves with the COMMIT and only then: one
+ * notice per batch and kind (the new message ids; the receipts of one
+ * reader).  A listener has its own connection and thread (a store thread
+ * sleeps on its queue, not on a socket), reads the new rows by id and
+ * hands them over; after a lost connection it catches up by id. */
+#pragma once
+
+#include <glib.h>
+
+#include "cz-store.h"
+
+G_BEGIN_DECLS
+
+#define CZ_STORE_PG_CHANNEL "causerie"
+
+/* Whether @path is a libpq connection URI (postgresql:// or
+ * postgres://) rather than an SQLite file name. */
+gboolean cz_store_path_is_pg (const char *path);
+
+/* This process's node id (random, made once): the notices a process
+ * sends carry it, and its listener skips them (its own sessions had them
+ * from the engine).  One node per process. */
+const char *cz_store_pg_node_id (void);
+
+typedef enum {
+  CZ_STORE_NOTICE_MESSAGES,    /* @records: messages another node saved */
+  CZ_STORE_NOTICE_DELIVERED,   /* @records: messages @reader received (from = sender) */
+  CZ_STORE_NOTICE_READ,        /* @records: messages @reader read */
+  CZ_STORE_NOTICE_CONNECTED,   /* the listener is (again) connected */
+  CZ_STORE_NOTICE_LOST,        /* the listener lost the database */
+} CzStoreNoticeKind;
+
+typedef struct {
+  CzStoreNoticeKind kind;
+  char *node;                  /* the node it came from (NULL: this one) */
+  char *reader;
+  GPtrArray *records;          /* CzMessageRecord* (never NULL) */
+} CzStoreNotice;
+
+void cz_store_notice_free (CzStoreNotice *notice);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CzStoreNotice, cz_store_notice_free)
+
+/* Called on the listener's thread; takes @notice.  Be quick. */
+typedef void (*CzStoreNoticeFunc) (CzStoreNotice *notice, gpointer user_data);
+
+typedef struct _CzStoreListener CzStoreListener;
+
+/* Connects (once, synchronously: FALSE if the database cannot be
+ * reached), LISTENs and starts the thread.  Later connection losses are
+ * retried on the thread with a bounded backoff. */
+CzStoreListener *cz_store_listener_start (const char *conninfo, CzStoreNoticeFunc func,
+                                          gpointer user_data, GError **error);
+/* Stops the thread and closes the connection; @func is not called after
+ * it returns. */
+void cz_store_listener_stop (CzStoreListener *listener);
+
+G_END_DECLS
