@@ -12,6 +12,7 @@
 #include "cz-channel.h"
 #include "cz-tls-server.h"
 #include "cz-store.h"
+#include "cz-store-pg.h"
 #include "cz-scram.h"
 #include "cz-throttle.h"
 #include "cz-error.h"
@@ -113,6 +114,7 @@ struct _CzServer {
   gint64 accept_log_us;      /* monotonic: the last accept warning */
   guint accept_unlogged;     /* accept failures and refusals since */
 
+  CzStoreListener *cluster;  /* PostgreSQL: other nodes' commits (cz-server-cluster.c) */
   CzThrottle *throttle;
   guint8 fake_secret[32];    /* SCRAM answers for unknown users (from the store) */
   GArray *fake_iterations;   /* guint: the counts real accounts use, ascending */
@@ -128,6 +130,7 @@ typedef enum {
   CZ_OP_DELIVERED,
   CZ_OP_READ,
   CZ_OP_HISTORY,
+  CZ_OP_CLUSTER,             /* another node's commit (cz-server-cluster.c) */
 } CzOpPurpose;
 
 typedef struct {
@@ -214,5 +217,12 @@ void cz_server_presence_closed (CzConn *conn);
 void cz_server_presence_flush (CzServer *server);
 /* Forgets everyone (the server stopping). */
 void cz_server_presence_shutdown (CzServer *server);
+
+/* cz-server-cluster.c: several nodes on one PostgreSQL database. */
+/* Starts hearing the other nodes (nothing with SQLite). */
+gboolean cz_server_cluster_start (CzServer *server, GError **error);
+void cz_server_cluster_stop (CzServer *server);
+/* Completion of CZ_OP_CLUSTER: delivers another node's commit here. */
+void cz_server_cluster_done (CzServer *server, CzStoreOp *op, CzOpCtx *ctx);
 
 G_END_DECLS

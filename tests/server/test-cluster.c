@@ -1,0 +1,176 @@
+/* test-cluster.c: several causerie-server --headless nodes on one
+ * PostgreSQL database behave as one server (DESIGN §3): what is committed
+ * on one node reaches its recipients on the others (LISTEN/NOTIFY), and
+ * what waits for an offline user is there on whichever node they come
+ * back to.  The database is a throw-away cluster (tests/store/pg-cluster.h);
+ * the test skips only when PostgreSQL is not installed. */
+#include "config.h"
+
+#include <string.h>
+
+#include "chat-peer.h"
+#include "pg-cluster.h"
+
+typedef struct {
+  CzPgCluster *pg;
+  char *uri;
+  char *dir;           /* the PKI, the nodes' logs */
+  Fixture node[2];     /* chat-peer fixtures sharing @dir, one server each */
+} Cluster;
+
+static void
+peer_free (Peer *p)
+{
+  cz_test_client_free (p->c);
+  g_hash_table_unref (p->taken);
+  g_free (p);
+}
+
+static CzTestServer *
+start_node (Cluster *c, guint i)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *node_dir = g_strdup_printf ("%s/node%u", c->dir, i);
+  const char *args[] = { "--db", c->uri, NULL };
+  CzTestServer *server;
+  char *files[] = { "ca.pem", "ca-key.pem", "server.pem", "server-key.pem" };
+
+  /* Each node its own folder (log), the same certificate. */
+  g_mkdir_with_parents (node_dir, 0700);
+  for (guint k = 0; k < G_N_ELEMENTS (files); k++)
+    {
+      g_autofree char *from = g_build_filename (c->dir, files[k], NULL);
+      g_autofree char *to = g_build_filename (node_dir, files[k], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+      g_assert_true (g_file_set_contents_full (to, data, len, G_FILE_SET_CONTENTS_NONE, 0600,
+                                               NULL));
+    }
+  server = cz_test_server_start (node_dir, args, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+static gboolean
+cluster_setup (Cluster *c)
+{
+  memset (c, 0, sizeof *c);
+  if (cz_test_server_bin () == NULL || cz_test_client_bin () == NULL)
+    {
+      g_test_skip ("CZ_SERVER_BIN / CZ_CLIENT_BIN not set");
+      return FALSE;
+    }
+  if (cz_pg_bindir () == NULL)
+    {
+      g_test_skip ("PostgreSQL is not installed");
+      return FALSE;
+    }
+  c->pg = cz_pg_cluster_start ();
+  c->uri = cz_pg_cluster_new_db (c->pg);
+  c->dir = cz_test_make_pki ();
+  for (guint i = 0; i < 2; i++)
+    {
+      c->node[i].dir = c->dir;
+      c->node[i].peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
+      c->node[i].server = start_node (c, i);
+    }
+  return TRUE;
+}
+
+static void
+cluster_teardown (Cluster *c)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_pointer (&c->node[i].peers, g_ptr_array_unref);
+      if (c->node[i].server != NULL)
+        g_assert_cmpint (cz_test_server_stop (c->node[i].server), ==, 0);
+      g_clear_pointer (&c->node[i].server, cz_test_server_free);
+    }
+  cz_test_rmdir (c->dir);
+  g_free (c->dir);
+  g_free (c->uri);
+  g_clear_pointer (&c->pg, cz_pg_cluster_free);
+}
+
+/* alice on node A, bob on node B: lobby and direct messages both ways,
+ * with their receipts; then bob leaves, carol (on B) writes to him, and
+ * bob comes back on node A to find it waiting. */
+static void
+test_two_nodes (void)
+{
+  Cluster c;
+  Fixture *a = &c.node[0], *b = &c.node[1];
+  Peer *alice, *bob, *carol;
+  JsonObject *ev;
+  gint64 id;
+
+  if (!cluster_setup (&c))
+    return;
+  alice = peer_join (a, "alice", "pw-alice");
+  bob = peer_join (b, "bob", "pw-bob");
+  carol = peer_join (b, "carol", "pw-carol");
+
+  /* The lobby, both ways. */
+  peer_say (alice, "hello from A");
+  id = peer_ack_id (alice);
+  chat_assert_message (peer_take_s (bob, "message", "text", "hello from A"), id, "alice", NULL,
+                       "hello from A", FALSE);
+  chat_assert_message (peer_take_s (carol, "message", "text", "hello from A"), id, "alice", NULL,
+                       "hello from A", FALSE);
+  peer_say (bob, "hello from B");
+  id = peer_ack_id (bob);
+  chat_assert_message (peer_take_s (alice, "message", "text", "hello from B"), id, "bob", NULL,
+                       "hello from B", FALSE);
+
+  /* Direct, A to B: delivered, then read, each receipt back on A. */
+  peer_say (alice, "/msg bob psst, bob");
+  id = peer_ack_id (alice);
+  chat_assert_message (peer_take_s (bob, "message", "text", "psst, bob"), id, "alice", "bob",
+                       "psst, bob", FALSE);
+  ev = peer_take_i (alice, "receipt", "id", id);
+  g_assert_cmpstr (ev_str (ev, "state"), ==, "delivered");
+  g_assert_cmpstr (ev_str (ev, "by"), ==, "bob");
+  peer_say (bob, "/read %" G_GINT64_FORMAT, id);
+  ev = peer_take_s (alice, "receipt", "state", "read");
+  g_assert_cmpint (ev_int (ev, "id"), ==, id);
+
+  /* Direct, B to A. */
+  peer_say (bob, "/msg alice got it");
+  id = peer_ack_id (bob);
+  chat_assert_message (peer_take_s (alice, "message", "text", "got it"), id, "bob", "alice",
+                       "got it", FALSE);
+  ev = peer_take_i (bob, "receipt", "id", id);
+  g_assert_cmpstr (ev_str (ev, "state"), ==, "delivered");
+  /* Carol saw neither direct message. */
+  peer_barrier (carol);
+  g_assert_cmpuint (peer_count (carol, "message", "text", "psst, bob"), ==, 0);
+  g_assert_cmpuint (peer_count (carol, "message", "text", "got it"), ==, 0);
+
+  /* bob leaves; carol writes to him on B; he comes back on A. */
+  peer_quit (bob);
+  peer_say (carol, "/msg bob while you were away");
+  id = peer_ack_id (carol);
+  bob = peer_login (a, "bob", "pw-bob");
+  chat_assert_message (peer_take_s (bob, "message", "text", "while you were away"), id, "carol",
+                       "bob", "while you were away", TRUE);
+  ev = peer_take_i (carol, "receipt", "id", id);
+  g_assert_cmpstr (ev_str (ev, "state"), ==, "delivered");
+  /* The lobby history is one, whichever node answers. */
+  g_assert_cmpuint (json_array_get_length (peer_history (bob, "#lobby", 0)), ==, 2);
+  g_assert_cmpuint (json_array_get_length (peer_history (carol, "#lobby", 0)), ==, 2);
+
+  cluster_teardown (&c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cluster/two-nodes", test_two_nodes);
+
+  return g_test_run ();
+}
