@@ -1,18 +1,39 @@
 /* cz-server-cluster.c: a node among several servers on one PostgreSQL
- * database (DESIGN §3).  What another node committed reaches this node's
- * sessions: the store's listener (cz-store-pg.h) hears the notice on its
- * own thread and reads the rows; here they become completed store
- * operations in the engine's inbox, and the engine delivers them as it
- * does its own, on its own thread: a message as a save completed without
- * a sender here (cz_server_chat_saved()), receipts as a mark completed
- * (cz_server_chat_marked()).  With SQLite there is one node: nothing
- * here runs. */
+ * database (DESIGN §3).
+ *
+ * What another node committed reaches this node's sessions: the store's
+ * listener (cz-store-pg.h) hears the notice on its own thread and reads
+ * the rows; here they become completed store operations in the engine's
+ * inbox, and the engine delivers them as it does its own, on its own
+ * thread: a message as a save completed without a sender here
+ * (cz_server_chat_saved()), receipts as a mark completed
+ * (cz_server_chat_marked()).
+ *
+ * Presence spans the nodes: the users online here go to the database
+ * (the listener writes them, batched, once per loop iteration), and the
+ * users online elsewhere come back as notices, applied once per loop
+ * iteration before the presence flush: a user online on any node is
+ * online, and `who` lists them too (cz-server-presence.c asks here).
+ *
+ * With SQLite there is one node: nothing here runs. */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "cz-server-private.h"
 #include "cz-store-pg.h"
+
+struct _CzCluster {
+  CzStoreListener *listener;
+  GAsyncQueue *presence;       /* CzStoreNotice* from the listener's thread */
+  /* Engine thread: */
+  GHashTable *nodes;           /* node -> GHashTable set of its users */
+  GHashTable *remote;          /* user -> number of other nodes they are on */
+  GHashTable *published;       /* users written as online here */
+};
+
+/* ---- The listener's thread ------------------------------------------- */
 
 /* Queues @op for the engine, as the store's completions are. */
 static void
@@ -26,7 +47,6 @@ post (CzServer *self, CzStoreOp *op)
   g_async_queue_push (self->inbox, op);
 }
 
-/* The listener's thread. */
 static void
 notice_cb (CzStoreNotice *notice, gpointer user_data)
 {
@@ -56,6 +76,11 @@ notice_cb (CzStoreNotice *notice, gpointer user_data)
         post (self, &op->op);
       }
       break;
+    case CZ_STORE_NOTICE_PRESENCE:
+    case CZ_STORE_NOTICE_NODE_GONE:
+    case CZ_STORE_NOTICE_SNAPSHOT:
+      g_async_queue_push (self->cluster->presence, g_steal_pointer (&notice));
+      break;
     case CZ_STORE_NOTICE_CONNECTED:
     case CZ_STORE_NOTICE_LOST:
       break;
@@ -64,19 +89,191 @@ notice_cb (CzStoreNotice *notice, gpointer user_data)
   cz_server_store_batch_done_cb (self->store, self);
 }
 
+/* ---- Remote presence (engine thread) --------------------------------- */
+
+/* @user is on @node (@on) or not; the presence module hears when the
+ * user's state on the other nodes as a whole changes. */
+static void
+remote_set (CzServer *self, const char *node, const char *user, gboolean on)
+{
+  CzCluster *c = self->cluster;
+  GHashTable *users = g_hash_table_lookup (c->nodes, node);
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (c->remote, user));
+  gboolean was_anywhere = count > 0 || g_hash_table_contains (self->online, user);
+
+  if (on == (users != NULL && g_hash_table_contains (users, user)))
+    return;
+  if (on)
+    {
+      if (users == NULL)
+        {
+          users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          g_hash_table_insert (c->nodes, g_strdup (node), users);
+        }
+      g_hash_table_add (users, g_strdup (user));
+      g_hash_table_insert (c->remote, g_strdup (user), GUINT_TO_POINTER (count + 1));
+    }
+  else
+    {
+      g_hash_table_remove (users, user);
+      if (count > 1)
+        g_hash_table_insert (c->remote, g_strdup (user), GUINT_TO_POINTER (count - 1));
+      else
+        g_hash_table_remove (c->remote, user);
+    }
+  /* Online elsewhere from none to one node, or from one to none. */
+  if (on ? count == 0 : count == 1)
+    cz_server_presence_remote (self, user, was_anywhere);
+}
+
+static void
+node_gone (CzServer *self, const char *node)
+{
+  GHashTable *users = g_hash_table_lookup (self->cluster->nodes, node);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer user;
+
+  if (users == NULL)
+    return;
+  g_hash_table_iter_init (&iter, users);
+  while (g_hash_table_iter_next (&iter, &user, NULL))
+    g_ptr_array_add (names, g_strdup (user));
+  for (guint i = 0; i < names->len; i++)
+    remote_set (self, node, names->pdata[i], FALSE);
+  g_hash_table_remove (self->cluster->nodes, node);
+}
+
+static void
+apply_snapshot (CzServer *self, CzStoreNotice *n)
+{
+  g_autoptr(GHashTable) now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter nodes, users;
+  gpointer node, set, user;
+
+  for (guint i = 0; i < n->users->len; i++)
+    {
+      g_hash_table_add (now, g_strconcat (n->nodes->pdata[i], "\n", n->users->pdata[i], NULL));
+      remote_set (self, n->nodes->pdata[i], n->users->pdata[i], TRUE);
+    }
+  g_hash_table_iter_init (&nodes, self->cluster->nodes);
+  while (g_hash_table_iter_next (&nodes, &node, &set))
+    {
+      g_hash_table_iter_init (&users, set);
+      while (g_hash_table_iter_next (&users, &user, NULL))
+        {
+          g_autofree char *key = g_strconcat (node, "\n", user, NULL);
+
+          if (!g_hash_table_contains (now, key))
+            g_ptr_array_add (stale, g_steal_pointer (&key));
+        }
+    }
+  for (guint i = 0; i < stale->len; i++)
+    {
+      char *sep = strchr (stale->pdata[i], '\n');
+
+      *sep = '\0';
+      remote_set (self, stale->pdata[i], sep + 1, FALSE);
+    }
+}
+
+void
+cz_server_cluster_flush (CzServer *self)
+{
+  CzCluster *c = self->cluster;
+  CzStoreNotice *n;
+
+  if (c == NULL)
+    return;
+  while ((n = g_async_queue_try_pop (c->presence)) != NULL)
+    {
+      if (n->kind == CZ_STORE_NOTICE_SNAPSHOT)
+        apply_snapshot (self, n);
+      else if (n->kind == CZ_STORE_NOTICE_NODE_GONE)
+        node_gone (self, n->node);
+      else
+        for (guint i = 0; i < n->users->len; i++)
+          remote_set (self, n->node, n->users->pdata[i], n->online);
+      cz_store_notice_free (n);
+    }
+
+  /* This node's changes of the iteration, for the others. */
+  for (guint i = 0; i < self->presence_order->len; i++)
+    {
+      const char *user = self->presence_order->pdata[i];
+      gboolean here = g_hash_table_contains (self->online, user);
+
+      if (here == g_hash_table_contains (c->published, user))
+        continue;
+      if (here)
+        g_hash_table_add (c->published, g_strdup (user));
+      else
+        g_hash_table_remove (c->published, user);
+      cz_store_listener_set_presence (c->listener, user, here);
+    }
+}
+
+gboolean
+cz_server_cluster_online (CzServer *self, const char *user)
+{
+  return self->cluster != NULL && g_hash_table_contains (self->cluster->remote, user);
+}
+
+void
+cz_server_cluster_add_users (CzServer *self, GPtrArray *users, const char *except)
+{
+  GHashTableIter iter;
+  gpointer user;
+
+  if (self->cluster == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->cluster->remote);
+  while (g_hash_table_iter_next (&iter, &user, NULL))
+    if (!g_hash_table_contains (self->online, user) && g_strcmp0 (user, except) != 0)
+      g_ptr_array_add (users, user);
+}
+
+/* ---- Start, stop, completions ---------------------------------------- */
+
 gboolean
 cz_server_cluster_start (CzServer *self, GError **error)
 {
+  CzCluster *c;
+
   if (!cz_store_path_is_pg (self->db_path))
     return TRUE;
-  self->cluster = cz_store_listener_start (self->db_path, notice_cb, self, error);
-  return self->cluster != NULL;
+  c = g_new0 (CzCluster, 1);
+  c->presence = g_async_queue_new_full ((GDestroyNotify) cz_store_notice_free);
+  c->nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) g_hash_table_unref);
+  c->remote = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  c->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cluster = c;
+  c->listener = cz_store_listener_start (self->db_path, notice_cb, self, error);
+  if (c->listener == NULL)
+    {
+      cz_server_cluster_stop (self);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void
 cz_server_cluster_stop (CzServer *self)
 {
-  g_clear_pointer (&self->cluster, cz_store_listener_stop);
+  CzCluster *c = self->cluster;
+
+  if (c == NULL)
+    return;
+  /* Its users leave this node, for the other nodes. */
+  g_clear_pointer (&c->listener, cz_store_listener_stop);
+  g_async_queue_unref (c->presence);
+  g_hash_table_unref (c->nodes);
+  g_hash_table_unref (c->remote);
+  g_hash_table_unref (c->published);
+  g_free (c);
+  self->cluster = NULL;
 }
 
 void

@@ -20,6 +20,7 @@
 G_BEGIN_DECLS
 
 typedef struct _CzConn CzConn;
+typedef struct _CzCluster CzCluster;
 
 /* Resource bounds (doc/security.md §5.4, §5.5, §5.8). */
 /* Store operations in flight per connection: at this many, the server
@@ -114,7 +115,7 @@ struct _CzServer {
   gint64 accept_log_us;      /* monotonic: the last accept warning */
   guint accept_unlogged;     /* accept failures and refusals since */
 
-  CzStoreListener *cluster;  /* PostgreSQL: other nodes' commits (cz-server-cluster.c) */
+  CzCluster *cluster;        /* PostgreSQL: the other nodes (cz-server-cluster.c) */
   CzThrottle *throttle;
   guint8 fake_secret[32];    /* SCRAM answers for unknown users (from the store) */
   GArray *fake_iterations;   /* guint: the counts real accounts use, ascending */
@@ -215,6 +216,9 @@ void cz_server_presence_closed (CzConn *conn);
 /* Announces this iteration's presence changes (the loop, at the end of
  * each iteration). */
 void cz_server_presence_flush (CzServer *server);
+/* @user's state on the other nodes changed (cz-server-cluster.c);
+ * @was_online: on any node before. */
+void cz_server_presence_remote (CzServer *server, const char *user, gboolean was_online);
 /* Forgets everyone (the server stopping). */
 void cz_server_presence_shutdown (CzServer *server);
 
@@ -224,5 +228,13 @@ gboolean cz_server_cluster_start (CzServer *server, GError **error);
 void cz_server_cluster_stop (CzServer *server);
 /* Completion of CZ_OP_CLUSTER: delivers another node's commit here. */
 void cz_server_cluster_done (CzServer *server, CzStoreOp *op, CzOpCtx *ctx);
+/* Once per loop iteration, before cz_server_presence_flush(): the other
+ * nodes' presence news in, this node's changes out. */
+void cz_server_cluster_flush (CzServer *server);
+/* Whether @user is online on another node. */
+gboolean cz_server_cluster_online (CzServer *server, const char *user);
+/* Adds to @users (borrowed strings) those online on other nodes only,
+ * but @except. */
+void cz_server_cluster_add_users (CzServer *server, GPtrArray *users, const char *except);
 
 G_END_DECLS

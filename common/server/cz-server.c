@@ -705,6 +705,7 @@ loop_thread (gpointer data)
         }
       sweep_deadlines (self);
       accept_resume_due (self);
+      cz_server_cluster_flush (self);
       cz_server_presence_flush (self);
       flush_dirty (self);
       bury_dead (self);

@@ -102,6 +102,8 @@ cz_store_notice_free (CzStoreNotice *notice)
   g_free (notice->node);
   g_free (notice->reader);
   g_clear_pointer (&notice->records, g_ptr_array_unref);
+  g_clear_pointer (&notice->users, g_ptr_array_unref);
+  g_clear_pointer (&notice->nodes, g_ptr_array_unref);
   g_free (notice);
 }
 
@@ -114,6 +116,8 @@ notice_new (CzStoreNoticeKind kind, const char *node, const char *reader)
   n->node = g_strdup (node);
   n->reader = g_strdup (reader);
   n->records = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_message_record_free);
+  n->users = g_ptr_array_new_with_free_func (g_free);
+  n->nodes = g_ptr_array_new_with_free_func (g_free);
   return n;
 }
 
@@ -125,14 +129,25 @@ struct _CzStoreListener {
   gpointer user_data;
   PGconn *conn;                /* the thread's, once started */
   int stop_fd;
+  int wake_fd;                 /* presence changes queued */
   GThread *thread;
   gint64 max_seen;             /* the highest message id seen */
+  GMutex lock;
+  GPtrArray *changes;          /* under @lock: "+user" / "-user", in order */
+  GHashTable *local;           /* the thread's: users with a session here */
+  gint64 next_beat_us;         /* monotonic */
 };
+
+/* At most this many user names per presence NOTIFY (< 8000 bytes). */
+#define NOTIFY_USERS_MAX 200
 
 static void
 notice_ignore (void *arg, const PGresult *res)
 {
 }
+
+static gboolean register_node (CzStoreListener *self);
+static gboolean snapshot (CzStoreListener *self);
 
 static gboolean
 listen_connect (CzStoreListener *self, GError **error)
@@ -155,9 +170,284 @@ listen_connect (CzStoreListener *self, GError **error)
     g_set_error (error, CZ_ERROR, CZ_ERROR_STORE, _("cannot listen to the database: %s"),
                  PQresultErrorMessage (res));
   PQclear (res);
-  if (ok && PQsetnonblocking (self->conn, 1) != 0)
-    ok = FALSE;
+  return ok && register_node (self) && snapshot (self);
+}
+
+/* ---- Presence (the listener's thread) -------------------------------- */
+
+static gboolean
+run_sql (CzStoreListener *self, const char *sql, int n, const char *const *values,
+         PGresult **result)
+{
+  PGresult *res = PQexecParams (self->conn, sql, n, NULL, values, NULL, NULL, 0);
+  gboolean ok = PQresultStatus (res) == PGRES_COMMAND_OK ||
+                PQresultStatus (res) == PGRES_TUPLES_OK;
+
+  if (ok && result != NULL)
+    *result = res;
+  else
+    PQclear (res);
   return ok;
+}
+
+/* A text[] literal of user names (valid names need no escaping, but they
+ * are quoted anyway). */
+static char *
+names_array (GPtrArray *names)
+{
+  GString *s = g_string_new ("{");
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_string_append (s, i > 0 ? ",\"" : "\"");
+      for (const char *c = names->pdata[i]; *c != '\0'; c++)
+        {
+          if (*c == '"' || *c == '\\')
+            g_string_append_c (s, '\\');
+          g_string_append_c (s, *c);
+        }
+      g_string_append_c (s, '"');
+    }
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+/* NOTIFY (node, kind, users), in chunks; inside the caller's transaction. */
+static gboolean
+notify_users (CzStoreListener *self, const char *node, const char *kind, GPtrArray *users)
+{
+  guint from = 0;
+
+  do
+    {
+      guint n = MIN (users->len - from, NOTIFY_USERS_MAX);
+      g_autoptr(GVariant) v = NULL;
+      GVariantBuilder b;
+      g_autofree char *payload = NULL;
+      const char *values[2] = { CZ_STORE_PG_CHANNEL, NULL };
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE ("as"));
+      for (guint i = from; i < from + n; i++)
+        g_variant_builder_add (&b, "s", users->pdata[i]);
+      v = g_variant_ref_sink (g_variant_new ("(ssas)", node, kind, &b));
+      payload = g_variant_print (v, FALSE);
+      values[1] = payload;
+      if (!run_sql (self, "SELECT pg_notify ($1, $2)", 2, values, NULL))
+        return FALSE;
+      from += n;
+    }
+  while (from < users->len);
+  return TRUE;
+}
+
+static GPtrArray *
+local_users (CzStoreListener *self)
+{
+  GPtrArray *users = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer user;
+
+  g_hash_table_iter_init (&iter, self->local);
+  while (g_hash_table_iter_next (&iter, &user, NULL))
+    g_ptr_array_add (users, user);
+  return users;
+}
+
+static gboolean
+commit_or_rollback (CzStoreListener *self, gboolean ok)
+{
+  if (ok && run_sql (self, "COMMIT", 0, NULL, NULL))
+    return TRUE;
+  if (PQstatus (self->conn) == CONNECTION_OK)
+    PQclear (PQexec (self->conn, "ROLLBACK"));
+  return FALSE;
+}
+
+/* This node's row and its users' rows, as they are here (at start, after
+ * a lost connection, after being taken for gone). */
+static gboolean
+register_node (CzStoreListener *self)
+{
+  g_autoptr(GPtrArray) users = local_users (self);
+  g_autofree char *names = names_array (users);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / 1000);
+  const char *me = cz_store_pg_node_id ();
+  const char *values[] = { me, names, now };
+  gboolean ok;
+
+  ok = run_sql (self, "BEGIN", 0, NULL, NULL) &&
+       run_sql (self, "INSERT INTO nodes (node) VALUES ($1)"
+                      " ON CONFLICT (node) DO UPDATE SET heartbeat = now ()", 1, values, NULL) &&
+       run_sql (self, "DELETE FROM sessions WHERE node = $1 AND NOT (name = ANY ($2::text[]))",
+                2, values, NULL) &&
+       (users->len == 0 ||
+        (run_sql (self, "INSERT INTO sessions (node, name, since)"
+                        " SELECT $1, unnest ($2::text[]), $3 ON CONFLICT DO NOTHING",
+                  3, values, NULL) &&
+         notify_users (self, me, "p+", users)));
+  self->next_beat_us = g_get_monotonic_time () + CZ_STORE_PG_HEARTBEAT_MS * 1000;
+  return commit_or_rollback (self, ok);
+}
+
+/* Who is online on the other nodes. */
+static gboolean
+snapshot (CzStoreListener *self)
+{
+  const char *values[] = { cz_store_pg_node_id () };
+  CzStoreNotice *notice;
+  PGresult *res = NULL;
+
+  if (!run_sql (self, "SELECT node, name FROM sessions WHERE node <> $1 ORDER BY node, name",
+                1, values, &res))
+    return FALSE;
+  notice = notice_new (CZ_STORE_NOTICE_SNAPSHOT, NULL, NULL);
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      g_ptr_array_add (notice->nodes, g_strdup (PQgetvalue (res, i, 0)));
+      g_ptr_array_add (notice->users, g_strdup (PQgetvalue (res, i, 1)));
+    }
+  PQclear (res);
+  self->func (notice, self->user_data);
+  return TRUE;
+}
+
+/* The presence changes the engine queued, in one transaction. */
+static gboolean
+apply_changes (CzStoreListener *self)
+{
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GHashTable) touched = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) came = g_ptr_array_new ();
+  g_autoptr(GPtrArray) left = g_ptr_array_new ();
+  g_autofree char *came_names = NULL, *left_names = NULL;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / 1000);
+  const char *me = cz_store_pg_node_id ();
+  GHashTableIter iter;
+  gpointer user;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  changes = g_steal_pointer (&self->changes);
+  self->changes = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const char *change = changes->pdata[i];
+
+      if (change[0] == '+')
+        g_hash_table_add (self->local, g_strdup (change + 1));
+      else
+        g_hash_table_remove (self->local, change + 1);
+      g_hash_table_add (touched, (gpointer) (change + 1));
+    }
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &user, NULL))
+    g_ptr_array_add (g_hash_table_contains (self->local, user) ? came : left, user);
+  if (self->conn == NULL || (came->len == 0 && left->len == 0))
+    return TRUE;     /* written at the next (re)connection */
+  came_names = names_array (came);
+  left_names = names_array (left);
+  {
+    const char *ins[] = { me, came_names, now };
+    const char *del[] = { me, left_names };
+
+    ok = run_sql (self, "BEGIN", 0, NULL, NULL) &&
+         (came->len == 0 ||
+          (run_sql (self, "INSERT INTO sessions (node, name, since)"
+                          " SELECT $1, unnest ($2::text[]), $3 ON CONFLICT DO NOTHING",
+                    3, ins, NULL) &&
+           notify_users (self, me, "p+", came))) &&
+         (left->len == 0 ||
+          (run_sql (self, "DELETE FROM sessions WHERE node = $1 AND name = ANY ($2::text[])",
+                    2, del, NULL) &&
+           notify_users (self, me, "p-", left)));
+  }
+  return commit_or_rollback (self, ok);
+}
+
+/* The heartbeat, and the nodes whose heartbeat lapsed removed. */
+static gboolean
+beat (CzStoreListener *self)
+{
+  g_autofree char *lapse = g_strdup_printf ("%d", CZ_STORE_PG_LAPSE_MS / 1000);
+  const char *me = cz_store_pg_node_id ();
+  const char *values[] = { me, lapse };
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  PGresult *res = NULL;
+  gboolean ok, present;
+
+  self->next_beat_us = g_get_monotonic_time () + CZ_STORE_PG_HEARTBEAT_MS * 1000;
+  if (!run_sql (self, "UPDATE nodes SET heartbeat = now () WHERE node = $1", 1, values, &res))
+    return FALSE;
+  present = g_strcmp0 (PQcmdTuples (res), "0") != 0;
+  PQclear (res);
+  /* Taken for gone (this process stalled): back, with its users. */
+  if (!present && !register_node (self))
+    return FALSE;
+
+  res = NULL;
+  ok = run_sql (self, "BEGIN", 0, NULL, NULL) &&
+       run_sql (self, "DELETE FROM nodes WHERE node <> $1"
+                      " AND heartbeat < now () - make_interval (secs => $2::int) RETURNING node",
+                2, values, &res);
+  for (int i = 0; ok && i < PQntuples (res); i++)
+    ok = notify_users (self, PQgetvalue (res, i, 0), "gone", none);
+  if (res != NULL)
+    PQclear (res);
+  return commit_or_rollback (self, ok);
+}
+
+/* The node stops: its rows go, and the others hear it. */
+static void
+unregister_node (CzStoreListener *self)
+{
+  const char *me = cz_store_pg_node_id ();
+  const char *values[] = { me };
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+  if (self->conn == NULL || PQstatus (self->conn) != CONNECTION_OK)
+    return;
+  commit_or_rollback (self, run_sql (self, "BEGIN", 0, NULL, NULL) &&
+                            run_sql (self, "DELETE FROM nodes WHERE node = $1", 1, values, NULL) &&
+                            notify_users (self, me, "gone", none));
+}
+
+void
+cz_store_listener_set_presence (CzStoreListener *self, const char *user, gboolean online)
+{
+  guint64 one = 1;
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->changes, g_strconcat (online ? "+" : "-", user, NULL));
+  g_mutex_unlock (&self->lock);
+  if (write (self->wake_fd, &one, sizeof one) < 0)
+    g_warning ("cannot wake the database listener: %s", g_strerror (errno));
+}
+
+/* A presence payload: (node, kind, users). */
+static void
+handle_presence (CzStoreListener *self, GVariant *v)
+{
+  const char *node, *kind;
+  g_autoptr(GVariantIter) users = NULL;
+  const char *user;
+  CzStoreNotice *notice;
+
+  g_variant_get (v, "(&s&sas)", &node, &kind, &users);
+  if (g_str_equal (node, cz_store_pg_node_id ()))
+    return;   /* ours; or another node took us for gone: the next beat says otherwise */
+  if (g_str_equal (kind, "gone"))
+    notice = notice_new (CZ_STORE_NOTICE_NODE_GONE, node, NULL);
+  else if (g_str_equal (kind, "p+") || g_str_equal (kind, "p-"))
+    {
+      notice = notice_new (CZ_STORE_NOTICE_PRESENCE, node, NULL);
+      notice->online = kind[1] == '+';
+      while (g_variant_iter_next (users, "&s", &user))
+        g_ptr_array_add (notice->users, g_strdup (user));
+    }
+  else
+    return;   /* a kind of a later version */
+  self->func (notice, self->user_data);
 }
 
 /* Runs a message query; FALSE if the connection failed under it. */
@@ -168,9 +458,7 @@ query_records (CzStoreListener *self, const char *sql, int n, const char *const 
   PGresult *res;
   gboolean ok;
 
-  PQsetnonblocking (self->conn, 0);
   res = PQexecParams (self->conn, sql, n, NULL, values, NULL, NULL, 0);
-  PQsetnonblocking (self->conn, 1);
   ok = PQresultStatus (res) == PGRES_TUPLES_OK;
   for (int i = 0; ok && i < PQntuples (res); i++)
     {
@@ -242,6 +530,7 @@ static gboolean
 handle_payload (CzStoreListener *self, const char *payload)
 {
   g_autoptr(GVariant) v = g_variant_parse (G_VARIANT_TYPE ("(sssax)"), payload, NULL, NULL, NULL);
+  g_autoptr(GVariant) presence = NULL;
   g_autoptr(GVariant) ids = NULL;
   g_autofree char *ids_array = NULL;
   const char *node, *kind, *reader;
@@ -249,6 +538,12 @@ handle_payload (CzStoreListener *self, const char *payload)
   CzStoreNoticeKind which;
   const char *values[1];
 
+  if (v == NULL &&
+      (presence = g_variant_parse (G_VARIANT_TYPE ("(ssas)"), payload, NULL, NULL, NULL)) != NULL)
+    {
+      handle_presence (self, presence);
+      return TRUE;
+    }
   if (v == NULL)
     {
       g_warning ("ignoring a malformed notice on channel %s", CZ_STORE_PG_CHANNEL);
@@ -303,9 +598,12 @@ listen_thread (gpointer data)
 
   for (;;)
     {
-      struct pollfd pfd[2] = { { self->stop_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+      struct pollfd pfd[3] = { { self->stop_fd, POLLIN, 0 }, { self->wake_fd, POLLIN, 0 },
+                               { -1, POLLIN, 0 } };
       PGnotify *notify;
       gboolean ok = TRUE;
+      gint64 wait_ms;
+      guint64 value;
 
       if (self->conn == NULL || PQstatus (self->conn) != CONNECTION_OK)
         {
@@ -318,18 +616,27 @@ listen_thread (gpointer data)
           self->func (notice_new (CZ_STORE_NOTICE_CONNECTED, NULL, NULL), self->user_data);
         }
 
-      pfd[1].fd = PQsocket (self->conn);
-      if (poll (pfd, 2, 1000) < 0 && errno != EINTR)
+      pfd[2].fd = PQsocket (self->conn);
+      wait_ms = (self->next_beat_us - g_get_monotonic_time ()) / 1000 + 1;
+      if (poll (pfd, 3, (int) CLAMP (wait_ms, 0, CZ_STORE_PG_HEARTBEAT_MS)) < 0 && errno != EINTR)
         break;
       if (pfd[0].revents != 0)
         break;
-      if (pfd[1].revents != 0 && !PQconsumeInput (self->conn))
+      if (pfd[1].revents != 0)
+        {
+          if (read (self->wake_fd, &value, sizeof value) < 0 && errno != EAGAIN)
+            g_warning ("cannot read the listener's wake-up: %s", g_strerror (errno));
+          ok = apply_changes (self);
+        }
+      if (ok && pfd[2].revents != 0 && !PQconsumeInput (self->conn))
         ok = FALSE;
       while (ok && (notify = PQnotifies (self->conn)) != NULL)
         {
           ok = handle_payload (self, notify->extra);
           PQfreemem (notify);
         }
+      if (ok && g_get_monotonic_time () >= self->next_beat_us)
+        ok = beat (self);
       if (!ok || PQstatus (self->conn) != CONNECTION_OK)
         {
           g_clear_pointer (&self->conn, PQfinish);
@@ -349,18 +656,20 @@ cz_store_listener_start (const char *conninfo, CzStoreNoticeFunc func, gpointer 
   self->conninfo = g_strdup (conninfo);
   self->func = func;
   self->user_data = user_data;
+  g_mutex_init (&self->lock);
+  self->changes = g_ptr_array_new_with_free_func (g_free);
+  self->local = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   self->stop_fd = eventfd (0, EFD_CLOEXEC);
-  if (self->stop_fd < 0 || !listen_connect (self, error))
+  if (self->stop_fd < 0 || self->wake_fd < 0 || !listen_connect (self, error))
     {
-      if (self->stop_fd >= 0 && error != NULL && *error == NULL)
+      if (error != NULL && *error == NULL)
         g_set_error_literal (error, CZ_ERROR, CZ_ERROR_STORE, g_strerror (errno));
       cz_store_listener_stop (self);
       return NULL;
     }
   /* From now on: what was there before is nobody's news. */
-  PQsetnonblocking (self->conn, 0);
   res = PQexec (self->conn, "SELECT coalesce (max (id), 0) FROM messages");
-  PQsetnonblocking (self->conn, 1);
   if (PQresultStatus (res) != PGRES_TUPLES_OK)
     {
       g_set_error (error, CZ_ERROR, CZ_ERROR_STORE, _("cannot listen to the database: %s"),
@@ -388,8 +697,14 @@ cz_store_listener_stop (CzStoreListener *self)
         g_warning ("cannot stop the database listener: %s", g_strerror (errno));
       g_thread_join (self->thread);
     }
+  unregister_node (self);
   if (self->stop_fd >= 0)
     close (self->stop_fd);
+  if (self->wake_fd >= 0)
+    close (self->wake_fd);
+  g_clear_pointer (&self->changes, g_ptr_array_unref);
+  g_clear_pointer (&self->local, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
   g_clear_pointer (&self->conn, PQfinish);
   if (self->conninfo != NULL)
     memset (self->conninfo, 0, strlen (self->conninfo));

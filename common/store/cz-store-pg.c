@@ -44,6 +44,19 @@ static const char * const migrations[] = {
   "CREATE TABLE login_secret ("
   "  id integer PRIMARY KEY CHECK (id = 1),"
   "  secret bytea NOT NULL CHECK (length (secret) = 32));",
+
+  /* v1 -> v2: who is online on which node (cz-store-pg.h): the nodes
+   * with their heartbeats (the database's clock, not the nodes'), and
+   * one row per user with a session on a node, gone with the node. */
+  "CREATE TABLE nodes ("
+  "  node text PRIMARY KEY,"
+  "  started timestamptz NOT NULL DEFAULT now (),"
+  "  heartbeat timestamptz NOT NULL DEFAULT now ());"
+  "CREATE TABLE sessions ("
+  "  node text NOT NULL REFERENCES nodes (node) ON DELETE CASCADE,"
+  "  name text NOT NULL,"
+  "  since bigint NOT NULL,"
+  "  PRIMARY KEY (node, name));",
 };
 
 #define PG_SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))

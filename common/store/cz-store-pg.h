@@ -8,7 +8,14 @@
  * notice per batch and kind (the new message ids; the receipts of one
  * reader).  A listener has its own connection and thread (a store thread
  * sleeps on its queue, not on a socket), reads the new rows by id and
- * hands them over; after a lost connection it catches up by id. */
+ * hands them over; after a lost connection it catches up by id.
+ *
+ * The listener also keeps this node's presence in the database: its row
+ * in `nodes` with a heartbeat (every CZ_STORE_PG_HEARTBEAT_MS), and one
+ * row in `sessions` (node, user, since) per user with a session here.
+ * Whichever node first sees another's heartbeat lapse
+ * (CZ_STORE_PG_LAPSE_MS) removes its rows and says so; a node that stops
+ * removes its own. */
 #pragma once
 
 #include <glib.h>
@@ -18,6 +25,8 @@
 G_BEGIN_DECLS
 
 #define CZ_STORE_PG_CHANNEL "causerie"
+#define CZ_STORE_PG_HEARTBEAT_MS 2000
+#define CZ_STORE_PG_LAPSE_MS 10000
 
 /* Whether @path is a libpq connection URI (postgresql:// or
  * postgres://) rather than an SQLite file name. */
@@ -32,6 +41,10 @@ typedef enum {
   CZ_STORE_NOTICE_MESSAGES,    /* @records: messages another node saved */
   CZ_STORE_NOTICE_DELIVERED,   /* @records: messages @reader received (from = sender) */
   CZ_STORE_NOTICE_READ,        /* @records: messages @reader read */
+  CZ_STORE_NOTICE_PRESENCE,    /* @users came online (@online) or left, on @node */
+  CZ_STORE_NOTICE_NODE_GONE,   /* @node stopped or lapsed: its users left it */
+  CZ_STORE_NOTICE_SNAPSHOT,    /* everyone online on other nodes: @users[i] on @nodes[i];
+                                  replaces what was known */
   CZ_STORE_NOTICE_CONNECTED,   /* the listener is (again) connected */
   CZ_STORE_NOTICE_LOST,        /* the listener lost the database */
 } CzStoreNoticeKind;
@@ -41,6 +54,9 @@ typedef struct {
   char *node;                  /* the node it came from (NULL: this one) */
   char *reader;
   GPtrArray *records;          /* CzMessageRecord* (never NULL) */
+  GPtrArray *users;            /* char* (never NULL) */
+  GPtrArray *nodes;            /* char*, SNAPSHOT (never NULL) */
+  gboolean online;
 } CzStoreNotice;
 
 void cz_store_notice_free (CzStoreNotice *notice);
@@ -56,7 +72,13 @@ typedef struct _CzStoreListener CzStoreListener;
  * retried on the thread with a bounded backoff. */
 CzStoreListener *cz_store_listener_start (const char *conninfo, CzStoreNoticeFunc func,
                                           gpointer user_data, GError **error);
-/* Stops the thread and closes the connection; @func is not called after
+/* @user now has (@online) or no longer has a session on this node.
+ * Thread-safe; written and announced by the listener's thread, the
+ * changes that wait together in one transaction. */
+void cz_store_listener_set_presence (CzStoreListener *listener, const char *user,
+                                     gboolean online);
+/* Stops the thread, removes this node's rows (its users leave, for the
+ * other nodes) and closes the connection; @func is not called after
  * it returns. */
 void cz_store_listener_stop (CzStoreListener *listener);
 

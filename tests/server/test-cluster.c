@@ -11,6 +11,9 @@
 #include "chat-peer.h"
 #include "pg-cluster.h"
 
+/* CZ_STORE_PG_LAPSE_MS, without the store's header. */
+#define CZ_TEST_PG_LAPSE_MS 10000
+
 typedef struct {
   CzPgCluster *pg;
   char *uri;
@@ -95,9 +98,12 @@ cluster_teardown (Cluster *c)
   g_clear_pointer (&c->pg, cz_pg_cluster_free);
 }
 
-/* alice on node A, bob on node B: lobby and direct messages both ways,
- * with their receipts; then bob leaves, carol (on B) writes to him, and
- * bob comes back on node A to find it waiting. */
+/* alice on node A, bob on node B: presence and who across the nodes;
+ * lobby and direct messages both ways, with their receipts; then bob
+ * leaves, carol (on B) writes to him, and bob comes back on node A to
+ * find it waiting.  Last, node B is killed right after an ack: the
+ * message reaches alice on A all the same, and B's users go offline for
+ * A once B's heartbeat lapses. */
 static void
 test_two_nodes (void)
 {
@@ -112,6 +118,11 @@ test_two_nodes (void)
   alice = peer_join (a, "alice", "pw-alice");
   bob = peer_join (b, "bob", "pw-bob");
   carol = peer_join (b, "carol", "pw-carol");
+
+  /* Presence from B reaches A; who on A lists everyone. */
+  g_assert_true (ev_bool (peer_take_s (alice, "presence", "user", "bob"), "online"));
+  g_assert_true (ev_bool (peer_take_s (alice, "presence", "user", "carol"), "online"));
+  chat_assert_users (peer_barrier (alice), (const char *const[]) { "alice", "bob", "carol", NULL });
 
   /* The lobby, both ways. */
   peer_say (alice, "hello from A");
@@ -151,6 +162,8 @@ test_two_nodes (void)
 
   /* bob leaves; carol writes to him on B; he comes back on A. */
   peer_quit (bob);
+  g_assert_false (ev_bool (peer_take_s (alice, "presence", "user", "bob"), "online"));
+  g_assert_false (ev_bool (peer_take_s (carol, "presence", "user", "bob"), "online"));
   peer_say (carol, "/msg bob while you were away");
   id = peer_ack_id (carol);
   bob = peer_login (a, "bob", "pw-bob");
@@ -161,6 +174,35 @@ test_two_nodes (void)
   /* The lobby history is one, whichever node answers. */
   g_assert_cmpuint (json_array_get_length (peer_history (bob, "#lobby", 0)), ==, 2);
   g_assert_cmpuint (json_array_get_length (peer_history (carol, "#lobby", 0)), ==, 2);
+  /* Presence from A reaches B; who on B lists bob, on A. */
+  g_assert_true (ev_bool (peer_take_s (carol, "presence", "user", "bob"), "online"));
+  chat_assert_users (peer_barrier (carol), (const char *const[]) { "alice", "bob", "carol", NULL });
+
+  /* Node B dies (kill -9) right after acknowledging carol's message. */
+  peer_say (carol, "/msg alice last words");
+  id = peer_ack_id (carol);
+  cz_test_server_kill (b->server);
+  g_clear_pointer (&b->server, cz_test_server_free);
+  chat_assert_message (peer_take_s (alice, "message", "text", "last words"), id, "carol", "alice",
+                       "last words", FALSE);
+  /* Its heartbeat lapses: carol goes offline for A (bounded wait). */
+  ev = peer_take_full (alice, "presence", "user", "carol", 0,
+                       CHAT_WAIT_MS + 3 * CZ_TEST_PG_LAPSE_MS);
+  g_assert_nonnull (ev);
+  g_assert_false (ev_bool (ev, "online"));
+  chat_assert_users (peer_barrier (alice), (const char *const[]) { "alice", "bob", NULL });
+
+  /* A stops cleanly: no node nor session is left behind in the database. */
+  g_clear_pointer (&a->peers, g_ptr_array_unref);
+  g_assert_cmpint (cz_test_server_stop (a->server), ==, 0);
+  g_clear_pointer (&a->server, cz_test_server_free);
+  {
+    g_autofree char *nodes = cz_pg_query (c.uri, "SELECT count (*) FROM nodes");
+    g_autofree char *sessions = cz_pg_query (c.uri, "SELECT count (*) FROM sessions");
+
+    g_assert_cmpstr (nodes, ==, "0");
+    g_assert_cmpstr (sessions, ==, "0");
+  }
 
   cluster_teardown (&c);
 }
