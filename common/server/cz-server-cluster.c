@@ -15,6 +15,9 @@
  * iteration before the presence flush: a user online on any node is
  * online, and `who` lists them too (cz-server-presence.c asks here).
  *
+ * Failed logins count on every node: each is written and announced, and
+ * the other nodes count it in their own throttle (cz-throttle.h).
+ *
  * With SQLite there is one node: nothing here runs. */
 #include "config.h"
 
@@ -26,7 +29,8 @@
 
 struct _CzCluster {
   CzStoreListener *listener;
-  GAsyncQueue *presence;       /* CzStoreNotice* from the listener's thread */
+  GAsyncQueue *presence;       /* CzStoreNotice* from the listener's thread:
+                                  presence and failed logins */
   /* Engine thread: */
   GHashTable *nodes;           /* node -> GHashTable set of its users */
   GHashTable *remote;          /* user -> number of other nodes they are on */
@@ -79,6 +83,9 @@ notice_cb (CzStoreNotice *notice, gpointer user_data)
     case CZ_STORE_NOTICE_PRESENCE:
     case CZ_STORE_NOTICE_NODE_GONE:
     case CZ_STORE_NOTICE_SNAPSHOT:
+    case CZ_STORE_NOTICE_LOGIN_FAILED:
+    case CZ_STORE_NOTICE_LOGIN_OK:
+    case CZ_STORE_NOTICE_FAILURES:
       g_async_queue_push (self->cluster->presence, g_steal_pointer (&notice));
       break;
     case CZ_STORE_NOTICE_CONNECTED:
@@ -178,6 +185,49 @@ apply_snapshot (CzServer *self, CzStoreNotice *n)
     }
 }
 
+/* Another node's login attempts count here too (cz-throttle.h): a
+ * failure as one attempt reserved and failed, a success as one that
+ * forgets the key's failures. */
+static void
+apply_logins (CzServer *self, CzStoreNotice *n)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n->users->len; i++)
+    {
+      const char *key = n->users->pdata[i];
+
+      if (n->kind == CZ_STORE_NOTICE_LOGIN_OK)
+        {
+          cz_throttle_reserve (self->throttle, key, now);
+          cz_throttle_success (self->throttle, key, TRUE);
+          continue;
+        }
+      for (gint64 k = 0; k < (n->kind == CZ_STORE_NOTICE_FAILURES
+                              ? MIN (g_array_index (n->counts, gint64, i), 1000) : 1); k++)
+        {
+          gint64 at = n->kind == CZ_STORE_NOTICE_FAILURES
+                        ? now - g_array_index (n->ages, gint64, i) * 1000 : now;
+
+          cz_throttle_reserve (self->throttle, key, at);
+          cz_throttle_failure (self->throttle, key, at);
+        }
+    }
+}
+
+void
+cz_server_cluster_login (CzServer *self, const char *pair_key, const char *addr_key,
+                         const char *user_key, gboolean ok)
+{
+  /* A success forgets the account's keys; the address gives back only
+   * the attempt it never counted elsewhere. */
+  const char *failed[] = { pair_key, addr_key, user_key, NULL };
+  const char *forgot[] = { pair_key, user_key, NULL };
+
+  if (self->cluster != NULL)
+    cz_store_listener_login (self->cluster->listener, ok ? forgot : failed, !ok);
+}
+
 void
 cz_server_cluster_flush (CzServer *self)
 {
@@ -192,6 +242,8 @@ cz_server_cluster_flush (CzServer *self)
         apply_snapshot (self, n);
       else if (n->kind == CZ_STORE_NOTICE_NODE_GONE)
         node_gone (self, n->node);
+      else if (n->kind != CZ_STORE_NOTICE_PRESENCE)
+        apply_logins (self, n);
       else
         for (guint i = 0; i < n->users->len; i++)
           remote_set (self, n->node, n->users->pdata[i], n->online);

@@ -236,5 +236,9 @@ gboolean cz_server_cluster_online (CzServer *server, const char *user);
 /* Adds to @users (borrowed strings) those online on other nodes only,
  * but @except. */
 void cz_server_cluster_add_users (CzServer *server, GPtrArray *users, const char *except);
+/* A login attempt with these throttle keys ended here (@ok: succeeded):
+ * the other nodes count it too. */
+void cz_server_cluster_login (CzServer *server, const char *pair_key, const char *addr_key,
+                              const char *user_key, gboolean ok);
 
 G_END_DECLS

@@ -32,6 +32,9 @@
 #define KNOWN_MAX 200000
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 2000
+/* CZ_THROTTLE_FORGET (cz-throttle.h, a layer above): a key's failures
+ * are forgotten this long after the last. */
+#define CZ_THROTTLE_FORGET_S 900
 
 /* ---- Known ids (any thread) ------------------------------------------ */
 
@@ -104,6 +107,8 @@ cz_store_notice_free (CzStoreNotice *notice)
   g_clear_pointer (&notice->records, g_ptr_array_unref);
   g_clear_pointer (&notice->users, g_ptr_array_unref);
   g_clear_pointer (&notice->nodes, g_ptr_array_unref);
+  g_clear_pointer (&notice->counts, g_array_unref);
+  g_clear_pointer (&notice->ages, g_array_unref);
   g_free (notice);
 }
 
@@ -118,6 +123,8 @@ notice_new (CzStoreNoticeKind kind, const char *node, const char *reader)
   n->records = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_message_record_free);
   n->users = g_ptr_array_new_with_free_func (g_free);
   n->nodes = g_ptr_array_new_with_free_func (g_free);
+  n->counts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  n->ages = g_array_new (FALSE, FALSE, sizeof (gint64));
   return n;
 }
 
@@ -133,7 +140,8 @@ struct _CzStoreListener {
   GThread *thread;
   gint64 max_seen;             /* the highest message id seen */
   GMutex lock;
-  GPtrArray *changes;          /* under @lock: "+user" / "-user", in order */
+  GPtrArray *changes;          /* under @lock: "+user" / "-user" (presence),
+                                  "Fkey" / "Okey" (a login failed / succeeded) */
   GHashTable *local;           /* the thread's: users with a session here */
   gint64 next_beat_us;         /* monotonic */
 };
@@ -311,6 +319,77 @@ snapshot (CzStoreListener *self)
   return TRUE;
 }
 
+/* Failed logins counted (the count starts again 15 minutes after the
+ * last), succeeded ones forgotten; announced in the same transaction. */
+static gboolean
+apply_logins (CzStoreListener *self, GPtrArray *failed, GPtrArray *forgot)
+{
+  g_autofree char *failed_keys = names_array (failed);
+  g_autofree char *forgot_keys = names_array (forgot);
+  g_autofree char *forget_s = g_strdup_printf ("%d", CZ_THROTTLE_FORGET_S);
+  const char *me = cz_store_pg_node_id ();
+  const char *fail_values[] = { failed_keys, forget_s };
+  const char *ok_values[] = { forgot_keys };
+  gboolean ok;
+
+  if (failed->len == 0 && forgot->len == 0)
+    return TRUE;
+  ok = run_sql (self, "BEGIN", 0, NULL, NULL) &&
+       (failed->len == 0 ||
+        (run_sql (self, "INSERT INTO login_failures AS f (key, attempts)"
+                        " SELECT unnest ($1::text[]), 1 ON CONFLICT (key) DO UPDATE"
+                        " SET attempts = CASE WHEN f.last < now () - make_interval (secs => $2::int)"
+                        " THEN 1 ELSE f.attempts + 1 END, last = now ()", 2, fail_values, NULL) &&
+         notify_users (self, me, "tf", failed))) &&
+       (forgot->len == 0 ||
+        (run_sql (self, "DELETE FROM login_failures WHERE key = ANY ($1::text[])", 1, ok_values,
+                  NULL) &&
+         notify_users (self, me, "to", forgot)));
+  return commit_or_rollback (self, ok);
+}
+
+/* The failures counted before this node started. */
+static gboolean
+load_failures (CzStoreListener *self)
+{
+  g_autofree char *forget_s = g_strdup_printf ("%d", CZ_THROTTLE_FORGET_S);
+  const char *values[] = { forget_s };
+  CzStoreNotice *notice;
+  PGresult *res = NULL;
+
+  if (!run_sql (self, "SELECT key, attempts,"
+                      " (extract (epoch FROM now () - last) * 1000)::bigint FROM login_failures"
+                      " WHERE last > now () - make_interval (secs => $1::int)",
+                1, values, &res))
+    return FALSE;
+  notice = notice_new (CZ_STORE_NOTICE_FAILURES, NULL, NULL);
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      gint64 count = g_ascii_strtoll (PQgetvalue (res, i, 1), NULL, 10);
+      gint64 age = g_ascii_strtoll (PQgetvalue (res, i, 2), NULL, 10);
+
+      g_ptr_array_add (notice->users, g_strdup (PQgetvalue (res, i, 0)));
+      g_array_append_val (notice->counts, count);
+      g_array_append_val (notice->ages, age);
+    }
+  PQclear (res);
+  self->func (notice, self->user_data);
+  return TRUE;
+}
+
+void
+cz_store_listener_login (CzStoreListener *self, const char *const *keys, gboolean failed)
+{
+  guint64 one = 1;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_ptr_array_add (self->changes, g_strconcat (failed ? "F" : "O", keys[i], NULL));
+  g_mutex_unlock (&self->lock);
+  if (write (self->wake_fd, &one, sizeof one) < 0)
+    g_warning ("cannot wake the database listener: %s", g_strerror (errno));
+}
+
 /* The presence changes the engine queued, in one transaction. */
 static gboolean
 apply_changes (CzStoreListener *self)
@@ -330,10 +409,18 @@ apply_changes (CzStoreListener *self)
   changes = g_steal_pointer (&self->changes);
   self->changes = g_ptr_array_new_with_free_func (g_free);
   g_mutex_unlock (&self->lock);
+  g_autoptr(GPtrArray) failed = g_ptr_array_new ();
+  g_autoptr(GPtrArray) forgot = g_ptr_array_new ();
+
   for (guint i = 0; i < changes->len; i++)
     {
       const char *change = changes->pdata[i];
 
+      if (change[0] == 'F' || change[0] == 'O')
+        {
+          g_ptr_array_add (change[0] == 'F' ? failed : forgot, (gpointer) (change + 1));
+          continue;
+        }
       if (change[0] == '+')
         g_hash_table_add (self->local, g_strdup (change + 1));
       else
@@ -343,8 +430,12 @@ apply_changes (CzStoreListener *self)
   g_hash_table_iter_init (&iter, touched);
   while (g_hash_table_iter_next (&iter, &user, NULL))
     g_ptr_array_add (g_hash_table_contains (self->local, user) ? came : left, user);
-  if (self->conn == NULL || (came->len == 0 && left->len == 0))
-    return TRUE;     /* written at the next (re)connection */
+  if (self->conn == NULL)
+    return TRUE;     /* presence: written at the next (re)connection */
+  if (!apply_logins (self, failed, forgot))
+    return FALSE;
+  if (came->len == 0 && left->len == 0)
+    return TRUE;
   came_names = names_array (came);
   left_names = names_array (left);
   {
@@ -442,11 +533,14 @@ handle_presence (CzStoreListener *self, GVariant *v)
     {
       notice = notice_new (CZ_STORE_NOTICE_PRESENCE, node, NULL);
       notice->online = kind[1] == '+';
-      while (g_variant_iter_next (users, "&s", &user))
-        g_ptr_array_add (notice->users, g_strdup (user));
     }
+  else if (g_str_equal (kind, "tf") || g_str_equal (kind, "to"))
+    notice = notice_new (kind[1] == 'f' ? CZ_STORE_NOTICE_LOGIN_FAILED : CZ_STORE_NOTICE_LOGIN_OK,
+                         node, NULL);
   else
     return;   /* a kind of a later version */
+  while (g_variant_iter_next (users, "&s", &user))
+    g_ptr_array_add (notice->users, g_strdup (user));
   self->func (notice, self->user_data);
 }
 
@@ -680,6 +774,13 @@ cz_store_listener_start (const char *conninfo, CzStoreNoticeFunc func, gpointer 
     }
   self->max_seen = g_ascii_strtoll (PQgetvalue (res, 0, 0), NULL, 10);
   PQclear (res);
+  if (!load_failures (self))
+    {
+      g_set_error (error, CZ_ERROR, CZ_ERROR_STORE, _("cannot listen to the database: %s"),
+                   PQerrorMessage (self->conn));
+      cz_store_listener_stop (self);
+      return NULL;
+    }
   self->thread = g_thread_new ("cz-store-listen", listen_thread, self);
   return self;
 }

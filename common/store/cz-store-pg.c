@@ -57,6 +57,14 @@ static const char * const migrations[] = {
   "  name text NOT NULL,"
   "  since bigint NOT NULL,"
   "  PRIMARY KEY (node, name));",
+
+  /* v2 -> v3: failed logins, counted once for all the nodes (the
+   * throttle keys of cz-throttle.h; forgotten 15 minutes after the last,
+   * or at a success). */
+  "CREATE TABLE login_failures ("
+  "  key text PRIMARY KEY,"
+  "  attempts integer NOT NULL,"
+  "  last timestamptz NOT NULL DEFAULT now ());",
 };
 
 #define PG_SCHEMA_VERSION ((int) G_N_ELEMENTS (migrations))

@@ -15,7 +15,10 @@
  * row in `sessions` (node, user, since) per user with a session here.
  * Whichever node first sees another's heartbeat lapse
  * (CZ_STORE_PG_LAPSE_MS) removes its rows and says so; a node that stops
- * removes its own. */
+ * removes its own.
+ *
+ * Failed logins are counted in `login_failures` and announced, so that
+ * guessing on several nodes counts once (cz-throttle.h). */
 #pragma once
 
 #include <glib.h>
@@ -45,6 +48,10 @@ typedef enum {
   CZ_STORE_NOTICE_NODE_GONE,   /* @node stopped or lapsed: its users left it */
   CZ_STORE_NOTICE_SNAPSHOT,    /* everyone online on other nodes: @users[i] on @nodes[i];
                                   replaces what was known */
+  CZ_STORE_NOTICE_LOGIN_FAILED,  /* a login failed on @node: @users are its throttle keys */
+  CZ_STORE_NOTICE_LOGIN_OK,    /* a login succeeded on @node: forget @users' failures */
+  CZ_STORE_NOTICE_FAILURES,    /* at start: @users[i] failed @counts[i] times, the last
+                                  @ages[i] ms ago */
   CZ_STORE_NOTICE_CONNECTED,   /* the listener is (again) connected */
   CZ_STORE_NOTICE_LOST,        /* the listener lost the database */
 } CzStoreNoticeKind;
@@ -56,6 +63,7 @@ typedef struct {
   GPtrArray *records;          /* CzMessageRecord* (never NULL) */
   GPtrArray *users;            /* char* (never NULL) */
   GPtrArray *nodes;            /* char*, SNAPSHOT (never NULL) */
+  GArray *counts, *ages;       /* gint64, FAILURES (never NULL) */
   gboolean online;
 } CzStoreNotice;
 
@@ -77,6 +85,11 @@ CzStoreListener *cz_store_listener_start (const char *conninfo, CzStoreNoticeFun
  * changes that wait together in one transaction. */
 void cz_store_listener_set_presence (CzStoreListener *listener, const char *user,
                                      gboolean online);
+/* A login failed (@failed) or succeeded here: the failure counts once
+ * more for every node under each of @keys (the throttle keys), or the
+ * success forgets them.  Thread-safe; batched like presence. */
+void cz_store_listener_login (CzStoreListener *listener, const char *const *keys,
+                              gboolean failed);
 /* Stops the thread, removes this node's rows (its users leave, for the
  * other nodes) and closes the connection; @func is not called after
  * it returns. */

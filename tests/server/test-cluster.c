@@ -207,12 +207,78 @@ test_two_nodes (void)
   cluster_teardown (&c);
 }
 
+/* Waits (10 s at most) until @sql on the database answers @expected. */
+static void
+wait_db (Cluster *c, const char *sql, const char *expected)
+{
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *value = cz_pg_query (c->uri, sql);
+
+      if (g_strcmp0 (value, expected) == 0)
+        return;
+      g_usleep (10 * 1000);
+    }
+  g_error ("%s never answered %s", sql, expected);
+}
+
+/* Guessing a password on two nodes counts once: the failures alternate
+ * between A and B, and the attempt after CZ_THROTTLE_FREE of them is
+ * throttled although each node saw fewer itself.  Each failure is seen by
+ * the other node before the next attempt: it is counted in the database,
+ * then a lobby message committed after it crosses to the other node
+ * (notices arrive in commit order). */
+static void
+test_throttle (void)
+{
+  Cluster c;
+  Fixture *node[2];
+  Peer *talker[2], *guesser[2], *reg;
+  JsonObject *ev;
+
+  if (!cluster_setup (&c))
+    return;
+  node[0] = &c.node[0];
+  node[1] = &c.node[1];
+  reg = peer_connect (node[0], NULL);
+  peer_say (reg, "/register victim Pw.victim-2024");
+  peer_take_s (reg, "registered", "user", "victim");
+  peer_quit (reg);
+  talker[0] = peer_join (node[0], "ann", "pw-ann");
+  talker[1] = peer_join (node[1], "ben", "pw-ben");
+  guesser[0] = peer_connect (node[0], NULL);
+  guesser[1] = peer_connect (node[1], NULL);
+
+  for (guint i = 0; i < 3; i++)      /* CZ_THROTTLE_FREE, a layer above */
+    {
+      guint n = i % 2;
+      g_autofree char *count = g_strdup_printf ("%u", i + 1);
+      g_autofree char *sync = g_strdup_printf ("sync %u", i);
+
+      peer_say (guesser[n], "/login victim Pw.not-the-password");
+      ev = peer_take (guesser[n], "error");
+      g_assert_cmpstr (ev_str (ev, "code"), ==, "auth-failed");
+      wait_db (&c, "SELECT attempts FROM login_failures WHERE key = 'pair:victim@127.0.0.1'",
+               count);
+      peer_say (talker[n], "%s", sync);
+      peer_take_s (talker[1 - n], "message", "text", sync);
+    }
+  /* Node B saw one failure itself, but counts three. */
+  peer_say (guesser[1], "/login victim Pw.not-the-password");
+  ev = peer_take (guesser[1], "error");
+  g_assert_cmpstr (ev_str (ev, "code"), ==, "throttled");
+  g_assert_cmpint (ev_int (ev, "retry_after"), >=, 1);
+
+  cluster_teardown (&c);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cluster/two-nodes", test_two_nodes);
+  g_test_add_func ("/cluster/throttle", test_throttle);
 
   return g_test_run ();
 }
