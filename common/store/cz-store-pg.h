@@ -95,4 +95,17 @@ void cz_store_listener_login (CzStoreListener *listener, const char *const *keys
  * it returns. */
 void cz_store_listener_stop (CzStoreListener *listener);
 
+/* cz-store-pg-migrate.c: causerie-server --migrate-db. */
+typedef struct {
+  gint64 users, messages, delivered, read;
+} CzStoreMigration;
+
+/* Copies the SQLite database @from (migrated forward first) into the
+ * PostgreSQL database @to (a libpq URI), which must be empty: users,
+ * messages with their receipts and transaction ids, the login secret;
+ * in one transaction, which commits only if the counts match.
+ * CZ_ERROR_INVALID for wrong arguments or a non-empty target. */
+gboolean cz_store_migrate_to_pg (const char *from, const char *to, CzStoreMigration *result,
+                                 GError **error);
+
 G_END_DECLS

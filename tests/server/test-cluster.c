@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/wait.h>
 
 #include "chat-peer.h"
 #include "pg-cluster.h"
@@ -272,6 +273,70 @@ test_throttle (void)
   cluster_teardown (&c);
 }
 
+/* Runs causerie-server --migrate-db FROM TO; its exit status. */
+static int
+run_migrate (const char *from, const char *to, char **out, char **err)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { cz_test_server_bin (), "--migrate-db", from, to, NULL };
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
+                &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* A server outgrows SQLite: its database moves to PostgreSQL with
+ * causerie-server --migrate-db, and a node on PostgreSQL carries on: the
+ * accounts log in, what waited offline is delivered.  A second migration
+ * into the same database is refused. */
+static void
+test_migrate_cli (void)
+{
+  Cluster c;
+  Fixture *a = &c.node[0];
+  g_autofree char *db = NULL, *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  CzTestServer *single;
+  Fixture solo;
+  Peer *alice, *bob;
+  gint64 id;
+
+  if (!cluster_setup (&c))
+    return;
+  /* One server on SQLite, as before. */
+  db = g_build_filename (c.dir, "server.db", NULL);
+  single = cz_test_server_start (c.dir, NULL, &error);
+  g_assert_no_error (error);
+  solo = (Fixture) { .dir = c.dir, .server = single,
+                     .peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free) };
+  bob = peer_join (&solo, "bob", "pw-bob");
+  peer_quit (bob);
+  alice = peer_join (&solo, "alice", "pw-alice");
+  peer_say (alice, "/msg bob carried over");
+  id = peer_ack_id (alice);
+  g_clear_pointer (&solo.peers, g_ptr_array_unref);
+  g_assert_cmpint (cz_test_server_stop (single), ==, 0);
+  cz_test_server_free (single);
+
+  g_assert_cmpint (run_migrate (db, c.uri, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "copied 2 users and 1 messages"));
+  g_assert_null (strstr (out, c.uri));
+
+  bob = peer_login (a, "bob", "pw-bob");
+  chat_assert_message (peer_take_s (bob, "message", "text", "carried over"), id, "alice", "bob",
+                       "carried over", TRUE);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_migrate (db, c.uri, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "not empty"));
+
+  cluster_teardown (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,6 +344,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/cluster/two-nodes", test_two_nodes);
   g_test_add_func ("/cluster/throttle", test_throttle);
+  g_test_add_func ("/cluster/migrate-cli", test_migrate_cli);
 
   return g_test_run ();
 }
