@@ -33,9 +33,10 @@ static const char * const wire_codes[] = {
   [CZ_ERROR_INVALID] = "invalid",
   [CZ_ERROR_PROTOCOL] = "protocol",
   [CZ_ERROR_MAILBOX_FULL] = "mailbox-full",
+  [CZ_ERROR_UNAVAILABLE] = "unavailable",
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (wire_codes) == CZ_ERROR_MAILBOX_FULL + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (wire_codes) == CZ_ERROR_UNAVAILABLE + 1);
 
 GQuark
 cz_error_quark (void)

@@ -40,6 +40,7 @@ typedef enum {
   CZ_ERROR_INVALID,           /* "invalid": bad argument (CLI, options) */
   CZ_ERROR_PROTOCOL,          /* "protocol": message out of sequence */
   CZ_ERROR_MAILBOX_FULL,      /* "mailbox-full": too many messages wait for the recipient */
+  CZ_ERROR_UNAVAILABLE,       /* "unavailable": the shared database is out of reach; retry */
 } CzErrorCode;
 
 /* Stable wire string of a code ("bad-frame"...); never NULL. */

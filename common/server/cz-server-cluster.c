@@ -26,6 +26,7 @@
 
 #include "cz-server-private.h"
 #include "cz-store-pg.h"
+#include "cz-message.h"
 
 struct _CzCluster {
   CzStoreListener *listener;
@@ -284,6 +285,26 @@ cz_server_cluster_add_users (CzServer *self, GPtrArray *users, const char *excep
   while (g_hash_table_iter_next (&iter, &user, NULL))
     if (!g_hash_table_contains (self->online, user) && g_strcmp0 (user, except) != 0)
       g_ptr_array_add (users, user);
+}
+
+/* The retry_after of `unavailable`: about the time the store takes to
+ * try the database again and a node to be taken for gone. */
+#define UNAVAILABLE_RETRY_S 2
+
+void
+cz_server_cluster_send_unavailable (CzConn *conn, guint32 ref, const GError *error)
+{
+  g_autofree char *text = g_strdup_printf (_("your message was not saved, try again in %u "
+                                             "seconds: %s"),
+                                           UNAVAILABLE_RETRY_S, error->message);
+  g_autoptr(GVariant) msg = cz_message_new ("error",
+                                            "ref", g_variant_new_uint32 (ref),
+                                            "code", g_variant_new_string ("unavailable"),
+                                            "message", g_variant_new_string (text),
+                                            "retry_after", g_variant_new_uint32 (UNAVAILABLE_RETRY_S),
+                                            NULL);
+
+  cz_conn_send (conn, msg);
 }
 
 /* ---- Start, stop, completions ---------------------------------------- */

@@ -236,6 +236,10 @@ gboolean cz_server_cluster_online (CzServer *server, const char *user);
 /* Adds to @users (borrowed strings) those online on other nodes only,
  * but @except. */
 void cz_server_cluster_add_users (CzServer *server, GPtrArray *users, const char *except);
+/* `error {code: "unavailable", retry_after}` for an operation the shared
+ * database could not take: try again in a few seconds, here or on
+ * another node. */
+void cz_server_cluster_send_unavailable (CzConn *conn, guint32 ref, const GError *error);
 /* A login attempt with these throttle keys ended here (@ok: succeeded):
  * the other nodes count it too. */
 void cz_server_cluster_login (CzServer *server, const char *pair_key, const char *addr_key,

@@ -54,8 +54,8 @@ void cz_pg_receipt_free (CzPgReceipt *receipt);
 
 /* cz-store-pg.c */
 
-/* @res's error (or the connection's) as a GError (CZ_ERROR_STORE, or
- * CZ_ERROR_UNAVAILABLE when the server cannot be reached). */
+/* @res's error (or the connection's) as a GError: CZ_ERROR_UNAVAILABLE
+ * when the server cannot be reached, CZ_ERROR_STORE otherwise. */
 void cz_store_pg_set_error (CzStorePg *self, GError **error, const PGresult *res,
                             gboolean saving_message);
 

@@ -117,7 +117,7 @@ cz_store_pg_set_error (CzStorePg *self, GError **error, const PGresult *res,
 
   if (self->conn == NULL || PQstatus (self->conn) == CONNECTION_BAD ||
       (state != NULL && (g_str_has_prefix (state, "08") || g_str_has_prefix (state, "57P"))))
-    g_set_error (error, CZ_ERROR, CZ_ERROR_STORE,
+    g_set_error (error, CZ_ERROR, CZ_ERROR_UNAVAILABLE,
                  saving_message ? _("%s is unavailable: the message was not saved (%s)")
                                 : _("%s is unavailable (%s)"),
                  self->display_name, line);
@@ -327,10 +327,7 @@ pg_begin (CzStoreBackend *backend, gboolean write, gboolean saving, GError **err
    * resumes by itself when the database returns. */
   if (!pg_connect (self, &local_error))
     {
-      g_set_error (error, CZ_ERROR, CZ_ERROR_STORE,
-                   saving ? _("%s is unavailable: the message was not saved (%s)")
-                          : _("%s is unavailable (%s)"),
-                   self->display_name, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   {

@@ -273,6 +273,119 @@ test_throttle (void)
   cluster_teardown (&c);
 }
 
+/* Events named @event in @p's output so far, and the ids they carry. */
+static guint
+count_events (Peer *p, const char *event, const char *code, GHashTable *ids)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < p->c->seen->len; i++)
+    {
+      JsonObject *ev = p->c->seen->pdata[i];
+
+      if (g_strcmp0 (ev_str (ev, "event"), event) != 0 ||
+          (code != NULL && g_strcmp0 (ev_str (ev, "code"), code) != 0))
+        continue;
+      n++;
+      if (ids != NULL)
+        {
+          gint64 *id = g_new (gint64, 1);
+
+          *id = ev_int (ev, "id");
+          g_assert_true (g_hash_table_add (ids, id));    /* no duplicate */
+        }
+    }
+  return n;
+}
+
+#define STREAM 300
+
+/* PostgreSQL stops and starts again while alice streams messages to bob
+ * (away): the node keeps alice's connection, answers what it cannot save
+ * with `unavailable` and a retry_after, and takes messages again once the
+ * database is back.  Every acknowledged message reaches bob, once. */
+static void
+test_pg_restart (void)
+{
+  Cluster c;
+  Fixture *a = &c.node[0];
+  g_autoptr(GHashTable) acked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GHashTable) got = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer id;
+  Peer *alice, *bob;
+  guint unavailable, probes;
+
+  if (!cluster_setup (&c))
+    return;
+  bob = peer_join (a, "bob", "pw-bob");
+  peer_quit (bob);
+  alice = peer_join (a, "alice", "pw-alice");
+
+  for (guint i = 0; i < STREAM / 3; i++)
+    peer_say (alice, "/msg bob before %u", i);
+  g_assert_nonnull (peer_take_full (alice, "ack", NULL, NULL, 0, CHAT_WAIT_MS));
+  cz_pg_cluster_stop_server (c.pg);
+  for (guint i = 0; i < STREAM / 3; i++)
+    peer_say (alice, "/msg bob during %u", i);
+  /* At least one refused while it was away. */
+  g_assert_nonnull (peer_take_s (alice, "error", "code", "unavailable"));
+  cz_pg_cluster_start_server (c.pg);
+  /* Bounded: what is sent after this is answered once the store is back. */
+  for (guint i = 0; i < STREAM / 3; i++)
+    peer_say (alice, "/msg bob after %u", i);
+  peer_say (alice, "/msg bob last");
+  for (guint tries = 0; tries < 100; tries++)
+    {
+      if (peer_take_full (alice, "message", "text", "never", 0, 200) == NULL &&
+          count_events (alice, "ack", NULL, NULL) + count_events (alice, "error", NULL, NULL)
+            >= STREAM + 1)
+        break;
+    }
+  /* The node takes messages again: one is acknowledged (bounded retries,
+   * as a client told retry_after would). */
+  for (probes = 0; probes < 50; probes++)
+    {
+      guint answered = count_events (alice, "ack", NULL, NULL) +
+                       count_events (alice, "error", NULL, NULL);
+
+      peer_say (alice, "/msg bob probe %u", probes);
+      for (guint tries = 0; tries < 50 && count_events (alice, "ack", NULL, NULL) +
+                                          count_events (alice, "error", NULL, NULL) == answered;
+           tries++)
+        peer_take_full (alice, "message", "text", "never", 0, 100);
+      if (g_strcmp0 (ev_str (alice->c->seen->pdata[alice->c->seen->len - 1], "event"), "ack") == 0)
+        break;
+      g_usleep (200 * 1000);
+    }
+  g_assert_cmpuint (probes, <, 50);
+  probes++;
+  count_events (alice, "ack", NULL, acked);
+  unavailable = count_events (alice, "error", "unavailable", NULL);
+  g_test_message ("%u acknowledged, %u unavailable", g_hash_table_size (acked), unavailable);
+  g_assert_cmpuint (g_hash_table_size (acked) + count_events (alice, "error", NULL, NULL), ==,
+                    STREAM + 1 + probes);
+  g_assert_cmpuint (unavailable, >=, 1);
+  g_assert_cmpuint (g_hash_table_size (acked), >=, STREAM / 3);
+  {
+    JsonObject *ev = peer_take_s (alice, "error", "code", "unavailable");
+    g_assert_cmpint (ev_int (ev, "retry_after"), >=, 1);
+  }
+
+  /* bob: every acknowledged message, once (pages follow his receipts). */
+  bob = peer_login (a, "bob", "pw-bob");
+  for (guint tries = 0; tries < 300 && count_events (bob, "message", NULL, NULL) <
+                                       g_hash_table_size (acked); tries++)
+    peer_take_full (bob, "message", "text", "never", 0, 100);
+  count_events (bob, "message", NULL, got);
+  g_assert_cmpuint (g_hash_table_size (got), ==, g_hash_table_size (acked));
+  g_hash_table_iter_init (&iter, acked);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    g_assert_true (g_hash_table_contains (got, id));
+
+  cluster_teardown (&c);
+}
+
 /* Runs causerie-server --migrate-db FROM TO; its exit status. */
 static int
 run_migrate (const char *from, const char *to, char **out, char **err)
@@ -345,6 +458,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cluster/two-nodes", test_two_nodes);
   g_test_add_func ("/cluster/throttle", test_throttle);
   g_test_add_func ("/cluster/migrate-cli", test_migrate_cli);
+  g_test_add_func ("/cluster/pg-restart", test_pg_restart);
 
   return g_test_run ();
 }

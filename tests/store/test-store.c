@@ -854,7 +854,7 @@ test_pg_outage (Fixture *f, gconstpointer data)
   add_user (store, "bob", "b");
   before = save (store, "alice", "bob", "before");
   store_pg_stop_server ();
-  run_fails (store, lost, CZ_ERROR_STORE);
+  run_fails (store, lost, CZ_ERROR_UNAVAILABLE);
   g_test_message ("%s", lost->op.error->message);
   g_assert_cmpint (lost->id, ==, 0);
   store_pg_start_server ();
