@@ -288,6 +288,7 @@ pg_open (const char *path, GError **error)
     }
   PQsetNoticeReceiver (self->conn, notice_ignore, NULL);
   if (!exec_simple (self, "SET client_min_messages = warning", error) ||
+      !exec_simple (self, "SET synchronous_commit = on", error) ||
       !migrate (self, error) ||
       !(self->prepared = cz_store_pg_prepare_statements (self, error)))
     {
