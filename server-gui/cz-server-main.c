@@ -18,6 +18,7 @@
 #include "cz-error.h"
 #include "cz-scram.h"
 #include "cz-store.h"
+#include "cz-store-pg.h"
 #include "cz-util.h"
 
 /* Reads one line (the password) from standard input. */
@@ -104,7 +105,35 @@ add_user (const CzServerOptions *o)
     }
   cz_store_op_free (&op->op);
   cz_store_close (store);
-  g_print (_("user %s added to %s\n"), o->add_user, db);
+  /* A URI may hold a password: not printed. */
+  g_print (_("user %s added to %s\n"), o->add_user,
+           cz_store_path_is_pg (db) ? "PostgreSQL" : db);
+  return 0;
+}
+
+/* --migrate-db FROM TO: @args holds what the options left (TO). */
+static int
+migrate_db (const CzServerOptions *o, char **args)
+{
+  g_autoptr(GError) error = NULL;
+  CzStoreMigration done;
+
+  if (args[0] == NULL || args[1] == NULL || args[2] != NULL)
+    {
+      g_printerr ("causerie-server: %s\n",
+                  _("usage: causerie-server --migrate-db FROM.db postgresql://USER@HOST/DBNAME"));
+      return 2;
+    }
+  if (!cz_store_migrate_to_pg (o->migrate_db, args[1], &done, &error))
+    {
+      g_printerr ("causerie-server: %s\n", error->message);
+      return g_error_matches (error, CZ_ERROR, CZ_ERROR_INVALID) ? 2 : 1;
+    }
+  /* Not the URI: it may hold a password. */
+  g_print (_("copied %" G_GINT64_FORMAT " users and %" G_GINT64_FORMAT " messages (%"
+             G_GINT64_FORMAT " delivered, %" G_GINT64_FORMAT " read) from %s into PostgreSQL; "
+             "the counts match\n"),
+           done.users, done.messages, done.delivered, done.read, o->migrate_db);
   return 0;
 }
 
@@ -145,6 +174,8 @@ cz_server_main (int argc, char **argv)
     }
   if (options.add_user)
     return add_user (&options);
+  if (options.migrate_db)
+    return migrate_db (&options, args);
   if (options.headless)
     return cz_headless_run (&options);
 

@@ -13,6 +13,7 @@ void
 cz_server_options_clear (CzServerOptions *o)
 {
   g_clear_pointer (&o->add_user, g_free);
+  g_clear_pointer (&o->migrate_db, g_free);
   g_clear_pointer (&o->bind, g_free);
   g_clear_pointer (&o->cert, g_free);
   g_clear_pointer (&o->key, g_free);
@@ -35,6 +36,9 @@ cz_server_options_group (CzServerOptions *o)
          "created on first use in $XDG_DATA_HOME/causerie/demo"), NULL },
     { "add-user", 0, 0, G_OPTION_ARG_STRING, &o->add_user,
       N_("Create an account; the password is read from standard input"), N_("NAME") },
+    { "migrate-db", 0, 0, G_OPTION_ARG_FILENAME, &o->migrate_db,
+      N_("Copy the SQLite database FROM into the empty PostgreSQL database TO "
+         "(causerie-server --migrate-db FROM postgresql://...)"), N_("FROM") },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &o->bind,
       N_("Address to listen on (default 0.0.0.0)"), N_("ADDR") },
     { "port", 0, 0, G_OPTION_ARG_INT, &o->port,
@@ -44,7 +48,9 @@ cz_server_options_group (CzServerOptions *o)
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &o->key,
       N_("Server private key (PEM)"), N_("FILE") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db,
-      N_("Database file (default $XDG_DATA_HOME/causerie/server.db)"), N_("PATH") },
+      N_("Database: an SQLite file (default $XDG_DATA_HOME/causerie/server.db), or a "
+         "PostgreSQL URI postgresql://USER@HOST[:PORT]/DBNAME?... shared by several servers"),
+      N_("PATH|URI") },
     { "dh-group", 0, 0, G_OPTION_ARG_STRING, &o->dh_group,
       N_("Application Diffie-Hellman group: x25519, ffdhe2048 or ffdhe3072"), N_("GROUP") },
     { "client-ca", 0, 0, G_OPTION_ARG_FILENAME, &o->client_ca,

@@ -14,6 +14,7 @@ typedef struct {
   gboolean log_messages;     /* --headless: log every message with its text */
   gboolean demo;             /* window: demo CA and certificate, 127.0.0.1:7443 */
   char *add_user;
+  char *migrate_db;          /* --migrate-db FROM (TO follows it) */
   char *bind;
   int port;                  /* -1 = not given */
   char *cert;

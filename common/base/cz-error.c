@@ -38,9 +38,10 @@ static const char * const wire_codes[] = {
   [CZ_ERROR_NO_DEVICE] = "no-device",
   [CZ_ERROR_IDENTITY_CHANGED] = "identity-changed",
   [CZ_ERROR_E2E_FAILED] = "e2e-failed",
+  [CZ_ERROR_UNAVAILABLE] = "unavailable",
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (wire_codes) == CZ_ERROR_E2E_FAILED + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (wire_codes) == CZ_ERROR_UNAVAILABLE + 1);
 
 GQuark
 cz_error_quark (void)

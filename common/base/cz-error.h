@@ -45,6 +45,7 @@ typedef enum {
   CZ_ERROR_NO_DEVICE,         /* "no-device": the user has no end-to-end device */
   CZ_ERROR_IDENTITY_CHANGED,  /* "identity-changed": a verified user's devices changed */
   CZ_ERROR_E2E_FAILED,        /* "e2e-failed": an end-to-end ciphertext did not decrypt */
+  CZ_ERROR_UNAVAILABLE,       /* "unavailable": the shared database is out of reach; retry */
 } CzErrorCode;
 
 /* Stable wire string of a code ("bad-frame"...); never NULL. */

@@ -195,6 +195,7 @@ settle_attempt (CzConn *conn, gboolean ok)
       cz_throttle_failure (throttle, addr_key, now);
       cz_throttle_failure (throttle, user_key, now);
     }
+  cz_server_cluster_login (conn->server, pair_key, addr_key, user_key, ok);
 }
 
 void

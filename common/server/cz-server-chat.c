@@ -230,7 +230,10 @@ cz_server_chat_saved (CzServer *self, CzConn *sender, CzStoreSaveMessage *op, Cz
             cz_conn_send_gerror (sender, ctx->ref, failure);
           return;
         }
-      if (sender && failure->domain == CZ_ERROR && failure->code == CZ_ERROR_STORE)
+      if (sender && g_error_matches (failure, CZ_ERROR, CZ_ERROR_UNAVAILABLE))
+        /* The shared database is away: the node keeps the connection. */
+        cz_server_cluster_send_unavailable (sender, ctx->ref, failure);
+      else if (sender && failure->domain == CZ_ERROR && failure->code == CZ_ERROR_STORE)
         {
           /* Say what it means for the sender, not only what failed. */
           g_autofree char *text = g_strdup_printf (_("your message was not saved, try again later (%s)"),

@@ -102,6 +102,9 @@ cz_server_dispatch_store_done (CzServer *self, CzStoreOp *op)
       if (conn)
         cz_server_chat_history_done (conn, cz_store_op_as_history (op), ctx->ref);
       break;
+    case CZ_OP_CLUSTER:
+      cz_server_cluster_done (self, op, ctx);
+      break;
     }
   cz_op_ctx_free (ctx);
   cz_store_op_free (op);

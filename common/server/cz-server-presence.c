@@ -144,7 +144,8 @@ cz_server_presence_flush (CzServer *self)
     {
       char *user = self->presence_order->pdata[i];
       CzPresenceNote *note = g_hash_table_lookup (self->presence_before, user);
-      gboolean now_online = g_hash_table_contains (self->online, user);
+      gboolean now_online = g_hash_table_contains (self->online, user)
+                            || cz_server_cluster_online (self, user);
 
       if (now_online == note->was_online)
         continue;
@@ -276,7 +277,7 @@ cz_server_presence_online (CzServer *self, CzConn *conn)
     {
       sessions = g_ptr_array_new ();
       g_hash_table_insert (self->online, g_strdup (conn->user), sessions);
-      note_presence (self, conn->user, FALSE);
+      note_presence (self, conn->user, cz_server_cluster_online (self, conn->user));
     }
   g_ptr_array_add (sessions, conn);
 }
@@ -292,6 +293,7 @@ cz_server_presence_who (CzConn *conn, GVariant *msg, guint32 ref)
   g_hash_table_iter_init (&iter, conn->server->online);
   while (g_hash_table_iter_next (&iter, &name, NULL))
     g_ptr_array_add (users, name);
+  cz_server_cluster_add_users (conn->server, users, conn->user);
   /* Logged in, its offline queue still on the way. */
   if (!g_hash_table_contains (conn->server->online, conn->user))
     g_ptr_array_add (users, (gpointer) conn->user);
@@ -321,6 +323,12 @@ cz_server_presence_closed (CzConn *conn)
       note_presence (self, conn->user, TRUE);
       g_hash_table_remove (self->online, conn->user);
     }
+}
+
+void
+cz_server_presence_remote (CzServer *self, const char *user, gboolean was_online)
+{
+  note_presence (self, user, was_online);
 }
 
 void

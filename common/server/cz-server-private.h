@@ -12,6 +12,7 @@
 #include "cz-channel.h"
 #include "cz-tls-server.h"
 #include "cz-store.h"
+#include "cz-store-pg.h"
 #include "cz-scram.h"
 #include "cz-throttle.h"
 #include "cz-error.h"
@@ -19,6 +20,7 @@
 G_BEGIN_DECLS
 
 typedef struct _CzConn CzConn;
+typedef struct _CzCluster CzCluster;
 
 /* Resource bounds (doc/security.md §5.4, §5.5, §5.8). */
 /* Store operations in flight per connection: at this many, the server
@@ -125,6 +127,7 @@ struct _CzServer {
   gint64 accept_log_us;      /* monotonic: the last accept warning */
   guint accept_unlogged;     /* accept failures and refusals since */
 
+  CzCluster *cluster;        /* PostgreSQL: the other nodes (cz-server-cluster.c) */
   CzThrottle *throttle;
   guint8 fake_secret[32];    /* SCRAM answers for unknown users (from the store) */
   GArray *fake_iterations;   /* guint: the counts real accounts use, ascending */
@@ -140,6 +143,7 @@ typedef enum {
   CZ_OP_DELIVERED,
   CZ_OP_READ,
   CZ_OP_HISTORY,
+  CZ_OP_CLUSTER,             /* another node's commit (cz-server-cluster.c) */
 } CzOpPurpose;
 
 typedef struct {
@@ -226,7 +230,33 @@ void cz_server_presence_closed (CzConn *conn);
 void cz_server_presence_flush (CzServer *server);
 /* TRUE if @auth_start's optional `features` (as) lists "presence-batch". */
 gboolean cz_server_presence_wants_batch (GVariant *auth_start);
+/* @user's state on the other nodes changed (cz-server-cluster.c);
+ * @was_online: on any node before. */
+void cz_server_presence_remote (CzServer *server, const char *user, gboolean was_online);
 /* Forgets everyone (the server stopping). */
 void cz_server_presence_shutdown (CzServer *server);
+
+/* cz-server-cluster.c: several nodes on one PostgreSQL database. */
+/* Starts hearing the other nodes (nothing with SQLite). */
+gboolean cz_server_cluster_start (CzServer *server, GError **error);
+void cz_server_cluster_stop (CzServer *server);
+/* Completion of CZ_OP_CLUSTER: delivers another node's commit here. */
+void cz_server_cluster_done (CzServer *server, CzStoreOp *op, CzOpCtx *ctx);
+/* Once per loop iteration, before cz_server_presence_flush(): the other
+ * nodes' presence news in, this node's changes out. */
+void cz_server_cluster_flush (CzServer *server);
+/* Whether @user is online on another node. */
+gboolean cz_server_cluster_online (CzServer *server, const char *user);
+/* Adds to @users (borrowed strings) those online on other nodes only,
+ * but @except. */
+void cz_server_cluster_add_users (CzServer *server, GPtrArray *users, const char *except);
+/* `error {code: "unavailable", retry_after}` for an operation the shared
+ * database could not take: try again in a few seconds, here or on
+ * another node. */
+void cz_server_cluster_send_unavailable (CzConn *conn, guint32 ref, const GError *error);
+/* A login attempt with these throttle keys ended here (@ok: succeeded):
+ * the other nodes count it too. */
+void cz_server_cluster_login (CzServer *server, const char *pair_key, const char *addr_key,
+                              const char *user_key, gboolean ok);
 
 G_END_DECLS

@@ -710,6 +710,7 @@ loop_thread (gpointer data)
         }
       sweep_deadlines (self);
       accept_resume_due (self);
+      cz_server_cluster_flush (self);
       cz_server_presence_flush (self);
       flush_dirty (self);
       bury_dead (self);
@@ -772,6 +773,8 @@ cz_server_start (CzServer *self, GError **error)
   epoll_add (self, self->listen_fd, EPOLLIN, LISTEN_TAG);
   epoll_add (self, self->wake_fd, EPOLLIN, WAKE_TAG);
   cz_store_set_batch_done_func (self->store, cz_server_store_batch_done_cb, self);
+  if (!cz_server_cluster_start (self, error))
+    return FALSE;
   self->started = TRUE;
   self->thread = g_thread_new ("causerie-net", loop_thread, self);
   return TRUE;
@@ -807,6 +810,7 @@ cz_server_stop (CzServer *self)
     g_warning ("cannot wake the server loop: %s", g_strerror (errno));
   g_thread_join (self->thread);
   self->thread = NULL;
+  cz_server_cluster_stop (self);
   /* Commits what is queued; completions land in the inbox unanswered. */
   if (self->store)
     cz_store_close (self->store);

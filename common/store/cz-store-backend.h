@@ -50,6 +50,8 @@ typedef struct {
 
 /* cz-store-sqlite.c */
 extern const CzStoreBackendVTable cz_store_sqlite_backend;
+/* cz-store-pg.c: picked for a libpq URI (cz_store_path_is_pg()). */
+extern const CzStoreBackendVTable cz_store_pg_backend;
 
 /* cz-store-op.c */
 

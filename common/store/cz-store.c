@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cz-store-backend.h"
+#include "cz-store-pg.h"
 #include "cz-error.h"
 
 struct _CzStore {
@@ -204,9 +205,17 @@ cz_store_open (const char *path, GError **error)
 
   self = g_object_new (CZ_TYPE_STORE, NULL);
   self->path = g_strdup (path);
-  self->display_name = g_path_get_basename (path);
-  /* The one backend so far (a later one: picked by the form of @path). */
-  self->vtable = &cz_store_sqlite_backend;
+  /* A libpq URI names a PostgreSQL database, anything else a file. */
+  if (cz_store_path_is_pg (path))
+    {
+      self->display_name = g_strdup ("PostgreSQL");
+      self->vtable = &cz_store_pg_backend;
+    }
+  else
+    {
+      self->display_name = g_path_get_basename (path);
+      self->vtable = &cz_store_sqlite_backend;
+    }
   self->thread = g_thread_try_new ("cz-store", store_thread, self, &thread_error);
   if (self->thread == NULL)
     {

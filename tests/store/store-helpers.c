@@ -2,10 +2,16 @@
 
 #include <glib/gstdio.h>
 
+#include <sqlite3.h>
+
 #include "cz-error.h"
 #include "cz-scram.h"
+#include "cz-store-pg.h"
+#include "pg-cluster.h"
 #include "store-helpers.h"
 #include "testutil.h"
+
+static CzPgCluster *cluster;
 
 void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -14,7 +20,84 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   f->dir = g_dir_make_tmp ("cz-store-XXXXXX", &error);
   g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "data", "server.db", NULL);
+  if (g_strcmp0 (data, STORE_PG) == 0)
+    {
+      if (cluster == NULL)
+        cluster = cz_pg_cluster_start ();
+      g_assert_nonnull (cluster);
+      f->path = cz_pg_cluster_new_db (cluster);
+    }
+  else
+    f->path = g_build_filename (f->dir, "data", "server.db", NULL);
+}
+
+static void
+skip_pg (void)
+{
+  g_test_skip ("PostgreSQL is not installed");
+}
+
+void
+store_add_both (const char *name, void (*func) (Fixture *, gconstpointer))
+{
+  g_autofree char *sqlite_path = g_strconcat ("/store/", name, NULL);
+  g_autofree char *pg_path = g_strconcat ("/store/pg/", name, NULL);
+
+  g_test_add (sqlite_path, Fixture, NULL, fixture_setup, func, fixture_teardown);
+  if (cz_pg_bindir () != NULL)
+    g_test_add (pg_path, Fixture, STORE_PG, fixture_setup, func, fixture_teardown);
+  else
+    g_test_add_func (pg_path, skip_pg);
+}
+
+void
+store_add_pg (const char *name, void (*func) (Fixture *, gconstpointer))
+{
+  g_autofree char *pg_path = g_strconcat ("/store/pg/", name, NULL);
+
+  if (cz_pg_bindir () != NULL)
+    g_test_add (pg_path, Fixture, STORE_PG, fixture_setup, func, fixture_teardown);
+  else
+    g_test_add_func (pg_path, skip_pg);
+}
+
+void
+store_pg_stop_server (void)
+{
+  cz_pg_cluster_stop_server (cluster);
+}
+
+void
+store_pg_start_server (void)
+{
+  cz_pg_cluster_start_server (cluster);
+}
+
+int
+store_test_run (void)
+{
+  int status = g_test_run ();
+
+  g_clear_pointer (&cluster, cz_pg_cluster_free);
+  return status;
+}
+
+char *
+store_query (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  if (cz_store_path_is_pg (path))
+    return cz_pg_query (path, sql);
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return text != NULL ? text : g_strdup ("");
 }
 
 void

@@ -11,8 +11,25 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *dir;
-  char *path;     /* dir/data/server.db: the parent folder does not exist yet */
+  char *path;     /* dir/data/server.db: the parent folder does not exist yet;
+                     with the PostgreSQL backend, a new database's URI */
 } Fixture;
+
+/* The test data that runs a test on PostgreSQL (NULL: SQLite). */
+#define STORE_PG "pg"
+/* Registers a test of the store interface on both backends: as
+ * /store/NAME on SQLite and /store/pg/NAME on a throw-away PostgreSQL
+ * cluster (pg-cluster.h), which is started for the first such test. */
+void store_add_both (const char *name, void (*func) (Fixture *, gconstpointer));
+/* A test of the PostgreSQL backend alone, as /store/pg/NAME. */
+void store_add_pg (const char *name, void (*func) (Fixture *, gconstpointer));
+/* Stops and starts the tests' PostgreSQL server (same data). */
+void store_pg_stop_server (void);
+void store_pg_start_server (void);
+/* g_test_run(), then the cluster (if any) stopped. */
+int store_test_run (void);
+/* A one-row, one-column query on @path's database (either backend). */
+char *store_query (const char *path, const char *sql);
 
 /* Record @i of a CzStorePending's or CzStoreHistory's messages. */
 #define REC(op, i) ((CzMessageRecord *) g_ptr_array_index ((op)->messages, (i)))

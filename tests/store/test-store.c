@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "cz-error.h"
 #include "cz-scram.h"
 #include "cz-store.h"
+#include "cz-store-pg.h"
 #include "store-helpers.h"
 #include "testutil.h"
 
@@ -248,7 +250,7 @@ dump_messages (const char *path)
 static void
 assert_query (const char *path, const char *sql, const char *expected)
 {
-  g_autofree char *text = query_text (path, sql);
+  g_autofree char *text = store_query (path, sql);
 
   g_assert_cmpstr (text, ==, expected);
 }
@@ -816,6 +818,151 @@ test_no_password (Fixture *f, gconstpointer data)
   g_assert_false (file_contains (wal, PASSWORD, strlen (PASSWORD)));
 }
 
+/* PostgreSQL: the schema is versioned in causerie_schema, migrated on
+ * open, and a newer schema or another program's tables are refused. */
+static void
+test_pg_schema (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  g_autofree char *version = NULL;
+
+  g_clear_object (&store);
+  version = store_query (f->path, "SELECT version FROM causerie_schema");
+  g_assert_cmpint (atoi (version), >=, 1);
+  store = open_ok (f->path);   /* again: nothing to migrate */
+  g_clear_object (&store);
+  g_free (store_query (f->path, "UPDATE causerie_schema SET version = 99"));
+  expect_open_error (f->path, "*was written by a newer version of Causerie (schema version 99*");
+
+  g_free (store_query (f->path, "DROP TABLE causerie_schema"));
+  expect_open_error (f->path, "*is not a Causerie database*");
+  expect_open_error ("postgresql://[bad", "not a PostgreSQL connection URI*");
+}
+
+/* PostgreSQL goes away: nothing is acknowledged while it is gone (the op
+ * fails), the store reconnects by itself once it is back, and what was
+ * acknowledged before is there. */
+static void
+test_pg_outage (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CzStore) store = open_ok (f->path);
+  g_autoptr(CzStoreSaveMessage) lost = save_op ("alice", "bob", "while away");
+  g_autoptr(CzStoreHistory) h = NULL;
+  gint64 before, after;
+
+  add_user (store, "alice", "a");
+  add_user (store, "bob", "b");
+  before = save (store, "alice", "bob", "before");
+  store_pg_stop_server ();
+  run_fails (store, lost, CZ_ERROR_UNAVAILABLE);
+  g_test_message ("%s", lost->op.error->message);
+  g_assert_cmpint (lost->id, ==, 0);
+  store_pg_start_server ();
+  after = save (store, "alice", "bob", "after");
+  g_assert_cmpint (after, >, before);
+  h = history (store, "bob", "alice", 0, 0);
+  g_assert_cmpuint (h->messages->len, ==, 2);
+  g_assert_cmpstr (REC (h, 0)->text, ==, "before");
+  g_assert_cmpstr (REC (h, 1)->text, ==, "after");
+}
+
+/* --migrate-db: a populated SQLite database copied into PostgreSQL reads
+ * the same through the store (accounts, messages, receipts, txn, the
+ * login secret); new ids continue after the copied ones; a second copy
+ * into the now non-empty database is refused and changes nothing. */
+static void
+test_pg_migrate (Fixture *f, gconstpointer data)
+{
+  g_autofree char *file = g_build_filename (f->dir, "old.db", NULL);
+  g_autoptr(CzStore) store = open_ok (file);
+  g_autoptr(CzStoreSaveMessage) dup = save_op ("alice", "bob", "once");
+  g_autoptr(CzStoreGetUser) before = cz_store_get_user_new ("alice");
+  g_autoptr(CzStoreGetUser) after = cz_store_get_user_new ("alice");
+  g_autoptr(CzStorePending) p = NULL;
+  g_autoptr(CzStoreHistory) h = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lobby_before = NULL;
+  CzStoreMigration done;
+  guint8 s1[32], s2[32];
+  gint64 ids[6], next;
+
+  add_user (store, "alice", "a");
+  add_user (store, "bob", "b");
+  add_user (store, "carol", "c");
+  ids[0] = save (store, "alice", NULL, "hello all");
+  ids[1] = save (store, "alice", "bob", "to bob, read");
+  ids[2] = save (store, "alice", "bob", "to bob, delivered");
+  ids[3] = save (store, "carol", "bob", "to bob, waiting");
+  ids[4] = save (store, "bob", "alice", "to alice, waiting");
+  dup->txn = g_strdup ("t-1");
+  run_ok (store, dup);
+  ids[5] = dup->id;
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_READ, "bob", ids[1], 0), ==, 1);
+  g_assert_cmpuint (n_marked (store, CZ_STORE_OP_MARK_DELIVERED, "bob", ids[2], ids[5]), ==, 2);
+  login_secret (store, s1, "4096");
+  run_ok (store, before);
+  g_clear_object (&store);
+
+  g_assert_true (cz_store_migrate_to_pg (file, f->path, &done, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (done.users, ==, 3);
+  g_assert_cmpint (done.messages, ==, 6);
+  g_assert_cmpint (done.delivered, ==, 3);
+  g_assert_cmpint (done.read, ==, 1);
+
+  store = open_ok (f->path);
+  run_ok (store, after);
+  g_assert_true (g_bytes_equal (before->creds.salt, after->creds.salt));
+  g_assert_cmpmem (before->creds.stored_key, 32, after->creds.stored_key, 32);
+  g_assert_cmpmem (before->creds.server_key, 32, after->creds.server_key, 32);
+  login_secret (store, s2, "4096");
+  g_assert_cmpmem (s1, 32, s2, 32);
+  p = pending (store, "bob");
+  g_assert_cmpuint (p->messages->len, ==, 1);
+  g_assert_cmpint (REC (p, 0)->id, ==, ids[3]);
+  g_clear_pointer (&p, cz_store_pending_free);
+  p = pending (store, "alice");
+  g_assert_cmpuint (p->messages->len, ==, 1);
+  g_assert_cmpint (REC (p, 0)->id, ==, ids[4]);
+  h = history (store, "bob", "alice", 0, 0);
+  g_assert_cmpuint (h->messages->len, ==, 4);
+  g_assert_cmpint (REC (h, 0)->id, ==, ids[1]);
+  g_assert_true (REC (h, 0)->read);
+  g_assert_true (REC (h, 1)->delivered);
+  g_assert_false (REC (h, 1)->read);
+  g_assert_false (REC (h, 2)->delivered);
+  g_assert_cmpstr (REC (h, 3)->text, ==, "once");
+  g_clear_pointer (&h, cz_store_history_free);
+  h = history (store, "carol", NULL, 0, 0);
+  g_assert_cmpuint (h->messages->len, ==, 1);
+  g_assert_cmpstr (REC (h, 0)->text, ==, "hello all");
+  /* The txn came along: a resend is still recognized. */
+  g_clear_pointer (&dup, cz_store_save_message_free);
+  dup = save_op ("alice", "bob", "once");
+  dup->txn = g_strdup ("t-1");
+  run_ok (store, dup);
+  g_assert_true (dup->duplicate);
+  g_assert_cmpint (dup->id, ==, ids[5]);
+  /* New rows get new ids. */
+  next = save (store, "carol", NULL, "after the move");
+  g_assert_cmpint (next, >, ids[5]);
+  add_user (store, "dave", "d");
+  g_clear_object (&store);
+
+  lobby_before = store_query (f->path, "SELECT count(*) FROM messages");
+  g_assert_false (cz_store_migrate_to_pg (file, f->path, &done, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  {
+    g_autofree char *lobby_after = store_query (f->path, "SELECT count(*) FROM messages");
+    g_assert_cmpstr (lobby_after, ==, lobby_before);
+  }
+  /* Wrong way round. */
+  g_assert_false (cz_store_migrate_to_pg (f->path, file, &done, &error));
+  g_assert_error (error, CZ_ERROR, CZ_ERROR_INVALID);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,20 +971,24 @@ main (int argc, char **argv)
 #define ADD(name, func) \
   g_test_add ("/store/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("open-mode", test_open_mode);
-  ADD ("reopen", test_reopen);
   ADD ("migrate-v0", test_migrate_v0);
   ADD ("migrate-v1", test_migrate_v1);
   ADD ("migrate-v1-fails", test_migrate_v1_fails);
   ADD ("migrate-v3", test_migrate_v3);
-  ADD ("login-secret", test_login_secret_new);
   ADD ("refused", test_refused);
-  ADD ("users", test_users);
-  ADD ("messages", test_messages);
-  ADD ("txn", test_txn);
-  ADD ("history", test_history);
   ADD ("no-password", test_no_password);
 #undef ADD
   g_test_add_func ("/store/read-only", test_read_only);
+  /* The store interface, on SQLite and on PostgreSQL alike. */
+  store_add_both ("reopen", test_reopen);
+  store_add_both ("login-secret", test_login_secret_new);
+  store_add_both ("users", test_users);
+  store_add_both ("messages", test_messages);
+  store_add_both ("txn", test_txn);
+  store_add_both ("history", test_history);
+  store_add_pg ("schema", test_pg_schema);
+  store_add_pg ("outage", test_pg_outage);
+  store_add_pg ("migrate", test_pg_migrate);
 
-  return g_test_run ();
+  return store_test_run ();
 }
