@@ -595,6 +595,18 @@ test_emsg_devices (Fixture *f, gconstpointer data)
   wire_assert_alive (bob2, "bob");
   g_assert_null (wire_take (bob2, "message", 0));
   wire_send (bob2, cz_message_new ("received", "ids", ids_of (id), NULL));
+  {
+    /* The sender's receipt, as for msg. */
+    g_autoptr(GVariant) receipt = wire_take (alice, "receipt", WAIT_MS);
+    gint64 rid = 0;
+    const char *state = NULL;
+
+    g_assert_nonnull (receipt);
+    g_assert_true (cz_message_get_int64 (receipt, "id", &rid, NULL));
+    g_assert_cmpint (rid, ==, id);
+    g_assert_true (cz_message_get_string (receipt, "state", &state, NULL));
+    g_assert_cmpstr (state, ==, "delivered");
+  }
   /* bob1 never said received: 21's copy still waits, 22's is gone. */
   wire_assert_alive (bob2, "bob");
   g_ptr_array_remove (f->wires, bob2);
