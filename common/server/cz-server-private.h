@@ -1,7 +1,7 @@
 /* cz-server-private.h: what the files of the server engine share: the
  * server and connection structs, and who calls whom.  The loop
  * (cz-server.c) calls dispatch (cz-server-dispatch.c), which calls the
- * handlers (cz-server-accounts.c, cz-server-chat.c,
+ * handlers (cz-server-accounts.c, cz-server-chat.c, cz-server-e2e.c,
  * cz-server-presence.c); all of them call cz-server-conn.c, which calls
  * none of them.  Everything here runs on the engine thread unless marked
  * otherwise. */
