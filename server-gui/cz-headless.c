@@ -115,6 +115,13 @@ append_line (GString *out, const CzServerEvent *e, const char *stamp)
                               stamp, e->client_id, e->user);
       return;
     case CZ_SERVER_EVENT_MESSAGE:
+      if (e->e2e)
+        {
+          /* The server has no text to show: who, to whom, how much. */
+          g_string_append_printf (out, _("%s message %" PRId64 " %s → %s, %s"),
+                                  stamp, e->message_id, e->from, e->to, e->text);
+          return;
+        }
       g_string_append_printf (out, _("%s message %" PRId64 " from %s to %s: %s"),
                               stamp, e->message_id, e->from, e->to ? e->to : "#lobby",
                               printable (e->text ? e->text : "", &copy));

@@ -316,6 +316,9 @@ mark (CzConn *conn, GVariant *msg, guint32 ref, gboolean read)
       cz_conn_send_gerror (conn, ref, error);
       return;
     }
+  /* A device's `received` also releases its end-to-end ciphertexts. */
+  if (!read && conn->device != 0)
+    cz_server_e2e_received (conn, g_array_copy (ids));
   mark = read ? cz_store_mark_read_new (conn->user, ids)
               : cz_store_mark_delivered_new (conn->user, ids);
   cz_server_submit (conn->server, conn, 0, read ? CZ_OP_READ : CZ_OP_DELIVERED, &mark->op);

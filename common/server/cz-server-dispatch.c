@@ -29,6 +29,9 @@ static const CzServerKind kinds[] = {
   { "read", cz_server_chat_read, TRUE },
   { "who", cz_server_presence_who, TRUE },
   { "history", cz_server_chat_history, TRUE },
+  { "emsg", cz_server_e2e_emsg, TRUE },
+  { "keys-fetch", cz_server_e2e_fetch, TRUE },
+  { "keys-publish", cz_server_e2e_publish, TRUE },
   { "register", cz_server_accounts_register, FALSE },
   { "register-keys", cz_server_accounts_register_keys, FALSE },
   { "auth-start", cz_server_accounts_auth_start, FALSE },
@@ -104,6 +107,23 @@ cz_server_dispatch_store_done (CzServer *self, CzStoreOp *op)
       break;
     case CZ_OP_CLUSTER:
       cz_server_cluster_done (self, op, ctx);
+      break;
+    case CZ_OP_PUBLISH_KEYS:
+      if (conn)
+        cz_server_e2e_published (conn, cz_store_op_as_publish_keys (op), ctx->ref);
+      break;
+    case CZ_OP_FETCH_KEYS:
+      if (conn)
+        cz_server_e2e_fetched (conn, cz_store_op_as_fetch_keys (op), ctx->ref);
+      break;
+    case CZ_OP_EMSG:
+      cz_server_e2e_saved (self, conn, cz_store_op_as_save_emsg (op), ctx);
+      break;
+    case CZ_OP_DEVICE_PENDING:
+      cz_server_e2e_pending_done (self, conn, cz_store_op_as_device_pending (op));
+      break;
+    case CZ_OP_DEVICE_RECEIVED:
+      cz_server_e2e_removed (self, cz_store_op_as_device_received (op));
       break;
     }
   cz_op_ctx_free (ctx);

@@ -1,7 +1,7 @@
 /* cz-server-private.h: what the files of the server engine share: the
  * server and connection structs, and who calls whom.  The loop
  * (cz-server.c) calls dispatch (cz-server-dispatch.c), which calls the
- * handlers (cz-server-accounts.c, cz-server-chat.c,
+ * handlers (cz-server-accounts.c, cz-server-chat.c, cz-server-e2e.c,
  * cz-server-presence.c); all of them call cz-server-conn.c, which calls
  * none of them.  Everything here runs on the engine thread unless marked
  * otherwise. */
@@ -13,6 +13,7 @@
 #include "cz-tls-server.h"
 #include "cz-store.h"
 #include "cz-store-pg.h"
+#include "cz-store-e2e.h"
 #include "cz-scram.h"
 #include "cz-throttle.h"
 #include "cz-error.h"
@@ -76,6 +77,14 @@ struct _CzConn {
   gint64 live_from;          /* the first direct message sent live (0: none) */
   gboolean offline_more;     /* more pages may wait */
   gboolean offline_loading;  /* a page is being read */
+
+  /* end-to-end (cz-server-e2e.c): the device bound by keys-publish, and
+   * its ciphertexts waiting, paged like the offline queue */
+  guint32 device;            /* 0: none published on this connection */
+  gint64 e2e_after;
+  gint64 e2e_live_from;
+  gboolean e2e_more;
+  gboolean e2e_loading;
 
   /* accounts */
   GVariant *user_name;       /* set once logged in; sent as `from` */
@@ -144,6 +153,11 @@ typedef enum {
   CZ_OP_READ,
   CZ_OP_HISTORY,
   CZ_OP_CLUSTER,             /* another node's commit (cz-server-cluster.c) */
+  CZ_OP_PUBLISH_KEYS,
+  CZ_OP_FETCH_KEYS,
+  CZ_OP_EMSG,
+  CZ_OP_DEVICE_PENDING,
+  CZ_OP_DEVICE_RECEIVED,
 } CzOpPurpose;
 
 typedef struct {
@@ -218,6 +232,20 @@ void cz_server_chat_saved (CzServer *server, CzConn *sender, CzStoreSaveMessage 
 void cz_server_chat_pending_done (CzServer *server, CzConn *conn, CzStorePending *op);
 void cz_server_chat_marked (CzServer *server, CzStoreMark *op);
 void cz_server_chat_history_done (CzConn *conn, CzStoreHistory *op, guint32 ref);
+
+/* cz-server-e2e.c: end-to-end direct messages, once logged in. */
+void cz_server_e2e_publish (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_e2e_fetch (CzConn *conn, GVariant *message, guint32 ref);
+void cz_server_e2e_emsg (CzConn *conn, GVariant *message, guint32 ref);
+/* `received` on a connection with a device: @ids (taken) are forgotten
+ * for that device. */
+void cz_server_e2e_received (CzConn *conn, GArray *ids);
+/* Store completions (@sender: NULL once gone). */
+void cz_server_e2e_published (CzConn *conn, CzStorePublishKeys *op, guint32 ref);
+void cz_server_e2e_fetched (CzConn *conn, CzStoreFetchKeys *op, guint32 ref);
+void cz_server_e2e_saved (CzServer *server, CzConn *sender, CzStoreSaveEmsg *op, CzOpCtx *ctx);
+void cz_server_e2e_pending_done (CzServer *server, CzConn *conn, CzStoreDevicePending *op);
+void cz_server_e2e_removed (CzServer *server, CzStoreDeviceReceived *op);
 
 /* cz-server-presence.c */
 void cz_server_presence_who (CzConn *conn, GVariant *message, guint32 ref);

@@ -42,7 +42,7 @@ typedef enum {
   CZ_SERVER_EVENT_CONNECTED,    /* client_id, address */
   CZ_SERVER_EVENT_READY,        /* client_id, info: TLS + DH established */
   CZ_SERVER_EVENT_LOGGED_IN,    /* client_id, user */
-  CZ_SERVER_EVENT_MESSAGE,      /* client_id (sender), message_id, ts, from, to (NULL = lobby), text */
+  CZ_SERVER_EVENT_MESSAGE,      /* client_id (sender), message_id, ts, from, to (NULL = lobby), text, e2e */
   CZ_SERVER_EVENT_DISCONNECTED, /* client_id, user (may be NULL), text = reason (NULL = clean) */
   CZ_SERVER_EVENT_LOG,          /* level, text */
 } CzServerEventKind;
@@ -57,7 +57,8 @@ typedef struct {
   gint64 ts;                    /* Unix ms */
   char *from;
   char *to;
-  char *text;
+  char *text;                   /* an end-to-end message: its size, never a text */
+  gboolean e2e;                 /* MESSAGE: end-to-end encrypted */
   GLogLevelFlags level;
 } CzServerEvent;
 

@@ -54,6 +54,15 @@ run_op (CzStore *self, CzStoreOp *op)
       return;
     }
 
+  if (vtable->run[op->kind] == NULL)
+    {
+      /* A backend that has not caught up with an operation yet (PostgreSQL
+       * and the end-to-end kinds): a clear refusal, never a crash. */
+      g_set_error (&op->error, CZ_ERROR, CZ_ERROR_STORE,
+                   _("this database does not support that operation yet"));
+      return;
+    }
+
   savepoint = vtable->needs_savepoint (op);
   if (savepoint && !vtable->savepoint (self->backend, op))
     return;
