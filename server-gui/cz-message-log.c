@@ -154,6 +154,8 @@ selection_changed_cb (GtkTreeSelection *selection, CzMessageLog *self)
   GtkTreeModel *model;
   GtkTreeIter iter;
   g_autofree char *time = NULL, *from = NULL, *to = NULL, *text = NULL, *heading = NULL;
+  g_autofree char *sealed = NULL;
+  gboolean e2e = FALSE;
 
   if (!gtk_tree_selection_get_selected (selection, &model, &iter))
     {
@@ -164,10 +166,22 @@ selection_changed_cb (GtkTreeSelection *selection, CzMessageLog *self)
       return;
     }
   gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_TIME, &time, CZ_MESSAGE_LOG_COL_FROM, &from,
-                      CZ_MESSAGE_LOG_COL_TO, &to, CZ_MESSAGE_LOG_COL_TEXT, &text, -1);
+                      CZ_MESSAGE_LOG_COL_TO, &to, CZ_MESSAGE_LOG_COL_TEXT, &text,
+                      CZ_MESSAGE_LOG_COL_E2E, &e2e, -1);
   /* Translators: the details pane's heading: sender, recipient, time. */
   heading = g_strdup_printf (_("From %s to %s at %s"), from, to, time);
   gtk_label_set_text (self->details_heading, heading);
+  if (e2e)
+    {
+      /* Said by the window, not by the message: a plain message cannot
+       * pass for an encrypted one (its text is never shown this way). */
+      /* Translators: %s is "N bytes, end-to-end encrypted". */
+      sealed = g_strdup_printf (_("Encrypted end to end (%s): the server cannot read it."), text);
+      gtk_label_set_text (self->details_text, sealed);
+      gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->details_text)),
+                                   "dim-label");
+      return;
+    }
   gtk_label_set_text (self->details_text, text ? text : "");
   gtk_style_context_remove_class (gtk_widget_get_style_context (GTK_WIDGET (self->details_text)),
                                   "dim-label");
@@ -181,7 +195,8 @@ cz_message_log_init (CzMessageLog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->follow = TRUE;
   self->store = gtk_list_store_new (CZ_MESSAGE_LOG_N_COLUMNS, G_TYPE_INT64, G_TYPE_STRING,
-                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                                    G_TYPE_BOOLEAN);
   show_model (self);
   selection_changed_cb (self->selection, self);
 
@@ -323,6 +338,7 @@ cz_message_log_append_events (CzMessageLog *self, GPtrArray *events)
                                            CZ_MESSAGE_LOG_COL_TO, e->to ? e->to : "#lobby",
                                            CZ_MESSAGE_LOG_COL_TEXT, e->text,
                                            CZ_MESSAGE_LOG_COL_LINE, line,
+                                           CZ_MESSAGE_LOG_COL_E2E, e->e2e,
                                            -1);
       }
     }

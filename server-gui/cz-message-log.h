@@ -20,6 +20,7 @@ enum {
   CZ_MESSAGE_LOG_COL_TO,     /* a user, or "#lobby" */
   CZ_MESSAGE_LOG_COL_TEXT,   /* the whole message, as received */
   CZ_MESSAGE_LOG_COL_LINE,   /* what the row shows: the text on one line */
+  CZ_MESSAGE_LOG_COL_E2E,    /* gboolean: end-to-end encrypted, TEXT is only its size */
   CZ_MESSAGE_LOG_N_COLUMNS
 };
 

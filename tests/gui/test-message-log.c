@@ -132,6 +132,64 @@ test_multiline (void)
   gtk_widget_destroy (window);
 }
 
+/* An encrypted message's row is told apart by the window (a lock icon,
+ * and its details say the server cannot read it), so a plain message that
+ * reads "N bytes, end-to-end encrypted" cannot pass for one. */
+static void
+test_e2e_rows (void)
+{
+  GtkWidget *window, *log;
+  GtkTreeView *view;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  GtkTreeViewColumn *text_column;
+  GtkCellRenderer *lock;
+  g_autoptr(GList) cells = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cz_server_event_free);
+  const char *size = "200 bytes, end-to-end encrypted";
+  CzServerEvent *sealed;
+  gboolean e2e;
+
+  if (!need_display ())
+    return;
+  window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 500);
+  log = cz_message_log_new ();
+  gtk_container_add (GTK_CONTAINER (window), log);
+  sealed = message_event (1, "alice", "bob", size);
+  sealed->e2e = TRUE;
+  g_ptr_array_add (batch, sealed);
+  g_ptr_array_add (batch, message_event (2, "mallory", "bob", size));
+  cz_message_log_append_events (CZ_MESSAGE_LOG (log), batch);
+  gtk_widget_show_all (window);
+  cz_test_spin (100);
+
+  view = GTK_TREE_VIEW (find_named (log, "view"));
+  model = gtk_tree_view_get_model (view);
+  text_column = gtk_tree_view_get_column (view, gtk_tree_view_get_n_columns (view) - 1);
+  cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (text_column));
+  g_assert_cmpuint (g_list_length (cells), ==, 2);
+  lock = cells->data;
+  for (int row = 0; row < 2; row++)
+    {
+      g_autoptr(GtkTreePath) path = gtk_tree_path_new_from_indices (row, -1);
+
+      g_assert_true (gtk_tree_model_get_iter (model, &iter, path));
+      gtk_tree_model_get (model, &iter, CZ_MESSAGE_LOG_COL_E2E, &e2e, -1);
+      g_assert_true (e2e == (row == 0));
+      gtk_tree_view_column_cell_set_cell_data (text_column, model, &iter, FALSE, FALSE);
+      /* The lock icon, which no text can draw. */
+      g_assert_true (gtk_cell_renderer_get_visible (lock) == (row == 0));
+      gtk_tree_view_set_cursor (view, path, NULL, FALSE);
+      if (row == 0)
+        g_assert_nonnull (strstr (cz_message_log_get_details (CZ_MESSAGE_LOG (log)),
+                                  "the server cannot read it"));
+      else
+        g_assert_cmpstr (cz_message_log_get_details (CZ_MESSAGE_LOG (log)), ==, size);
+    }
+  gtk_widget_destroy (window);
+}
+
 static void
 test_message_log (void)
 {
@@ -412,6 +470,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/server-window/message-log", test_message_log);
   g_test_add_func ("/server-window/message-log/multiline", test_multiline);
+  g_test_add_func ("/server-window/message-log/e2e", test_e2e_rows);
   g_test_add_func ("/server-window/event-flood", test_event_flood);
   g_test_add_func ("/server-window/event-sink-bounds", test_sink_bounds);
   return g_test_run ();
