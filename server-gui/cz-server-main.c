@@ -4,6 +4,8 @@
  * for itself. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -130,10 +132,10 @@ migrate_db (const CzServerOptions *o, char **args)
       return g_error_matches (error, CZ_ERROR, CZ_ERROR_INVALID) ? 2 : 1;
     }
   /* Not the URI: it may hold a password. */
-  g_print (_("copied %" G_GINT64_FORMAT " users and %" G_GINT64_FORMAT " messages (%"
-             G_GINT64_FORMAT " delivered, %" G_GINT64_FORMAT " read) from %s into PostgreSQL; "
-             "the counts match\n"),
-           done.users, done.messages, done.delivered, done.read, o->migrate_db);
+  g_print (_("copied %" PRId64 " users and %" PRId64 " messages (%" PRId64 " delivered, %"
+             PRId64 " read) from %s into PostgreSQL; the counts match\n"),
+           (int64_t) done.users, (int64_t) done.messages, (int64_t) done.delivered,
+           (int64_t) done.read, o->migrate_db);
   return 0;
 }
 

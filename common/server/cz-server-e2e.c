@@ -8,6 +8,8 @@
  * a message. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -410,7 +412,11 @@ cz_server_e2e_saved (CzServer *self, CzConn *sender, CzStoreSaveEmsg *op, CzOpCt
         }
     }
   /* What the server window and --log-messages show: never a text. */
-  summary = g_strdup_printf (_("%" G_GUINT64_FORMAT " bytes, end-to-end encrypted"), op->size);
+  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "%" PRIu64 " byte, end-to-end encrypted",
+                                          "%" PRIu64 " bytes, end-to-end encrypted",
+                                          (unsigned long) MIN (op->size, G_MAXULONG)),
+                             (uint64_t) op->size);
   event.text = summary;
   event.e2e = TRUE;
   cz_server_emit (self, &event);

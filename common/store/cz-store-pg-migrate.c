@@ -3,6 +3,8 @@
  * transaction, the counts verified before it commits. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include <libpq-fe.h>
@@ -233,9 +235,9 @@ cz_store_migrate_to_pg (const char *from, const char *to, CzStoreMigration *resu
       if (want < 0 || want != got)
         {
           g_set_error (error, CZ_ERROR, CZ_ERROR_STORE,
-                       _("the copy does not match (%s: %" G_GINT64_FORMAT " in the file, %"
-                         G_GINT64_FORMAT " in PostgreSQL): nothing was copied"),
-                       checks[i], want, got);
+                       _("the copy does not match (%s: %" PRId64 " in the file, %" PRId64
+                         " in PostgreSQL): nothing was copied"),
+                       checks[i], (int64_t) want, (int64_t) got);
           goto out;
         }
     }
