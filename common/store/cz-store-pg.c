@@ -5,6 +5,8 @@
  * are in cz-store-pg-ops.c, the listener in cz-store-pg-listen.c. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -193,8 +195,8 @@ migrate (CzStorePg *self, GError **error)
     {
       g_set_error (error, CZ_ERROR, CZ_ERROR_STORE,
                    _("%s was written by a newer version of Causerie (schema version %"
-                     G_GINT64_FORMAT ", this version knows up to %d): upgrade Causerie"),
-                   self->display_name, version, PG_SCHEMA_VERSION);
+                     PRId64 ", this version knows up to %d): upgrade Causerie"),
+                   self->display_name, (int64_t) version, PG_SCHEMA_VERSION);
       goto fail;
     }
   if (!has_table && !exec_simple (self, "CREATE TABLE causerie_schema (version integer NOT NULL);"
