@@ -20,277 +20,27 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include "testutil.h"
+#include "wire-peer.h"
 #include "cz-protocol.h"
 #include "cz-message.h"
 #include "cz-scram.h"
 
 #define WAIT_MS 10000
 
-typedef struct {
-  int fd;
-  CzTlsClientConfig *tls;
-  CzChannel *channel;
-  GPtrArray *inbox;      /* GVariant* received, not taken yet */
-  gboolean ready;
-  gboolean closed;
-} Wire;
-
-typedef struct {
-  char *dir;
-  CzTestServer *server;
-  GPtrArray *wires;      /* Wire* */
-} Fixture;
-
-static void
-wire_ready_cb (CzChannel *channel, gpointer user_data)
-{
-  ((Wire *) user_data)->ready = TRUE;
-}
-
-static void
-wire_message_cb (CzChannel *channel, GVariant *message, gpointer user_data)
-{
-  g_ptr_array_add (((Wire *) user_data)->inbox, g_variant_ref (message));
-}
-
-static void
-wire_closed_cb (CzChannel *channel, const GError *error, gpointer user_data)
-{
-  if (error != NULL)
-    g_test_message ("wire closed: %s", error->message);
-  ((Wire *) user_data)->closed = TRUE;
-}
-
-static const CzChannelCallbacks wire_callbacks = {
-  .ready = wire_ready_cb,
-  .message = wire_message_cb,
-  .closed = wire_closed_cb,
-};
-
-static void
-wire_free (Wire *w)
-{
-  g_clear_pointer (&w->channel, cz_channel_free);
-  g_clear_pointer (&w->tls, cz_tls_client_config_unref);
-  if (w->fd >= 0)
-    close (w->fd);
-  g_ptr_array_unref (w->inbox);
-  g_free (w);
-}
-
-/* Waits for the socket (at most @timeout_ms) and runs the channel once. */
-static void
-wire_pump (Wire *w, int timeout_ms)
-{
-  struct pollfd p = { .fd = w->fd, .events = POLLIN };
-
-  if (w->closed)
-    return;
-  if (cz_channel_wants_write (w->channel))
-    p.events |= POLLOUT;
-  if (!cz_channel_has_buffered_input (w->channel))
-    poll (&p, 1, timeout_ms);
-  cz_channel_io (w->channel);
-}
-
-static Wire *
-wire_connect (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ca = g_build_filename (f->dir, "ca.pem", NULL);
-  CzTlsClientOptions tls = { .trust = CZ_TRUST_CA, .ca_file = ca };
-  CzChannelOptions options = { .name = "test-e2e-wire" };
-  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (f->server->port),
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
-  Wire *w = g_new0 (Wire, 1);
-
-  w->inbox = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  w->fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  g_ptr_array_add (f->wires, w);
-  g_assert_cmpint (w->fd, >=, 0);
-  g_assert_cmpint (connect (w->fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (fcntl (w->fd, F_SETFL, fcntl (w->fd, F_GETFL) | O_NONBLOCK), ==, 0);
-  w->tls = cz_tls_client_config_new (&tls, &error);
-  g_assert_no_error (error);
-  w->channel = cz_channel_new_client (w->tls, w->fd, "127.0.0.1", f->server->port, &options,
-                                      &wire_callbacks, w, &error);
-  g_assert_no_error (error);
-  cz_channel_start (w->channel);
-  while (!w->ready && !w->closed && g_get_monotonic_time () < end)
-    wire_pump (w, 100);
-  g_assert_true (w->ready);
-  return w;
-}
-
-/* Sends and takes @message (a full reference, as cz_message_new() gives). */
-static void
-wire_send (Wire *w, GVariant *message)
-{
-  g_autoptr(GVariant) owned = g_variant_take_ref (message);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (cz_channel_send (w->channel, owned, &error));
-  g_assert_no_error (error);
-  cz_channel_flush (w->channel);
-}
-
-/* The first message of @kind received (taken from the inbox), or NULL
- * after @timeout_ms. */
-static GVariant *
-wire_take (Wire *w, const char *kind, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  for (;;)
-    {
-      for (guint i = 0; i < w->inbox->len; i++)
-        if (g_str_equal (cz_message_kind (w->inbox->pdata[i]), kind))
-          return g_ptr_array_steal_index (w->inbox, i);
-      if (w->closed || g_get_monotonic_time () >= end)
-        return NULL;
-      wire_pump (w, 50);
-    }
-}
-
-/* Takes the next error and checks its code and ref. */
-static void
-wire_expect_error (Wire *w, const char *code, guint32 ref)
-{
-  g_autoptr(GVariant) err = wire_take (w, "error", WAIT_MS);
-  const char *got = NULL;
-
-  g_assert_nonnull (err);
-  g_assert_true (cz_message_get_string (err, "code", &got, NULL));
-  g_assert_cmpstr (got, ==, code);
-  g_assert_cmpuint (cz_message_ref (err), ==, ref);
-}
-
-static void
-wire_register (Wire *w, const char *user, const char *password)
-{
-  g_auto(CzScramCredentials) creds = { 0 };
-  g_autoptr(GVariant) params = NULL;
-  g_autoptr(GVariant) done = NULL;
-  g_autoptr(GBytes) salt = NULL;
-  guint32 iterations = 0;
-
-  wire_send (w, cz_message_new ("register", "ref", g_variant_new_uint32 (1),
-                                "user", g_variant_new_string (user), NULL));
-  params = wire_take (w, "register-params", WAIT_MS);
-  g_assert_nonnull (params);
-  g_assert_true (cz_message_get_bytes (params, "salt", &salt, NULL));
-  g_assert_true (cz_message_get_uint32 (params, "iterations", &iterations, NULL));
-  g_assert_true (cz_scram_credentials_from_password (&creds, password, salt, iterations, NULL));
-  wire_send (w, cz_message_new ("register-keys", "ref", g_variant_new_uint32 (1),
-                                "stored_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
-                                                                         creds.stored_key, 32, 1),
-                                "server_key", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
-                                                                         creds.server_key, 32, 1),
-                                NULL));
-  done = wire_take (w, "registered", WAIT_MS);
-  g_assert_nonnull (done);
-}
-
-static void
-wire_login (Wire *w, const char *user, const char *password)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) cbind = cz_tls_channel_binding (cz_channel_get_session (w->channel), &error);
-  g_autoptr(CzScramClient) scram = NULL;
-  g_autoptr(GVariant) challenge = NULL;
-  g_autoptr(GVariant) ok = NULL;
-  g_autofree char *first = NULL;
-  g_autofree char *final = NULL;
-  const char *server_first = NULL, *server_final = NULL;
-
-  g_assert_no_error (error);
-  scram = cz_scram_client_new (user, password, cbind, NULL);
-  first = cz_scram_client_first (scram);
-  wire_send (w, cz_message_new ("auth-start", "ref", g_variant_new_uint32 (2),
-                                "mechanism", g_variant_new_string (CZ_SCRAM_MECHANISM),
-                                "message", g_variant_new_string (first), NULL));
-  challenge = wire_take (w, "auth-challenge", WAIT_MS);
-  g_assert_nonnull (challenge);
-  g_assert_true (cz_message_get_string (challenge, "message", &server_first, NULL));
-  final = cz_scram_client_final (scram, server_first, &error);
-  g_assert_no_error (error);
-  wire_send (w, cz_message_new ("auth-finish", "ref", g_variant_new_uint32 (2),
-                                "message", g_variant_new_string (final), NULL));
-  ok = wire_take (w, "auth-ok", WAIT_MS);
-  g_assert_nonnull (ok);
-  g_assert_true (cz_message_get_string (ok, "message", &server_final, NULL));
-  g_assert_true (cz_scram_client_verify_server (scram, server_final, &error));
-  g_assert_no_error (error);
-}
-
-static Wire *
-wire_join (Fixture *f, const char *user, const char *password)
-{
-  Wire *w = wire_connect (f);
-
-  wire_register (w, user, password);
-  wire_login (w, user, password);
-  return w;
-}
-
-/* The server still answers: `who` lists @user. */
-static void
-wire_assert_alive (Wire *w, const char *user)
-{
-  g_autoptr(GVariant) who = NULL;
-  g_autoptr(GVariant) users = NULL;
-  g_autofree const char **list = NULL;
-
-  wire_send (w, cz_message_new ("who", "ref", g_variant_new_uint32 (99), NULL));
-  who = wire_take (w, "who", WAIT_MS);
-  g_assert_nonnull (who);
-  g_assert_cmpuint (cz_message_ref (who), ==, 99);
-  users = cz_message_lookup (who, "users", G_VARIANT_TYPE_STRING_ARRAY);
-  g_assert_nonnull (users);
-  list = g_variant_get_strv (users, NULL);
-  g_assert_true (g_strv_contains (list, user));
-}
-
-static GVariant *
-ids_of (gint64 id)
-{
-  return g_variant_new_fixed_array (G_VARIANT_TYPE_INT64, &id, 1, sizeof id);
-}
+typedef WireFixture Fixture;
 
 static const char *const log_messages[] = { "--log-messages", NULL };
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->wires = g_ptr_array_new_with_free_func ((GDestroyNotify) wire_free);
-  if (cz_test_server_bin () == NULL)
-    return;
-  f->dir = cz_test_make_pki ();
-  f->server = cz_test_server_start (f->dir, log_messages, &error);
-  g_assert_no_error (error);
+  wire_fixture_setup (f, log_messages);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_pointer (&f->wires, g_ptr_array_unref);
-  if (f->server)
-    g_assert_cmpint (cz_test_server_stop (f->server), ==, 0);
-  g_clear_pointer (&f->server, cz_test_server_free);
-  cz_test_rmdir (f->dir);
-  g_free (f->dir);
-}
-
-static gboolean
-need_server (Fixture *f)
-{
-  if (f->server == NULL)
-    g_test_skip ("CZ_SERVER_BIN not set");
-  return f->server != NULL;
+  wire_fixture_teardown (f);
 }
 
 /* ---- End-to-end helpers ---------------------------------------------------- */
@@ -484,7 +234,7 @@ test_publish_fetch (Fixture *f, gconstpointer data)
   g_autoptr(GVariant) want_identity = g_variant_ref_sink (bytes_v (CZ_E2E_KEY_LEN, 0x10));
   Wire *alice, *bob;
 
-  if (!need_server (f))
+  if (!wire_need_server (f))
     return;
   alice = wire_join (f, "alice", "Pw.alice-1111");
   bob = wire_join (f, "bob", "Pw.bob-2222");
@@ -548,7 +298,7 @@ test_emsg_devices (Fixture *f, gconstpointer data)
   Wire *alice, *alice2, *bob1, *bob2;
   gint64 id, id2;
 
-  if (!need_server (f))
+  if (!wire_need_server (f))
     return;
   alice = wire_join (f, "alice", "Pw.alice-1111");
   bob1 = wire_join (f, "bob", "Pw.bob-2222");
@@ -594,7 +344,7 @@ test_emsg_devices (Fixture *f, gconstpointer data)
   g_assert_cmpint (take_emsg (bob2, "alice", 11, "bob", 22, c22, TRUE), ==, id);
   wire_assert_alive (bob2, "bob");
   g_assert_null (wire_take (bob2, "message", 0));
-  wire_send (bob2, cz_message_new ("received", "ids", ids_of (id), NULL));
+  wire_send (bob2, cz_message_new ("received", "ids", wire_ids_of (id), NULL));
   {
     /* The sender's receipt, as for msg. */
     g_autoptr(GVariant) receipt = wire_take (alice, "receipt", WAIT_MS);
@@ -660,7 +410,7 @@ test_hostile (Fixture *f, gconstpointer data)
   Wire *alice, *bob, *mallory;
   GVariant *m;
 
-  if (!need_server (f))
+  if (!wire_need_server (f))
     return;
   alice = wire_join (f, "alice", "Pw.alice-1111");
   bob = wire_join (f, "bob", "Pw.bob-2222");
