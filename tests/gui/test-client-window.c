@@ -25,6 +25,7 @@ __asan_default_options (void)
 
 #include "cz-cert.h"
 #include "cz-cert-generate.h"
+#include "cz-chat-model-private.h"
 #include "cz-chat-rows.h"
 #include "cz-chat-view.h"
 #include "cz-client-dialogs.h"
@@ -764,6 +765,29 @@ test_client_cert_login (void)
   cz_test_rmdir (dir);
 }
 
+/* A row destroyed while something still holds it (an accessible, a
+ * pending emission) hears nothing more from its message or conversation,
+ * such as an ack arriving after the person switched conversations: its
+ * handlers go with its widgets, at destroy. */
+static void
+test_destroyed_rows (void)
+{
+  g_autoptr(CzChatMessage) msg = cz_chat_message_new (0, 0, "alice", "hi", FALSE, TRUE,
+                                                       CZ_MESSAGE_STATE_SENDING);
+  g_autoptr(CzConversation) conv = cz_conversation_new ("bob");
+  GtkWidget *row = g_object_ref_sink (cz_message_row_new (msg));
+  GtkWidget *conv_row = g_object_ref_sink (cz_conversation_row_new (conv));
+
+  gtk_widget_destroy (row);
+  gtk_widget_destroy (conv_row);
+  cz_chat_message_set_stored (msg, 7, 1000);
+  cz_chat_message_set_state (msg, CZ_MESSAGE_STATE_DELIVERED);
+  cz_conversation_set_unread (conv, 3);
+  cz_conversation_set_online (conv, TRUE);
+  g_object_unref (row);
+  g_object_unref (conv_row);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -781,6 +805,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client-window/chat-view", test_chat_view);
   g_test_add_func ("/client-window/connect-form", test_connect_form);
   g_test_add_func ("/client-window/login", test_login);
+  g_test_add_func ("/client-window/destroyed-rows", test_destroyed_rows);
   g_test_add_func ("/client-window/client-cert-fields", test_client_cert_fields);
   g_test_add_func ("/client-window/client-cert-login", test_client_cert_login);
   return g_test_run ();
